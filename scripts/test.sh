@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command: set up (Debian packages, .venv) and run every check and test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh --test
+. .venv/bin/activate
+echo "== ruff"; ruff check focus_app tests benchmarks
+echo "== mypy --strict focus_app/core"; mypy --strict focus_app/core
+echo "== pytest"; python -m pytest "$@"
