@@ -1,0 +1,485 @@
+"""User preferences, declared once, read from and written to ``settings.toml``.
+
+Every option is declared exactly once, as a field of :class:`Settings` with its type,
+default and (in the field's metadata) section, key, one-line doc and parser, the way
+Picard declares its options.
+Everything else is derived from those declarations: :data:`OPTIONS`, the documented
+default file, the problem messages and :func:`save_settings`. Adding a setting means
+adding one field here and nothing else.
+
+The file belongs to the user. Loading never rewrites it: a bad value costs that one key
+(its default is used and a problem line says so), a syntax error costs the whole file
+(every default is used) but the bytes stay exactly as the user left them, so they can
+fix the typo. Only a missing file is created, with every key written out and explained.
+
+Remembered UI state (window geometry and the like) is *not* a setting and lives in
+:func:`focus_app.paths.state_dir` instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from focus_app.core.model import GateSettings, Mode
+
+T = TypeVar("T")
+
+Parser = Callable[[object], T]
+"""Turns a raw TOML value into the typed value, or raises ``ValueError(predicate)``.
+
+The message is a predicate that completes "``[gate] pacing_per_minute = 99 ...``",
+e.g. "must be between 0 and 60", so every problem line reads the same way.
+"""
+
+
+@dataclass(frozen=True)
+class Option(Generic[T]):
+    """The declaration of one setting.
+
+    Attributes:
+        section: The TOML table it lives in, e.g. ``gate``.
+        key: Its key inside that table.
+        default: The value used when the key is missing or invalid.
+        doc: One line explaining what it does, written into the file as a comment.
+        parse: Checks and converts a raw TOML value (see :data:`Parser`).
+        allowed: A short human description of the valid values, for the file comment.
+        attr: The :class:`Settings` attribute name.
+    """
+
+    section: str
+    key: str
+    default: T
+    doc: str
+    parse: Parser[T]
+    allowed: str
+    attr: str
+
+
+def _declare(section: str, key: str, doc: str, parse: Parser[Any], allowed: str) -> dict[str, Any]:
+    """The field metadata that makes a :class:`Settings` field a declared option."""
+    return {"section": section, "key": key, "doc": doc, "parse": parse, "allowed": allowed}
+
+
+# Parsers ---------------------------------------------------------------------------------
+
+
+def _whole_number(low: int, high: int, *, unlimited: int | None = None) -> Parser[int]:
+    def parse(raw: object) -> int:
+        # bool is a subclass of int; ``budget = true`` is a mistake, not 1.
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError("is not a whole number")
+        if raw == unlimited:
+            return raw
+        if not low <= raw <= high:
+            extra = f" (or {unlimited} for unlimited)" if unlimited is not None else ""
+            raise ValueError(f"must be between {low} and {high}{extra}")
+        return raw
+
+    return parse
+
+
+def _one_of_numbers(*choices: int) -> Parser[int]:
+    def parse(raw: object) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError("is not a whole number")
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(map(str, choices))}")
+        return raw
+
+    return parse
+
+
+def _boolean(raw: object) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError("is not true or false")
+    return raw
+
+
+def _string_list(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError('is not a list of texts (like ["alice", "bob"])')
+    return tuple(item.strip() for item in raw if item.strip())
+
+
+def _default_mode(raw: object) -> Mode:
+    allowed = (Mode.AVAILABLE, Mode.FOCUS, Mode.OFF)
+    if not isinstance(raw, str) or raw.strip().lower() not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}")
+    return Mode(raw.strip().lower())
+
+
+def _time_zone(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("is not a text")
+    name = raw.strip()
+    if name:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"is not valid (unknown time zone '{name}'; use an IANA name like"
+                " 'Europe/Berlin', or '' for the system's)"
+            ) from None
+    return name
+
+
+# The declarations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every user preference, typed; the defaults are the declared ones.
+
+    Build one with :func:`load_settings`; change one with ``dataclasses.replace`` and
+    :func:`save_settings`.
+    """
+
+    default_mode: Mode = field(
+        default=Mode.AVAILABLE,
+        metadata=_declare(
+            "schedule",
+            "default_mode",
+            "The mode outside every block on the calendar.",
+            _default_mode,
+            "available, focus or off",
+        ),
+    )
+    timezone: str = field(
+        default="",
+        metadata=_declare(
+            "schedule",
+            "timezone",
+            "Time zone of the calendar's wall-clock times; empty follows the system's.",
+            _time_zone,
+            'an IANA name like "Europe/Berlin", or "" for the system\'s',
+        ),
+    )
+    critical_passes_focus: bool = field(
+        default=True,
+        metadata=_declare(
+            "gate",
+            "critical_passes_focus",
+            "Critical notifications get through focus blocks (never through off-time).",
+            _boolean,
+            "true or false",
+        ),
+    )
+    repeat_escalation_minutes: int = field(
+        default=3,
+        metadata=_declare(
+            "gate",
+            "repeat_escalation_minutes",
+            "The same sender twice within this many minutes gets through focus; 0 = never.",
+            _whole_number(0, 60),
+            "0 to 60",
+        ),
+    )
+    breakthrough_budget: int = field(
+        default=3,
+        metadata=_declare(
+            "gate",
+            "breakthrough_budget",
+            "Breakthroughs allowed per focus block; after that even allowed items wait.",
+            _whole_number(0, 100, unlimited=-1),
+            "-1 (unlimited) or 0 to 100",
+        ),
+    )
+    pacing_per_minute: int = field(
+        default=4,
+        metadata=_declare(
+            "gate",
+            "pacing_per_minute",
+            "At most this many pop-ups a minute while available, the rest summarised; 0 = off.",
+            _whole_number(0, 60),
+            "0 to 60",
+        ),
+    )
+    breakthrough_people: tuple[str, ...] = field(
+        default=(),
+        metadata=_declare(
+            "breakthrough",
+            "people",
+            "Senders that get through focus blocks (not off-time); wildcards like *@example.com.",
+            _string_list,
+            "a list of texts",
+        ),
+    )
+    breakthrough_apps: tuple[str, ...] = field(
+        default=(),
+        metadata=_declare(
+            "breakthrough",
+            "apps",
+            "Apps (sources) that get through focus blocks (not off-time).",
+            _string_list,
+            "a list of texts",
+        ),
+    )
+    priority_people: tuple[str, ...] = field(
+        default=(),
+        metadata=_declare(
+            "breakthrough",
+            "priority_people",
+            "Senders that get through everything, off-time included.",
+            _string_list,
+            "a list of texts",
+        ),
+    )
+    priority_apps: tuple[str, ...] = field(
+        default=(),
+        metadata=_declare(
+            "breakthrough",
+            "priority_apps",
+            "Apps (sources) that get through everything, off-time included.",
+            _string_list,
+            "a list of texts",
+        ),
+    )
+    heads_up_minutes: int = field(
+        default=5,
+        metadata=_declare(
+            "notifications",
+            "heads_up_minutes",
+            'Minutes before a focus block ends to show "focus ends in N min"; 0 = off.',
+            _whole_number(0, 120),
+            "0 to 120",
+        ),
+    )
+    digest: bool = field(
+        default=True,
+        metadata=_declare(
+            "notifications",
+            "digest",
+            "Release held notifications as one summary instead of one by one.",
+            _boolean,
+            "true or false",
+        ),
+    )
+    snap_minutes: int = field(
+        default=15,
+        metadata=_declare(
+            "calendar",
+            "snap_minutes",
+            "Dragging blocks on the week view snaps to this many minutes.",
+            _one_of_numbers(5, 10, 15, 30, 60),
+            "5, 10, 15, 30 or 60",
+        ),
+    )
+    day_starts_hour: int = field(
+        default=7,
+        metadata=_declare(
+            "calendar",
+            "day_starts_hour",
+            "The hour the week view scrolls to when it opens.",
+            _whole_number(0, 23),
+            "0 to 23",
+        ),
+    )
+
+    def gate_settings(self) -> GateSettings:
+        """The part of the settings the gate needs, in the core's vocabulary."""
+        return GateSettings(
+            breakthrough_people=self.breakthrough_people,
+            breakthrough_apps=self.breakthrough_apps,
+            priority_people=self.priority_people,
+            priority_apps=self.priority_apps,
+            critical_passes_focus=self.critical_passes_focus,
+            repeat_escalation_minutes=self.repeat_escalation_minutes,
+            breakthrough_budget=self.breakthrough_budget,
+            pacing_per_minute=self.pacing_per_minute,
+        )
+
+    def tzinfo(self) -> tzinfo:
+        """The calendar's time zone: the configured one, else the system's.
+
+        Falls back to the system zone if the configured name disappeared from the time
+        zone database since it was validated (a tzdata update), rather than failing.
+        """
+        if self.timezone:
+            try:
+                return ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return system_timezone()
+
+
+def _collect_options() -> tuple[Option[Any], ...]:
+    return tuple(
+        Option(default=f.default, attr=f.name, **f.metadata) for f in dataclasses.fields(Settings)
+    )
+
+
+OPTIONS: tuple[Option[Any], ...] = _collect_options()
+"""Every declared option, in file order."""
+
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS))
+"""The TOML tables, in file order."""
+
+
+def system_timezone() -> tzinfo:
+    """The system's time zone with its daylight-saving rules.
+
+    ``datetime.now().astimezone().tzinfo`` would be a fixed offset that is wrong after
+    the next DST change, so ask tzlocal (installed with APScheduler) for the real zone.
+    """
+    try:
+        import tzlocal
+
+        zone: tzinfo = tzlocal.get_localzone()
+        return zone
+    except Exception:  # any broken local setup: a fixed offset beats crashing
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+
+
+# Loading ---------------------------------------------------------------------------------
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Read the settings file; never fails and never rewrites an existing file.
+
+    Args:
+        path: The settings file, usually :func:`focus_app.paths.settings_path`.
+
+    Returns:
+        The settings and a list of problems, one line each, that name the file, the
+        key, what is wrong and which value is used instead. A missing file is created
+        with every default written out and documented.
+    """
+    if not path.exists():
+        try:
+            save_settings(path, Settings())
+        except OSError as error:
+            return Settings(), [
+                f"{path}: could not write the default settings ({error}); using every default"
+            ]
+        return Settings(), []
+    try:
+        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Settings(), [f"{path}: is not UTF-8 text ({error}); using every default"]
+    except tomllib.TOMLDecodeError as error:
+        return Settings(), [f"{path}: syntax error: {error}; using every default"]
+    except OSError as error:
+        return Settings(), [f"{path}: cannot be read ({error.strerror}); using every default"]
+    return _from_document(path, document)
+
+
+def _from_document(path: Path, document: Mapping[str, Any]) -> tuple[Settings, list[str]]:
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    known = {(o.section, o.key): o for o in OPTIONS}
+    for section, table in document.items():
+        if section not in SECTIONS:
+            what = f"[{section}]" if isinstance(table, dict) else section
+            problems.append(f"{path}: unknown setting {what}; ignored")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{path}: {section} must be a [{section}] section; using its defaults")
+            continue
+        for key, raw in table.items():
+            option = known.get((section, key))
+            if option is None:
+                problems.append(f"{path}: unknown setting [{section}] {key}; ignored")
+                continue
+            try:
+                values[option.attr] = option.parse(raw)
+            except ValueError as error:
+                problems.append(
+                    f"{path}: [{section}] {key} = {_show(raw)} {error}; "
+                    f"using {_show(option.default)}"
+                )
+    return Settings(**values), problems
+
+
+def _show(value: object) -> str:
+    """A value as the user wrote it, short enough for a one-line problem."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(str(value)) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)
+
+
+# Saving ----------------------------------------------------------------------------------
+
+_HEADER = """\
+# Focus & Boundaries settings.
+#
+# Edit freely while the app is stopped or running; changes are read at the next start.
+# A wrong value only costs that one setting: the app says which one and uses its default.
+# The settings page rewrites this file from the app's own list of settings, so comments
+# you add here are replaced by these when you change something there.
+"""
+
+
+def render_settings(settings: Settings) -> str:
+    """The full, documented TOML text for ``settings``.
+
+    Every key is written (defaults included) with its doc, allowed values and default,
+    so the file doubles as the reference of what can be set.
+    """
+    lines = [_HEADER]
+    for section in SECTIONS:
+        lines.append(f"[{section}]")
+        for option in (o for o in OPTIONS if o.section == section):
+            value = getattr(settings, option.attr)
+            lines.append(f"# {option.doc}")
+            lines.append(f"# Allowed: {option.allowed}. Default: {_toml(option.default)}.")
+            lines.append(f"{option.key} = {_toml(value)}")
+            lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        # A JSON string is a valid TOML basic string (same escapes, \\uXXXX included).
+        return json.dumps(str(value), ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write ``settings`` as a documented file, atomically.
+
+    The text goes to a temporary file in the same folder, is flushed to disk and then
+    renamed over the old file, so a crash leaves either the old or the new file and
+    never half of one.
+
+    Raises:
+        OSError: The folder or file cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = render_settings(settings)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # Keep the user's own permissions; a new file is private (it names people).
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

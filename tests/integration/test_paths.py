@@ -1,0 +1,80 @@
+"""Where files go: platformdirs under the XDG variables, read at call time."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from focus_app import paths
+
+
+def test_data_and_database_follow_xdg_data_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert paths.data_dir() == tmp_path / "data" / "focus-app"
+    assert paths.database_path() == tmp_path / "data" / "focus-app" / "focus-app.sqlite3"
+
+
+def test_config_and_settings_follow_xdg_config_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    assert paths.config_dir() == tmp_path / "cfg" / "focus-app"
+    assert paths.settings_path() == tmp_path / "cfg" / "focus-app" / "settings.toml"
+
+
+def test_state_dir_follows_xdg_state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert paths.state_dir() == tmp_path / "state" / "focus-app"
+
+
+def test_paths_are_read_at_call_time_not_import_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = paths.database_path()
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "elsewhere"))
+    assert paths.database_path() != first
+    assert paths.database_path().is_relative_to(tmp_path / "elsewhere")
+
+
+def test_runtime_dir_is_created_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    folder = paths.runtime_dir()
+    assert folder == runtime / "focus-app"
+    assert folder.is_dir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_socket_lives_in_the_runtime_dir_with_a_short_path() -> None:
+    socket = paths.socket_path()
+    assert socket.parent == paths.runtime_dir()
+    assert socket.name == "focus-app.sock"
+    assert len(str(socket).encode()) < 108  # AF_UNIX limit
+
+
+def test_autostart_dir_uses_xdg_config_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    assert paths.autostart_dir() == tmp_path / "cfg" / "autostart"
+
+
+def test_autostart_dir_falls_back_to_home_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert paths.autostart_dir() == tmp_path / "home" / ".config" / "autostart"
+
+
+def test_autostart_dir_ignores_a_relative_xdg_config_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/cfg")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert paths.autostart_dir() == tmp_path / "home" / ".config" / "autostart"
