@@ -1,0 +1,1198 @@
+"""The custom-painted 7-day × 24-hour grid of blocks, with direct mouse editing.
+
+Drawing is split in three stages so a paint only paints:
+
+1. **Layout** (on data change or week change): the controller expands the week into
+   occurrences once; each is cut at midnight into day *segments* and the segments of
+   each day are packed into side-by-side columns where they overlap. Stored in minutes,
+   independent of the widget's size.
+2. **Geometry** (on resize or zoom): every segment gets its rectangle and its elided
+   text, as ``QStaticText`` so the text layout is not redone per paint.
+3. **Paint**: fills, patterns and texts of the segments that intersect the exposed
+   rectangle. Brushes, pens and fonts are made once per view.
+
+While a block is dragged only the preview's old and new rectangles are repainted.
+
+Kinds differ by colour *and* pattern so they stay apart for colour-blind people and
+in greyscale prints: focus is solid saturated blue, available light green with
+diagonal hatching, off grey with a dense dot grid.
+
+Gestures: drag on empty space draws a new one-off block of :attr:`WeekView.new_block_kind`
+(focus by default, untitled; the page's toolbar lets the user pick the kind before
+drawing, and double-click or Enter opens the editor to name it); dragging a block moves
+it, also to another day; dragging its top or bottom edge resizes it. For a recurring
+block the view asks :attr:`WeekView.ask_scope` whether the change applies to this
+occurrence or to all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHideEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QRegion,
+    QResizeEvent,
+    QShowEvent,
+    QStaticText,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QWidget
+
+from focus_app.core.model import Block, BlockKind, Mode, Occurrence
+from focus_app.ui.block_editor import BlockEditorDialog
+from focus_app.ui.calendar_model import CalendarController, Scope
+
+HEADER_HEIGHT = 40
+"""Height of the day header row, in pixels."""
+GUTTER_WIDTH = 52
+"""Width of the hour label column, in pixels."""
+MIN_HOUR_HEIGHT = 20
+MAX_HOUR_HEIGHT = 120
+EDGE_GRIP = 5
+"""How close (pixels) to a block's top or bottom edge a press resizes instead of moves."""
+_MINUTES_PER_DAY = 24 * 60
+_PAD = 4
+
+
+@dataclass(frozen=True)
+class KindStyle:
+    """How one kind (or override mode) is drawn: fill, pattern, border and text colour."""
+
+    fill: QColor
+    pattern: QColor | None
+    border: QColor
+    text: QColor
+    pattern_kind: str = "solid"
+
+
+def kind_styles() -> dict[BlockKind, KindStyle]:
+    """The colour and pattern of every block kind; the legend draws from the same table."""
+    return {
+        BlockKind.FOCUS: KindStyle(
+            QColor("#1f5fbf"), None, QColor("#123c7c"), QColor("#ffffff"), "solid"
+        ),
+        BlockKind.AVAILABLE: KindStyle(
+            QColor("#d3efc9"), QColor("#8cc77d"), QColor("#3f8a30"), QColor("#173d10"), "hatch"
+        ),
+        BlockKind.OFF: KindStyle(
+            QColor("#dcdcdc"), QColor("#8f8f8f"), QColor("#6b6b6b"), QColor("#1e1e1e"), "dots"
+        ),
+    }
+
+
+def pattern_brush(style: KindStyle) -> QBrush | None:
+    """A tiled texture brush for the kind's pattern, or ``None`` for solid kinds.
+
+    A small pixmap tile (rather than Qt's built-in hatch brushes) lets us choose the line
+    spacing and width: Qt's patterns are one pixel at fixed density and look busy.
+    """
+    if style.pattern is None:
+        return None
+    if style.pattern_kind == "hatch":
+        size = 10
+        tile = QPixmap(size, size)
+        tile.fill(Qt.GlobalColor.transparent)
+        p = QPainter(tile)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(style.pattern, 1.4))
+        # The line and its wrapped copies so the tiles join seamlessly.
+        for offset in (-size, 0, size):
+            p.drawLine(QLineF(offset, size, offset + size, 0))
+        p.end()
+    else:
+        size = 5
+        tile = QPixmap(size, size)
+        tile.fill(Qt.GlobalColor.transparent)
+        p = QPainter(tile)
+        p.fillRect(QRectF(1, 1, 2, 2), style.pattern)
+        p.end()
+    return QBrush(tile)
+
+
+def ask_scope_with_message_box(parent: QWidget, question: str) -> Scope | None:
+    """Ask "only this occurrence or all?" in a modal box; ``None`` means cancel."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Recurring block")
+    box.setText(question)
+    this = box.addButton("Only this occurrence", QMessageBox.ButtonRole.AcceptRole)
+    every = box.addButton("All occurrences", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(this)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is this:
+        return Scope.THIS
+    if clicked is every:
+        return Scope.ALL
+    return None
+
+
+def edit_with_dialog(parent: QWidget, block: Block) -> Block | None:
+    """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled."""
+    dialog = BlockEditorDialog(block, parent)
+    if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
+        return dialog.block()
+    return None
+
+
+@dataclass(eq=False, slots=True)
+class Segment:
+    """The part of one occurrence that falls on one day column, laid out.
+
+    Attributes:
+        occurrence: The occurrence this piece belongs to.
+        day: Column, 0 = Monday of the shown week.
+        top: Start, minutes after the column's midnight (wall clock).
+        bottom: End, minutes after the column's midnight (at most 1440).
+        column: Index among side-by-side overlapping segments of the day.
+        columns: How many side-by-side columns the overlap cluster has.
+        first: This piece holds the occurrence's start (its top edge resizes the start).
+        last: This piece holds the occurrence's end (its bottom edge resizes the end).
+        rect: Rectangle in content coordinates (y = 0 at midnight; no scroll, no header).
+    """
+
+    occurrence: Occurrence
+    day: int
+    top: float
+    bottom: float
+    column: int = 0
+    columns: int = 1
+    first: bool = True
+    last: bool = True
+    rect: QRectF | None = None
+    title: QStaticText | None = None
+    subtitle: QStaticText | None = None
+
+
+@dataclass(slots=True)
+class _Drag:
+    mode: str  # "create", "move", "top", "bottom"
+    press: QPointF
+    day: int
+    segment: Segment | None = None
+    active: bool = False
+    start: datetime | None = None  # naive wall-clock preview
+    end: datetime | None = None
+
+
+def pack_columns(segments: list[Segment]) -> None:
+    """Lay out one day's segments side by side where they overlap (in place).
+
+    Classic calendar packing: sweep by start; a cluster is a run of transitively
+    overlapping segments; each segment takes the leftmost column whose last segment has
+    ended; every segment of a cluster gets the cluster's column count as its width.
+    """
+    segments.sort(key=lambda s: (s.top, -s.bottom))
+    cluster: list[Segment] = []
+    column_ends: list[float] = []
+    cluster_end = -1.0
+
+    def close() -> None:
+        for s in cluster:
+            s.columns = len(column_ends)
+
+    for seg in segments:
+        if cluster and seg.top >= cluster_end:
+            close()
+            cluster, column_ends = [], []
+        for index, end in enumerate(column_ends):
+            if end <= seg.top:
+                seg.column = index
+                column_ends[index] = seg.bottom
+                break
+        else:
+            seg.column = len(column_ends)
+            column_ends.append(seg.bottom)
+        cluster.append(seg)
+        cluster_end = max(cluster_end, seg.bottom) if len(cluster) > 1 else seg.bottom
+    if cluster:
+        close()
+
+
+class WeekView(QWidget):
+    """A week of blocks on a 7 × 24 h grid; edits go through a :class:`CalendarController`.
+
+    Args:
+        controller: Source of blocks and sink of edits.
+        now_provider: Returns the current aware instant (the now-line, today's column,
+            the week shown first). Inject a fixed clock in tests.
+        parent: Owning widget.
+        snap_minutes: Grid that created, moved and resized times snap to.
+        day_starts_hour: Hour scrolled to the top when the view is first shown.
+        hour_height: Initial pixels per hour (Ctrl+wheel zooms between 20 and 120).
+
+    Injectable collaborators (plain attributes, so tests answer without modal boxes):
+        ask_scope: ``(question) -> Scope | None``; asked before changing a recurring
+            block; ``None`` cancels the gesture.
+        edit_block: ``(block) -> Block | None``; opens the editor and returns the edited
+            block, or ``None`` when cancelled.
+
+    Signals:
+        week_changed(date): The shown week changed; the argument is its Monday.
+        selection_changed(): A different occurrence is selected (or none).
+    """
+
+    week_changed = Signal(object)
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        controller: CalendarController,
+        now_provider: Callable[[], datetime] | None = None,
+        parent: QWidget | None = None,
+        *,
+        snap_minutes: int = 15,
+        day_starts_hour: int = 7,
+        hour_height: float = 44.0,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._now = now_provider or (lambda: datetime.now().astimezone())
+        self.snap_minutes = snap_minutes
+        self.day_starts_hour = day_starts_hour
+        self.new_block_kind = BlockKind.FOCUS
+        """Kind of blocks drawn by dragging on empty space."""
+        self.ask_scope: Callable[[str], Scope | None] = lambda q: ask_scope_with_message_box(
+            self, q
+        )
+        self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(self, b)
+
+        self._hour_height = float(hour_height)
+        self._week_start = self._monday(self._local_now().date())
+        self._segments: list[Segment] = []
+        self._layout_dirty = True
+        self._geometry_dirty = True
+        self._selected: tuple[int, datetime] | None = None
+        self._drag: _Drag | None = None
+        self._scrolled_once = False
+
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(480, 300)
+        self._scrollbar = QScrollBar(Qt.Orientation.Vertical, self)
+        self._scrollbar.valueChanged.connect(self._on_scrolled)
+
+        self._now_timer = QTimer(self)
+        self._now_timer.setSingleShot(True)
+        self._now_timer.timeout.connect(self._on_minute)
+
+        self._make_paint_tools()
+        controller.changed.connect(self._on_data_changed)
+
+    # ------------------------------------------------------------ public API
+    @property
+    def controller(self) -> CalendarController:
+        """The controller edits go through."""
+        return self._controller
+
+    def week_start(self) -> date:
+        """Monday of the week shown."""
+        return self._week_start
+
+    def set_week(self, day: date) -> None:
+        """Show the week containing ``day``."""
+        monday = self._monday(day)
+        if monday == self._week_start:
+            return
+        self._week_start = monday
+        self._layout_dirty = True
+        self._drag = None
+        self.update()
+        self.week_changed.emit(monday)
+
+    def show_previous_week(self) -> None:
+        """Go one week back."""
+        self.set_week(self._week_start - timedelta(days=7))
+
+    def show_next_week(self) -> None:
+        """Go one week forward."""
+        self.set_week(self._week_start + timedelta(days=7))
+
+    def show_today(self) -> None:
+        """Go to the week of today and scroll the current time into view."""
+        self.set_week(self._local_now().date())
+        now = self._local_now()
+        self._ensure_visible(now.hour * 60 + now.minute, now.hour * 60 + now.minute + 60)
+
+    def hour_height(self) -> float:
+        """Pixels per hour."""
+        return self._hour_height
+
+    def set_hour_height(self, height: float, anchor_y: float | None = None) -> None:
+        """Zoom to ``height`` pixels per hour (clamped), keeping the time at ``anchor_y``.
+
+        Args:
+            height: Requested pixels per hour, clamped to 20–120.
+            anchor_y: Widget y whose time stays put (e.g. under the mouse); default is
+                the top of the grid.
+        """
+        height = min(MAX_HOUR_HEIGHT, max(MIN_HOUR_HEIGHT, height))
+        if math.isclose(height, self._hour_height):
+            return
+        anchor = HEADER_HEIGHT if anchor_y is None else anchor_y
+        minutes = self._minutes_at_y(anchor)
+        self._hour_height = height
+        self._geometry_dirty = True
+        self._update_scroll_range()
+        self._scrollbar.setValue(round(minutes / 60 * height - (anchor - HEADER_HEIGHT)))
+        self.update()
+
+    def scroll_offset(self) -> int:
+        """Pixels of the day scrolled above the grid's top edge."""
+        return self._scrollbar.value()
+
+    def segments(self) -> list[Segment]:
+        """The laid-out segments of the week (laid out now if needed); for tests and tools."""
+        self._ensure_layout()
+        return self._segments
+
+    def segment_rect(self, segment: Segment) -> QRect:
+        """A segment's rectangle in widget coordinates (for tests and accessibility)."""
+        self._ensure_layout()
+        assert segment.rect is not None
+        return segment.rect.translated(0, HEADER_HEIGHT - self.scroll_offset()).toRect()
+
+    def selected_occurrence(self) -> Occurrence | None:
+        """The occurrence selected with the mouse or the keyboard, if any."""
+        seg = self._selected_segment()
+        return seg.occurrence if seg else None
+
+    def select_occurrence(self, occurrence: Occurrence | None) -> None:
+        """Select an occurrence (or clear the selection) and scroll it into view."""
+        key = None
+        if occurrence is not None and occurrence.block.id is not None:
+            key = (occurrence.block.id, occurrence.start)
+        if key == self._selected:
+            return
+        self._selected = key
+        seg = self._selected_segment()
+        if seg is not None:
+            self._ensure_visible(seg.top, seg.bottom)
+        self.update()
+        self.selection_changed.emit()
+
+    def point_at(self, day: int, when: time | float) -> QPoint:
+        """The widget point in the middle of ``day``'s column at wall time ``when``.
+
+        ``when`` is a ``time`` or minutes after midnight. Tests use it to aim the mouse.
+        """
+        minutes = when.hour * 60 + when.minute if isinstance(when, time) else when
+        x = self._day_x(day) + self._day_width() / 2
+        y = HEADER_HEIGHT + minutes / 60 * self._hour_height - self.scroll_offset()
+        return QPoint(round(x), round(y))
+
+    def sizeHint(self) -> QSize:
+        return QSize(1000, 700)
+
+    # -------------------------------------------------------------- geometry
+    def _grid_rect(self) -> QRectF:
+        return QRectF(
+            GUTTER_WIDTH,
+            HEADER_HEIGHT,
+            self.width() - GUTTER_WIDTH - self._scrollbar.width(),
+            self.height() - HEADER_HEIGHT,
+        )
+
+    def _day_width(self) -> float:
+        return max(1.0, (self.width() - GUTTER_WIDTH - self._scrollbar.width()) / 7)
+
+    def _day_x(self, day: int) -> float:
+        return GUTTER_WIDTH + day * self._day_width()
+
+    def _content_height(self) -> float:
+        return 24 * self._hour_height
+
+    def _minutes_at_y(self, y: float) -> float:
+        return (y - HEADER_HEIGHT + self.scroll_offset()) / self._hour_height * 60
+
+    def _day_at_x(self, x: float) -> int:
+        return min(6, max(0, int((x - GUTTER_WIDTH) // self._day_width())))
+
+    def _snap(self, minutes: float) -> int:
+        step = self.snap_minutes
+        return min(_MINUTES_PER_DAY, max(0, round(minutes / step) * step))
+
+    def _update_scroll_range(self) -> None:
+        visible = max(0, self.height() - HEADER_HEIGHT)
+        self._scrollbar.setPageStep(visible)
+        self._scrollbar.setSingleStep(max(1, round(self._hour_height / 2)))
+        self._scrollbar.setRange(0, max(0, math.ceil(self._content_height()) - visible))
+
+    def _ensure_visible(self, top_min: float, bottom_min: float) -> None:
+        top = top_min / 60 * self._hour_height
+        bottom = bottom_min / 60 * self._hour_height
+        visible = self.height() - HEADER_HEIGHT
+        value = self.scroll_offset()
+        if top < value:
+            self._scrollbar.setValue(math.floor(top))
+        elif bottom > value + visible:
+            self._scrollbar.setValue(math.ceil(min(top, bottom - visible)))
+
+    # ---------------------------------------------------------------- layout
+    def _local_now(self) -> datetime:
+        return self._now().astimezone(self._controller.tz())
+
+    @staticmethod
+    def _monday(day: date) -> date:
+        return day - timedelta(days=day.weekday())
+
+    def _on_data_changed(self) -> None:
+        self._layout_dirty = True
+        self.update()
+
+    def _ensure_layout(self) -> None:
+        if self._layout_dirty:
+            self._layout_week()
+            self._layout_dirty = False
+            self._geometry_dirty = True
+        if self._geometry_dirty:
+            self._layout_geometry()
+            self._geometry_dirty = False
+
+    def _layout_week(self) -> None:
+        """Expand the shown week and pack it into columns (data or week changed)."""
+        tz = self._controller.tz()
+        monday = datetime.combine(self._week_start, time(0))
+        week_end = monday + timedelta(days=7)
+        occurrences = self._controller.occurrences(
+            monday.replace(tzinfo=tz), week_end.replace(tzinfo=tz)
+        )
+        per_day: list[list[Segment]] = [[] for _ in range(7)]
+        for occ in occurrences:
+            start = self._controller.local_start(occ)
+            end = self._controller.local_end(occ)
+            day_start = max(start, monday)
+            first = True
+            while day_start < min(end, week_end):
+                midnight = datetime.combine(day_start.date(), time(0))
+                next_midnight = midnight + timedelta(days=1)
+                piece_end = min(end, next_midnight)
+                day = (midnight.date() - self._week_start).days
+                per_day[day].append(
+                    Segment(
+                        occ,
+                        day,
+                        (day_start - midnight).total_seconds() / 60,
+                        (piece_end - midnight).total_seconds() / 60,
+                        first=first and day_start == start,
+                        last=piece_end == end,
+                    )
+                )
+                first = False
+                day_start = next_midnight
+        self._segments = []
+        for day_segments in per_day:
+            pack_columns(day_segments)
+            self._segments.extend(day_segments)
+
+    def _layout_geometry(self) -> None:
+        """Rectangles and elided texts for every segment (size or zoom changed)."""
+        width = self._day_width()
+        hh = self._hour_height
+        title_fm = QFontMetricsF(self._title_font)
+        small_fm = QFontMetricsF(self._small_font)
+        line = title_fm.height()
+        for seg in self._segments:
+            col_w = (width - 6) / seg.columns
+            x = self._day_x(seg.day) + 1 + seg.column * col_w
+            y = seg.top / 60 * hh
+            h = max(4.0, (seg.bottom - seg.top) / 60 * hh - 1)
+            seg.rect = QRectF(x + 1, y + 1, col_w - 2, h - 1)
+            text_w = col_w - 2 * _PAD - 2
+            occ = seg.occurrence
+            times = self._time_range(occ)
+            title = occ.block.display_title
+            seg.title = seg.subtitle = None
+            if text_w < 8 or h < line:
+                continue
+            if h >= 2 * line + 4:
+                seg.title = self._static(
+                    title_fm.elidedText(title, Qt.TextElideMode.ElideRight, text_w)
+                )
+                seg.subtitle = self._static(
+                    small_fm.elidedText(times, Qt.TextElideMode.ElideRight, text_w)
+                )
+            else:
+                seg.title = self._static(
+                    title_fm.elidedText(f"{title}  {times}", Qt.TextElideMode.ElideRight, text_w)
+                )
+
+    @staticmethod
+    def _static(text: str) -> QStaticText:
+        static = QStaticText(text)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        static.setPerformanceHint(QStaticText.PerformanceHint.AggressiveCaching)
+        return static
+
+    def _time_range(self, occ: Occurrence) -> str:
+        start = self._controller.local_start(occ)
+        end = self._controller.local_end(occ)
+        return f"{start:%H:%M}–{end:%H:%M}"
+
+    # ----------------------------------------------------------------- paint
+    def _make_paint_tools(self) -> None:
+        """Brushes, pens and fonts, made once: painting allocates as little as possible."""
+        self._styles = kind_styles()
+        self._fill = {k: QBrush(s.fill) for k, s in self._styles.items()}
+        self._pattern = {k: pattern_brush(s) for k, s in self._styles.items()}
+        self._border = {k: QPen(s.border, 1) for k, s in self._styles.items()}
+        self._text_pen = {k: QPen(s.text) for k, s in self._styles.items()}
+        self._selected_pen = QPen(QColor("#111111"), 2.5)
+        self._preview_pen = QPen(QColor("#111111"), 1.5, Qt.PenStyle.DashLine)
+        self._title_font = QFont(self.font())
+        self._title_font.setBold(True)
+        self._title_font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.9))
+        self._small_font = QFont(self.font())
+        self._small_font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        self._header_font = QFont(self.font())
+        self._header_bold = QFont(self.font())
+        self._header_bold.setBold(True)
+        self._bg = QColor("#ffffff")
+        self._weekend_bg = QColor("#f6f6f8")
+        self._today_bg = QColor("#fff6d6")
+        self._header_bg = QColor("#f0f0f3")
+        self._hour_pen = QPen(QColor("#d9d9de"), 1)
+        self._half_pen = QPen(QColor("#eeeef1"), 1)
+        self._day_pen = QPen(QColor("#c4c4cc"), 1)
+        self._label_pen = QPen(QColor("#55555f"))
+        self._today_pen = QPen(QColor("#b3261e"))
+        self._now_pen = QPen(QColor("#e0201b"), 2)
+        self._now_brush = QBrush(QColor("#e0201b"))
+        mode_colors = {
+            Mode.FOCUS: QColor("#1f5fbf"),
+            Mode.AVAILABLE: QColor("#3f8a30"),
+            Mode.OFF: QColor("#6b6b6b"),
+            Mode.PAUSED: QColor("#c77700"),
+        }
+        self._override_pen = {m: QPen(c, 2, Qt.PenStyle.DashLine) for m, c in mode_colors.items()}
+        self._override_fill = {}
+        self._override_chip = {}
+        for mode, color in mode_colors.items():
+            band = QColor(color)
+            band.setAlpha(56)
+            self._override_fill[mode] = QBrush(band)
+            self._override_chip[mode] = QBrush(color)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._ensure_layout()
+        p = QPainter(self)
+        exposed = event.rect()
+        grid = self._grid_rect()
+        scroll = self.scroll_offset()
+        now = self._local_now()
+        today = (now.date() - self._week_start).days
+        day_w = self._day_width()
+
+        # Background, weekend and today tint, hour lines: in widget coordinates.
+        p.fillRect(exposed, self._bg)
+        for day in (5, 6):
+            p.fillRect(QRectF(self._day_x(day), grid.top(), day_w, grid.height()), self._weekend_bg)
+        if 0 <= today < 7:
+            p.fillRect(QRectF(self._day_x(today), grid.top(), day_w, grid.height()), self._today_bg)
+        hh = self._hour_height
+        first_hour = max(0, int(scroll // hh))
+        last_hour = min(24, int((scroll + grid.height()) // hh) + 1)
+        right = grid.right()
+        if hh >= 40:
+            p.setPen(self._half_pen)
+            for hour in range(first_hour, last_hour):
+                y = HEADER_HEIGHT + (hour + 0.5) * hh - scroll
+                p.drawLine(QLineF(GUTTER_WIDTH, y, right, y))
+        p.setPen(self._hour_pen)
+        for hour in range(first_hour, last_hour + 1):
+            y = HEADER_HEIGHT + hour * hh - scroll
+            p.drawLine(QLineF(GUTTER_WIDTH - 4, y, right, y))
+        p.setPen(self._day_pen)
+        for day in range(8):
+            x = self._day_x(day)
+            p.drawLine(QLineF(x, grid.top(), x, grid.bottom()))
+
+        # Blocks, override and previews in content coordinates (y = 0 at midnight).
+        p.save()
+        p.setClipRect(grid)
+        p.translate(0, HEADER_HEIGHT - scroll)
+        visible = QRectF(exposed).translated(0, scroll - HEADER_HEIGHT)
+        self._paint_segments(p, visible)
+        self._paint_override(p, now)
+        self._paint_preview(p)
+        if 0 <= today < 7:
+            y = (now.hour * 60 + now.minute + now.second / 60) / 60 * hh
+            x = self._day_x(today)
+            p.setPen(self._now_pen)
+            p.drawLine(QLineF(x, y, x + day_w, y))
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(self._now_brush)
+            p.drawEllipse(QPointF(x + 1, y), 4, 4)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.restore()
+
+        self._paint_header(p, today, day_w)
+        self._paint_gutter(p, first_hour, last_hour, scroll)
+        p.end()
+
+    def _paint_segments(self, p: QPainter, visible: QRectF) -> None:
+        selected = self._selected
+        selected_rects: list[QRectF] = []
+        for seg in self._segments:
+            rect = seg.rect
+            assert rect is not None
+            if not rect.intersects(visible):
+                continue
+            kind = seg.occurrence.block.kind
+            p.fillRect(rect, self._fill[kind])
+            pattern = self._pattern[kind]
+            if pattern is not None:
+                p.fillRect(rect, pattern)
+            p.setPen(self._border[kind])
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(rect)
+            if seg.title is not None:
+                self._paint_texts(p, seg, rect, kind)
+            if selected is not None and (seg.occurrence.block.id, seg.occurrence.start) == selected:
+                selected_rects.append(rect)
+        if selected_rects:
+            p.setPen(self._selected_pen)
+            for rect in selected_rects:
+                p.drawRect(rect.adjusted(1, 1, -1, -1))
+
+    def _paint_texts(self, p: QPainter, seg: Segment, rect: QRectF, kind: BlockKind) -> None:
+        assert seg.title is not None
+        x = rect.left() + _PAD + 1
+        y = rect.top() + 2
+        if self._pattern[kind] is not None:
+            # A plate of the fill colour under the text keeps it readable on the pattern.
+            h = seg.title.size().height() + (seg.subtitle.size().height() if seg.subtitle else 0)
+            w = max(seg.title.size().width(), seg.subtitle.size().width() if seg.subtitle else 0)
+            plate = QRectF(x - 2, y, w + 4, min(h + 1, rect.height() - 3))
+            p.fillRect(plate, self._fill[kind])
+        p.setPen(self._text_pen[kind])
+        p.setFont(self._title_font)
+        p.drawStaticText(QPointF(x, y), seg.title)
+        if seg.subtitle is not None:
+            p.setFont(self._small_font)
+            p.drawStaticText(QPointF(x, y + seg.title.size().height()), seg.subtitle)
+
+    def _override_rects(self, now: datetime) -> list[tuple[QRectF, bool]]:
+        override = self._controller.override()
+        if override is None:
+            return []
+        tz = self._controller.tz()
+        start = override.starts.astimezone(tz).replace(tzinfo=None)
+        end = override.until.astimezone(tz).replace(tzinfo=None)
+        return self._span_rects(start, end, full_width=True)
+
+    def _paint_override(self, p: QPainter, now: datetime) -> None:
+        override = self._controller.override()
+        if override is None:
+            return
+        pieces = self._override_rects(now)
+        if not pieces:
+            return
+        tz = self._controller.tz()
+        until = override.until.astimezone(tz)
+        name = override.mode.value.capitalize()
+        if override.active_at(now):
+            label = f"{name} now · until {until:%H:%M}"
+        else:
+            label = f"{name} · {override.starts.astimezone(tz):%a %H:%M}–{until:%H:%M}"
+        if override.reason:
+            label += f" · {override.reason}"
+        p.setBrush(self._override_fill[override.mode])
+        p.setPen(self._override_pen[override.mode])
+        for rect, _first in pieces:
+            p.drawRect(rect)
+        rect, _first = pieces[0]
+        p.setFont(self._small_font)
+        fm = QFontMetricsF(self._small_font)
+        text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 12)
+        chip = QRectF(
+            rect.left() + 3, rect.top() + 3, fm.horizontalAdvance(text) + 10, fm.height() + 4
+        )
+        # A white chip with a coloured frame reads on any block colour beneath it.
+        pen = self._override_pen[override.mode]
+        p.setPen(QPen(pen.color(), 1.5))
+        p.setBrush(self._bg)
+        p.drawRoundedRect(chip, 3, 3)
+        p.setPen(pen.color())
+        p.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+        for rect, _first in pieces:
+            p.fillRect(
+                QRectF(rect.left(), rect.top(), 4, rect.height()),
+                self._override_chip[override.mode],
+            )
+
+    def _span_rects(
+        self, start: datetime, end: datetime, full_width: bool = False
+    ) -> list[tuple[QRectF, bool]]:
+        """Content rectangles of a naive wall-clock span cut at midnights (in the week)."""
+        pieces: list[tuple[QRectF, bool]] = []
+        monday = datetime.combine(self._week_start, time(0))
+        cursor = max(start, monday)
+        stop = min(end, monday + timedelta(days=7))
+        hh = self._hour_height
+        w = self._day_width()
+        while cursor < stop:
+            midnight = datetime.combine(cursor.date(), time(0))
+            piece_end = min(stop, midnight + timedelta(days=1))
+            day = (midnight.date() - self._week_start).days
+            top = (cursor - midnight).total_seconds() / 3600 * hh
+            bottom = (piece_end - midnight).total_seconds() / 3600 * hh
+            inset = 1 if full_width else 4
+            pieces.append(
+                (
+                    QRectF(self._day_x(day) + inset, top, w - 2 * inset, bottom - top),
+                    cursor == start,
+                )
+            )
+            cursor = piece_end
+        return pieces
+
+    def _preview_rects(self) -> list[QRectF]:
+        drag = self._drag
+        if drag is None or not drag.active or drag.start is None or drag.end is None:
+            return []
+        return [rect for rect, _ in self._span_rects(drag.start, drag.end)]
+
+    def _paint_preview(self, p: QPainter) -> None:
+        rects = self._preview_rects()
+        if not rects:
+            return
+        drag = self._drag
+        assert drag is not None and drag.start is not None and drag.end is not None
+        kind = drag.segment.occurrence.block.kind if drag.segment else self.new_block_kind
+        p.setOpacity(0.8)
+        for rect in rects:
+            p.fillRect(rect, self._fill[kind])
+            pattern = self._pattern[kind]
+            if pattern is not None:
+                p.fillRect(rect, pattern)
+        p.setOpacity(1.0)
+        p.setPen(self._preview_pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for rect in rects:
+            p.drawRect(rect)
+        first = rects[0]
+        label = f"{drag.start:%H:%M}–{drag.end:%H:%M}"
+        p.setFont(self._title_font)
+        p.setPen(self._text_pen[kind])
+        p.drawText(
+            first.adjusted(_PAD + 1, 2, -2, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+            label,
+        )
+
+    def _paint_header(self, p: QPainter, today: int, day_w: float) -> None:
+        p.fillRect(QRectF(0, 0, self.width(), HEADER_HEIGHT), self._header_bg)
+        p.setPen(self._day_pen)
+        p.drawLine(QLineF(0, HEADER_HEIGHT - 0.5, self.width(), HEADER_HEIGHT - 0.5))
+        for day in range(7):
+            d = self._week_start + timedelta(days=day)
+            rect = QRectF(self._day_x(day), 0, day_w, HEADER_HEIGHT)
+            if day == today:
+                p.fillRect(rect.adjusted(1, 0, 0, -1), self._today_bg)
+                p.fillRect(
+                    QRectF(rect.left() + 1, HEADER_HEIGHT - 4, day_w - 1, 3),
+                    self._today_pen.color(),
+                )
+            p.setFont(self._header_bold if day == today else self._header_font)
+            p.setPen(self._today_pen if day == today else self._label_pen)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{d:%a} {d.day} {d:%b}")
+        p.setFont(self._small_font)
+        p.setPen(self._label_pen)
+        p.drawText(
+            QRectF(0, 0, GUTTER_WIDTH, HEADER_HEIGHT),
+            Qt.AlignmentFlag.AlignCenter,
+            f"W{self._week_start.isocalendar().week}",
+        )
+
+    def _paint_gutter(self, p: QPainter, first_hour: int, last_hour: int, scroll: int) -> None:
+        gutter = QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH - 4, self.height() - HEADER_HEIGHT)
+        p.fillRect(gutter, self._bg)
+        p.save()
+        p.setClipRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, self.height() - HEADER_HEIGHT))
+        p.setFont(self._small_font)
+        p.setPen(self._label_pen)
+        hh = self._hour_height
+        for hour in range(max(1, first_hour), min(24, last_hour + 1)):
+            y = HEADER_HEIGHT + hour * hh - scroll
+            p.drawText(
+                QRectF(0, y - 8, GUTTER_WIDTH - 8, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{hour:02d}:00",
+            )
+        p.restore()
+
+    # ------------------------------------------------------------ now-line
+    def _arm_now_timer(self) -> None:
+        """Wake once at the start of the next minute: never a busy timer."""
+        now = self._local_now()
+        ms = (60 - now.second) * 1000 - now.microsecond // 1000
+        self._now_timer.start(max(1000, ms))
+
+    def _on_minute(self) -> None:
+        now = self._local_now()
+        if self._monday(now.date()) != self._week_start and self._drag is None:
+            self.update()  # midnight may move the today column out of this week
+        else:
+            self.update()
+        self._arm_now_timer()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._update_scroll_range()
+        if not self._scrolled_once:
+            self._scrolled_once = True
+            # A few pixels above the hour so its label is not cut by the header.
+            self._scrollbar.setValue(round(self.day_starts_hour * self._hour_height) - 10)
+        self._arm_now_timer()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._now_timer.stop()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        w = self.style().pixelMetric(self.style().PixelMetric.PM_ScrollBarExtent)
+        self._scrollbar.setGeometry(
+            self.width() - w, HEADER_HEIGHT, w, self.height() - HEADER_HEIGHT
+        )
+        self._update_scroll_range()
+        self._geometry_dirty = True
+
+    def _on_scrolled(self, _value: int) -> None:
+        self.update()
+
+    # ------------------------------------------------------------------ mouse
+    def _segment_at(self, pos: QPointF) -> Segment | None:
+        self._ensure_layout()
+        if pos.y() < HEADER_HEIGHT or pos.x() < GUTTER_WIDTH:
+            return None
+        content = QPointF(pos.x(), pos.y() - HEADER_HEIGHT + self.scroll_offset())
+        for seg in reversed(self._segments):
+            assert seg.rect is not None
+            if seg.rect.contains(content):
+                return seg
+        return None
+
+    def _edge_at(self, seg: Segment, pos: QPointF) -> str | None:
+        assert seg.rect is not None
+        y = pos.y() - HEADER_HEIGHT + self.scroll_offset()
+        grip = min(EDGE_GRIP, seg.rect.height() / 4)
+        if seg.first and y - seg.rect.top() <= grip:
+            return "top"
+        if seg.last and seg.rect.bottom() - y <= grip:
+            return "bottom"
+        return None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        pos = event.position()
+        if pos.y() < HEADER_HEIGHT or pos.x() < GUTTER_WIDTH or pos.x() > self._grid_rect().right():
+            return
+        seg = self._segment_at(pos)
+        day = self._day_at_x(pos.x())
+        if seg is None:
+            self._drag = _Drag("create", pos, day)
+            self.select_occurrence(None)
+        else:
+            self.select_occurrence(seg.occurrence)
+            self._drag = _Drag(self._edge_at(seg, pos) or "move", pos, day, seg)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        drag = self._drag
+        if drag is None:
+            seg = self._segment_at(pos)
+            edge = self._edge_at(seg, pos) if seg else None
+            self.setCursor(
+                Qt.CursorShape.SizeVerCursor
+                if edge
+                else Qt.CursorShape.PointingHandCursor
+                if seg
+                else Qt.CursorShape.ArrowCursor
+            )
+            return
+        if not drag.active:
+            if (pos - drag.press).manhattanLength() < QApplication.startDragDistance():
+                return
+            drag.active = True
+        before = self._preview_rects()
+        self._update_preview(drag, pos)
+        after = self._preview_rects()
+        self._update_content_rects(before + after)
+        event.accept()
+
+    def _update_content_rects(self, rects: list[QRectF]) -> None:
+        """Repaint only where the drag preview was and is (plus its label)."""
+        region = QRegion()
+        offset = HEADER_HEIGHT - self.scroll_offset()
+        for rect in rects:
+            region += rect.translated(0, offset).toAlignedRect().adjusted(-3, -3, 3, 3)
+        self.update(region)
+
+    def _update_preview(self, drag: _Drag, pos: QPointF) -> None:
+        minutes = self._minutes_at_y(pos.y())
+        day_date = self._week_start + timedelta(days=drag.day)
+        midnight = datetime.combine(day_date, time(0))
+        if drag.mode == "create":
+            a = self._snap(self._minutes_at_y(drag.press.y()))
+            b = self._snap(minutes)
+            if a == b:
+                b = a + self.snap_minutes if a + self.snap_minutes <= _MINUTES_PER_DAY else a
+                a = b - self.snap_minutes
+            lo, hi = min(a, b), max(a, b)
+            drag.start = midnight + timedelta(minutes=lo)
+            drag.end = midnight + timedelta(minutes=hi)
+            return
+        assert drag.segment is not None
+        occ = drag.segment.occurrence
+        start = self._controller.local_start(occ)
+        end = self._controller.local_end(occ)
+        step = timedelta(minutes=self.snap_minutes)
+        if drag.mode == "move":
+            days = self._day_at_x(pos.x()) - drag.day
+            moved = start + timedelta(
+                days=days, minutes=minutes - self._minutes_at_y(drag.press.y())
+            )
+            snapped = self._snap_datetime(moved)
+            drag.start, drag.end = snapped, snapped + (end - start)
+        elif drag.mode == "top":
+            seg_midnight = datetime.combine(start.date(), time(0))
+            new_start = seg_midnight + timedelta(minutes=self._snap(minutes))
+            drag.start, drag.end = min(new_start, end - step), end
+            drag.start = max(drag.start, end - timedelta(hours=24) + step)
+        else:
+            seg_midnight = datetime.combine(
+                self._week_start + timedelta(days=drag.segment.day), time(0)
+            )
+            new_end = seg_midnight + timedelta(minutes=self._snap(minutes))
+            drag.start, drag.end = start, max(new_end, start + step)
+            drag.end = min(drag.end, start + timedelta(hours=24) - step)
+
+    def _snap_datetime(self, when: datetime) -> datetime:
+        midnight = datetime.combine(when.date(), time(0))
+        minutes = (when - midnight).total_seconds() / 60
+        return midnight + timedelta(minutes=round(minutes / self.snap_minutes) * self.snap_minutes)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        drag = self._drag
+        if drag is None or event.button() != Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        if drag.active:
+            self._update_preview(drag, event.position())
+        self._drag = None
+        self.update()
+        if not drag.active or drag.start is None or drag.end is None:
+            return
+        if drag.mode == "create":
+            block = Block(
+                kind=self.new_block_kind,
+                start=drag.start.time(),
+                end=drag.end.time(),
+                on_date=drag.start.date(),
+            )
+            created = self._controller.create_block(block)
+            self._select_block_on(created, drag.start)
+            return
+        assert drag.segment is not None
+        occ = drag.segment.occurrence
+        if (drag.start, drag.end) == (
+            self._controller.local_start(occ),
+            self._controller.local_end(occ),
+        ):
+            return
+        verb = "move" if drag.mode == "move" else "resize"
+        scope = self._scope_for(
+            occ.block,
+            f"Do you want to {verb} only this occurrence of "
+            f"“{occ.block.display_title}” or all of its occurrences?",
+        )
+        if scope is None:
+            return
+        self._controller.move_occurrence(occ, drag.start, drag.end, scope)
+        if occ.block.id is not None:
+            self._select_block_on(occ.block, drag.start)
+
+    def _scope_for(self, block: Block, question: str) -> Scope | None:
+        if block.recurrence is None:
+            return Scope.ALL
+        return self.ask_scope(question)
+
+    def _select_block_on(self, block: Block, start: datetime) -> None:
+        """Select the occurrence of ``block`` starting at naive ``start`` after an edit."""
+        self._ensure_layout()
+        for seg in self._segments:
+            occ = seg.occurrence
+            if occ.block.id == block.id and self._controller.local_start(occ) == start:
+                self.select_occurrence(occ)
+                return
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if event.button() != Qt.MouseButton.LeftButton or pos.y() < HEADER_HEIGHT:
+            return
+        self._drag = None
+        seg = self._segment_at(pos)
+        if seg is not None:
+            self.select_occurrence(seg.occurrence)
+            self.open_editor()
+            return
+        if pos.x() < GUTTER_WIDTH or pos.x() > self._grid_rect().right():
+            return
+        # Empty space: offer an hour-long draft, created only if the editor says OK.
+        start = min(self._snap(self._minutes_at_y(pos.y()) - 30), _MINUTES_PER_DAY - 60)
+        day = self._week_start + timedelta(days=self._day_at_x(pos.x()))
+        begin = datetime.combine(day, time(0)) + timedelta(minutes=start)
+        draft = Block(
+            kind=self.new_block_kind,
+            start=begin.time(),
+            end=(begin + timedelta(hours=1)).time(),
+            on_date=day,
+        )
+        edited = self.edit_block(draft)
+        if edited is not None:
+            created = self._controller.create_block(edited)
+            self._select_block_on(created, datetime.combine(created.on_date or day, created.start))
+
+    def open_editor(self) -> None:
+        """Edit the selected occurrence's block in the editor (undoable on OK)."""
+        occ = self.selected_occurrence()
+        if occ is None or occ.block.id is None:
+            return
+        block = self._controller.block(occ.block.id)
+        if block is None:
+            return
+        edited = self.edit_block(block)
+        if edited is not None and edited != block:
+            self._controller.update_block(edited)
+
+    def delete_selected(self) -> None:
+        """Delete the selected occurrence, asking "this or all" for a recurring block."""
+        occ = self.selected_occurrence()
+        if occ is None:
+            return
+        scope = self._scope_for(
+            occ.block,
+            f"Do you want to delete only this occurrence of “{occ.block.display_title}” "
+            "or all of its occurrences?",
+        )
+        if scope is None:
+            return
+        self.select_occurrence(None)
+        self._controller.delete_occurrence(occ, scope)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            if steps:
+                self.set_hour_height(self._hour_height * 1.15**steps, event.position().y())
+        else:
+            self._scrollbar.setValue(self.scroll_offset() - round(steps * self._hour_height))
+        event.accept()
+
+    # --------------------------------------------------------------- keyboard
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        shift = Qt.KeyboardModifier.ShiftModifier
+        stack = self._controller.undo_stack
+        if (key == Qt.Key.Key_Z and mods == ctrl | shift) or (key == Qt.Key.Key_Y and mods == ctrl):
+            stack.redo()
+        elif (key == Qt.Key.Key_Z and mods == ctrl) or event.matches(QKeySequence.StandardKey.Undo):
+            stack.undo()
+        elif event.matches(QKeySequence.StandardKey.Redo):
+            stack.redo()
+        elif key == Qt.Key.Key_Escape and self._drag is not None:
+            self._drag = None
+            self.update()
+        elif mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier):
+            super().keyPressEvent(event)
+            return
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._move_selection(key)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_editor()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selected()
+        elif key == Qt.Key.Key_PageUp:
+            self.show_previous_week()
+        elif key == Qt.Key.Key_PageDown:
+            self.show_next_week()
+        elif key == Qt.Key.Key_T:
+            self.show_today()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _move_selection(self, key: int) -> None:
+        """Arrow keys: Up/Down to the previous/next block of the day, Left/Right across days.
+
+        Across days the block nearest in time of day is chosen; empty days are skipped.
+        """
+        self._ensure_layout()
+        starts = [s for s in self._segments if s.first or s.day == 0]
+        if not starts:
+            return
+        current = self._selected_segment()
+        if current is None:
+            top = self.scroll_offset() / self._hour_height * 60
+            ordered = sorted(starts, key=lambda s: (s.top < top, s.day, s.top))
+            self.select_occurrence(ordered[0].occurrence)
+            return
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            day = sorted(
+                (s for s in starts if s.day == current.day), key=lambda s: (s.top, s.column)
+            )
+            index = next(i for i, s in enumerate(day) if s is current)
+            index += -1 if key == Qt.Key.Key_Up else 1
+            if 0 <= index < len(day):
+                self.select_occurrence(day[index].occurrence)
+            return
+        step = -1 if key == Qt.Key.Key_Left else 1
+        day_index = current.day + step
+        while 0 <= day_index < 7:
+            candidates = [s for s in starts if s.day == day_index]
+            if candidates:
+                best = min(candidates, key=lambda s: (abs(s.top - current.top), s.column))
+                self.select_occurrence(best.occurrence)
+                return
+            day_index += step
+
+    def _selected_segment(self) -> Segment | None:
+        if self._selected is None:
+            return None
+        self._ensure_layout()
+        block_id, start = self._selected
+        return next(
+            (
+                s
+                for s in self._segments
+                if s.occurrence.block.id == block_id and s.occurrence.start == start
+            ),
+            None,
+        )
