@@ -55,7 +55,7 @@ def render_app_icons() -> list[Path]:
         painter.end()
         target = ICONS / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_NAME}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not image.save(str(target), b"PNG"):
+        if not image.save(str(target)):
             raise SystemExit(f"error: cannot write {target}; check the folder is writable")
         written.append(target)
     scalable = ICONS / "hicolor" / "scalable" / "apps" / f"{APP_NAME}.svg"
@@ -104,7 +104,7 @@ def render_sheet(target: Path, scale: int) -> None:
         width * scale, height * scale, mode=Qt.TransformationMode.FastTransformation
     )
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not scaled.save(str(target), b"PNG"):
+    if not scaled.save(str(target)):
         raise SystemExit(f"error: cannot write {target}; check the folder is writable")
 
 

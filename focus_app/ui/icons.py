@@ -194,7 +194,7 @@ def _paint_badge(painter: QPainter, size: int, held: int, dark_panel: bool) -> N
     fill, ink = (QColor(c) for c in _BADGE_INK[dark_panel])
     numbered = size >= _SMALLEST_NUMBERED_BADGE
     text = _badge_text(held, size)
-    diameter = max(7, round(size * (0.45 if numbered else 0.4375)))
+    diameter = round(size * 0.45) if numbered else 6
     width = round(diameter * 1.45) if numbered and len(text) > 1 else diameter
     moat = max(1.0, size / 32)
     badge = QRectF(size - width, size - diameter, width, diameter)
