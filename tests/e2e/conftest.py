@@ -2,30 +2,18 @@
 
 ``desktop`` gives a started ``DesktopSession``; ask for a tray with
 ``@pytest.mark.parametrize("desktop", [{"with_tray": True}], indirect=True)``.
-When a test using it fails, a screenshot is saved next to the test's ``tmp_path``.
+When a test using it fails, a screenshot is saved as ``failure.png`` in its ``tmp_path``.
+Tests elsewhere reuse it with ``desktop = tests.e2e.conftest.desktop`` at module level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.harness import REQUIRED_PROGRAMS, DesktopSession, missing_programs
-
-_FAILED = pytest.StashKey[bool]()
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Remember whether the test body failed, so the fixture can take a screenshot."""
-    report = yield
-    if report.when == "call" and report.failed:
-        item.stash[_FAILED] = True
-    return report
 
 
 @pytest.fixture
@@ -44,9 +32,11 @@ def desktop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DesktopS
             "(Debian/Ubuntu: apt install xvfb dbus dunst trayer imagemagick xdotool)",
             pytrace=False,
         )
+    failures_before = request.session.testsfailed
     with DesktopSession(**options) as session:
         yield session
-        if request.node.stash.get(_FAILED, False):
+        # The call phase's report is logged before teardown, so a failed body shows here.
+        if request.session.testsfailed > failures_before:
             try:
                 shot = session.screenshot(tmp_path / "failure.png")
                 print(f"screenshot of the failed test's desktop: {shot}")
