@@ -1,0 +1,429 @@
+"""What each IPC command does: validate the arguments, call the engine, shape the answer.
+
+The command line and any other client (mail filters, chat bridges, cron) speak this. Bad
+input raises ``CommandError`` with one line a person can act on; the server turns it
+into an error answer and keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from focus_app.core.ics import export_ics, import_ics
+from focus_app.core.model import (
+    Block,
+    BlockKind,
+    Mode,
+    Notification,
+    Recurrence,
+    Rule,
+    RuleAction,
+    RuleMatch,
+    Urgency,
+)
+from focus_app.core.parsing import (
+    format_weekdays,
+    next_wall_time,
+    parse_clock,
+    parse_duration,
+    parse_weekdays,
+)
+from focus_app.engine import Engine, Ingested
+from focus_app.store import HeldItem
+
+Request = dict[str, Any]
+Answer = dict[str, Any]
+
+DEFAULT_DURATIONS = {
+    Mode.FOCUS: timedelta(minutes=25),
+    Mode.AVAILABLE: timedelta(minutes=30),
+    Mode.PAUSED: timedelta(hours=1),
+}
+MAX_TEXT = 8 * 1024
+
+
+class CommandError(Exception):
+    """Bad input: the message says what was wrong and what would be right."""
+
+
+class Commands:
+    """Dispatches requests to the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._table: dict[str, Callable[[Request], Any]] = {
+            "ping": lambda _r: "pong",
+            "status": lambda _r: engine.status(),
+            "focus": lambda r: self._override(Mode.FOCUS, r),
+            "available": lambda r: self._override(Mode.AVAILABLE, r),
+            "pause": lambda r: self._override(Mode.PAUSED, r),
+            "resume": self._resume,
+            "held": lambda _r: [held_to_json(item) for item in engine.held()],
+            "release": self._release,
+            "dismiss": self._dismiss,
+            "block.add": self._block_add,
+            "block.list": lambda _r: [block_to_json(b) for b in engine.blocks()],
+            "block.remove": self._block_remove,
+            "rule.add": self._rule_add,
+            "rule.list": lambda _r: [rule_to_json(r) for r in engine.rules()],
+            "rule.remove": self._rule_remove,
+            "export": self._export,
+            "import": self._import,
+            "raise": self._raise,
+        }
+
+    @property
+    def names(self) -> list[str]:
+        return [*self._table, "send"]
+
+    def handle(self, request: Request) -> Answer:
+        """Answer one request (anything but ``send``)."""
+        cmd = request.get("cmd")
+        action = self._table.get(str(cmd))
+        if action is None:
+            return _error(f"unknown command '{cmd}'; known: {', '.join(sorted(self.names))}")
+        try:
+            return {"ok": True, "result": action(request)}
+        except CommandError as exc:
+            return _error(str(exc))
+
+    def handle_sends(self, requests: list[Request]) -> list[Answer]:
+        """Decide a batch of ``send`` requests at once (one transaction)."""
+        answers: list[Answer | None] = []
+        valid: list[Notification] = []
+        now = self._engine.clock.now()
+        for request in requests:
+            try:
+                valid.append(notification_from_request(request, now))
+                answers.append(None)
+            except CommandError as exc:
+                answers.append(_error(str(exc)))
+        results = iter(self._engine.ingest_many(valid)) if valid else iter(())
+        return [
+            answer
+            if answer is not None
+            else {"ok": True, "result": ingested_to_json(next(results))}
+            for answer in answers
+        ]
+
+    # ----------------------------------------------------------------- overrides
+
+    def _override(self, mode: Mode, request: Request) -> dict[str, Any]:
+        reason = _opt_str(request, "reason", limit=200)
+        until_text = _opt_str(request, "until")
+        duration_text = _opt_str(request, "duration")
+        if until_text and duration_text:
+            raise CommandError("give a duration or --until, not both")
+        if until_text:
+            try:
+                wall = parse_clock(until_text)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            until = next_wall_time(wall, self._engine.clock.now(), self._engine.tz)
+            self._engine.override_until(mode, until, reason)
+        else:
+            duration = DEFAULT_DURATIONS[mode]
+            if duration_text:
+                try:
+                    duration = parse_duration(duration_text)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
+            self._engine.start_override(mode, duration, reason)
+        return self._engine.status()
+
+    def _resume(self, _request: Request) -> dict[str, Any]:
+        self._engine.resume_schedule()
+        return self._engine.status()
+
+    # ----------------------------------------------------------------- held
+
+    def _release(self, request: Request) -> dict[str, Any]:
+        ids = _opt_ids(request)
+        if ids:
+            known = {item.notification.id for item in self._engine.held()}
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise CommandError(
+                    f"no held notification with id {', '.join(map(str, unknown))}; "
+                    "see 'focus-app held'"
+                )
+        released = self._engine.release(ids or None)
+        return {"released": released, "held": self._engine.held_count()}
+
+    def _dismiss(self, request: Request) -> dict[str, Any]:
+        ids = _opt_ids(request)
+        if not ids:
+            raise CommandError("name the ids to dismiss")
+        self._engine.dismiss(ids)
+        return {"held": self._engine.held_count()}
+
+    # ----------------------------------------------------------------- blocks
+
+    def _block_add(self, request: Request) -> dict[str, Any]:
+        block = block_from_request(request)
+        return block_to_json(self._engine.add_block(block))
+
+    def _block_remove(self, request: Request) -> dict[str, Any]:
+        block_id = _int(request, "id")
+        if not self._engine.remove_block(block_id):
+            raise CommandError(f"no block with id {block_id}; see 'focus-app block list'")
+        return {"removed": block_id}
+
+    # ----------------------------------------------------------------- rules
+
+    def _rule_add(self, request: Request) -> dict[str, Any]:
+        rule = rule_from_request(request)
+        position = request.get("position")
+        if position is not None and (not isinstance(position, int) or position < 1):
+            raise CommandError("position must be a whole number from 1")
+        stored = self._engine.add_rule(rule, None if position is None else position - 1)
+        return rule_to_json(stored)
+
+    def _rule_remove(self, request: Request) -> dict[str, Any]:
+        rule_id = _int(request, "id")
+        if not self._engine.remove_rule(rule_id):
+            raise CommandError(f"no rule with id {rule_id}; see 'focus-app rule list'")
+        return {"removed": rule_id}
+
+    # ----------------------------------------------------------------- ICS
+
+    def _export(self, _request: Request) -> dict[str, Any]:
+        text = export_ics(self._engine.blocks(), self._engine.tz, now=self._engine.clock.now())
+        return {"ics": text, "blocks": len(self._engine.blocks())}
+
+    def _import(self, request: Request) -> dict[str, Any]:
+        text = request.get("ics")
+        if not isinstance(text, str):
+            raise CommandError('"ics" must be the text of an iCalendar file')
+        try:
+            result = import_ics(text, self._engine.tz)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        added = [self._engine.add_block(block) for block in result.blocks]
+        return {
+            "added": [block_to_json(b) for b in added],
+            "skipped": list(result.skipped),
+        }
+
+    def _raise(self, _request: Request) -> dict[str, Any]:
+        self._engine.request_raise()
+        return {"raised": True}
+
+
+# --------------------------------------------------------------------- conversions
+
+
+def notification_from_request(request: Request, now: datetime) -> Notification:
+    title = _opt_str(request, "title", limit=MAX_TEXT)
+    if not title:
+        raise CommandError("a notification needs a title")
+    urgency_text = _opt_str(request, "urgency") or "normal"
+    try:
+        urgency = Urgency(urgency_text)
+    except ValueError:
+        raise CommandError(
+            f"unknown urgency '{urgency_text}': use low, normal or critical"
+        ) from None
+    time_sensitive = request.get("time_sensitive", False)
+    if not isinstance(time_sensitive, bool):
+        raise CommandError('"time_sensitive" must be true or false')
+    return Notification(
+        title=title,
+        body=_opt_str(request, "body", limit=MAX_TEXT),
+        sender=_opt_str(request, "sender", limit=200),
+        source=_opt_str(request, "source", limit=200),
+        urgency=urgency,
+        time_sensitive=time_sensitive,
+        received_at=now,
+    )
+
+
+def ingested_to_json(result: Ingested) -> dict[str, Any]:
+    d = result.decision
+    return {
+        "id": result.id,
+        "decision": d.outcome.value,
+        "release_at": _iso(d.release_at),
+        "reason": d.reason,
+        "breakthrough": d.breakthrough,
+    }
+
+
+def held_to_json(item: HeldItem) -> dict[str, Any]:
+    n = item.notification
+    return {
+        "id": n.id,
+        "title": n.title,
+        "body": n.body,
+        "sender": n.sender,
+        "source": n.source,
+        "urgency": n.urgency.value,
+        "time_sensitive": n.time_sensitive,
+        "received_at": _iso(n.received_at),
+        "release_at": _iso(item.release_at),
+        "reason": item.reason,
+    }
+
+
+def block_from_request(request: Request) -> Block:
+    kind_text = _opt_str(request, "kind")
+    try:
+        kind = BlockKind(kind_text)
+    except ValueError:
+        raise CommandError(f"unknown kind '{kind_text}': use focus, available or off") from None
+    try:
+        start = parse_clock(_opt_str(request, "start"))
+        end = parse_clock(_opt_str(request, "end"))
+        on_date = _opt_date(request, "date")
+        recurrence = None
+        if on_date is None:
+            days_text = _opt_str(request, "days")
+            if not days_text:
+                raise CommandError("give --days (e.g. mon,tue,fri or mon-fri) or --date")
+            recurrence = Recurrence(
+                weekdays=parse_weekdays(days_text),
+                interval_weeks=int(request.get("every_weeks") or 1),
+                starts=_opt_date(request, "from"),
+                until=_opt_date(request, "until"),
+            )
+        elif request.get("days"):
+            raise CommandError("give --days or --date, not both")
+        return Block(
+            kind=kind,
+            start=start,
+            end=end,
+            title=_opt_str(request, "title", limit=200),
+            recurrence=recurrence,
+            on_date=on_date,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def block_to_json(block: Block) -> dict[str, Any]:
+    rec = block.recurrence
+    return {
+        "id": block.id,
+        "kind": block.kind.value,
+        "title": block.title,
+        "start": f"{block.start:%H:%M}",
+        "end": f"{block.end:%H:%M}",
+        "days": format_weekdays(rec.weekdays) if rec else None,
+        "every_weeks": rec.interval_weeks if rec else None,
+        "from": rec.starts.isoformat() if rec and rec.starts else None,
+        "until": rec.until.isoformat() if rec and rec.until else None,
+        "date": block.on_date.isoformat() if block.on_date else None,
+        "exceptions": [
+            {
+                "date": e.original_date.isoformat(),
+                "skip": e.is_skip,
+                "start": e.moved_start.isoformat() if e.moved_start else None,
+                "end": e.moved_end.isoformat() if e.moved_end else None,
+            }
+            for e in block.exceptions
+        ],
+    }
+
+
+def rule_from_request(request: Request) -> Rule:
+    action_text = _opt_str(request, "action")
+    try:
+        action = RuleAction(action_text)
+    except ValueError:
+        raise CommandError(
+            f"unknown action '{action_text}': use allow, priority, hold or mute"
+        ) from None
+    urgency_text = _opt_str(request, "urgency")
+    try:
+        urgency = Urgency(urgency_text) if urgency_text else None
+    except ValueError:
+        raise CommandError(
+            f"unknown urgency '{urgency_text}': use low, normal or critical"
+        ) from None
+    keywords = request.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        raise CommandError('"keywords" must be a list of non-empty strings')
+    time_sensitive = request.get("time_sensitive")
+    if time_sensitive is not None and not isinstance(time_sensitive, bool):
+        raise CommandError('"time_sensitive" must be true or false')
+    match = RuleMatch(
+        sender=_opt_str(request, "sender") or None,
+        source=_opt_str(request, "source") or None,
+        urgency=urgency,
+        keywords=tuple(keywords),
+        time_sensitive=time_sensitive,
+    )
+    if match.is_empty:
+        raise CommandError(
+            "a rule needs something to match: --sender, --source, --urgency, --keyword "
+            "or --time-sensitive"
+        )
+    return Rule(match=match, action=action, name=_opt_str(request, "name", limit=200))
+
+
+def rule_to_json(rule: Rule) -> dict[str, Any]:
+    from focus_app.core.rules import describe_rule
+
+    m = rule.match
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "action": rule.action.value,
+        "enabled": rule.enabled,
+        "sender": m.sender,
+        "source": m.source,
+        "urgency": m.urgency.value if m.urgency else None,
+        "keywords": list(m.keywords),
+        "time_sensitive": m.time_sensitive,
+        "description": describe_rule(rule),
+    }
+
+
+# --------------------------------------------------------------------- argument helpers
+
+
+def _opt_str(request: Request, key: str, *, limit: int = 100) -> str:
+    value = request.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CommandError(f'"{key}" must be a string, got {type(value).__name__}')
+    if len(value) > limit:
+        raise CommandError(f'"{key}" is too long ({len(value)} characters; at most {limit})')
+    return value
+
+
+def _int(request: Request, key: str) -> int:
+    value = request.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CommandError(f'"{key}" must be a whole number')
+    return value
+
+
+def _opt_ids(request: Request) -> list[int]:
+    ids = request.get("ids") or []
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in ids
+    ):
+        raise CommandError('"ids" must be a list of whole numbers')
+    return ids
+
+
+def _opt_date(request: Request, key: str) -> date | None:
+    text = _opt_str(request, key)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"bad date '{text}' for --{key}: use YYYY-MM-DD") from None
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat(timespec="seconds") if t is not None else None
+
+
+def _error(message: str) -> Answer:
+    return {"ok": False, "error": message}

@@ -1,0 +1,531 @@
+"""The engine: owns the state, talks to the store, asks to be woken, emits events.
+
+Everything the windows and the command line do goes through here. The engine never
+replays what it missed: on every wake-up it computes the mode from the schedule, the
+override and the clock (``reconcile``), releases what may flow, and asks to be woken at
+the next instant anything can change. A late or missed wake-up costs latency, never
+correctness.
+
+All methods run on the GUI thread (the IPC server, the scheduler and D-Bus callbacks reach
+it through Qt's event loop), so there is no locking.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from focus_app import DISPLAY_NAME
+from focus_app.core.digest import build_digest, build_paced_summary
+from focus_app.core.gate import Gate
+from focus_app.core.model import (
+    Block,
+    Decision,
+    GateContext,
+    Mode,
+    ModeSource,
+    ModeState,
+    Notification,
+    Outcome,
+    Override,
+    Rule,
+    Urgency,
+)
+from focus_app.core.ports import Clock, Notifier
+from focus_app.core.schedule import Schedule
+from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
+from focus_app.settings import Settings, save_settings
+from focus_app.store import HeldItem, Store
+
+log = logging.getLogger(__name__)
+
+FLOWING = (Mode.AVAILABLE, Mode.PAUSED)
+"""Modes in which notifications reach the user (and held ones are released)."""
+
+RETRY_DELIVERY_AFTER = timedelta(minutes=5)
+ACTION_OPEN_INBOX = "open-inbox"
+ACTION_SNOOZE = "snooze-10"
+SNOOZE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What ``ingest`` did with one notification: its id and the gate's decision."""
+
+    id: int
+    notification: Notification
+    decision: Decision
+
+
+class Engine(QObject):
+    """The one owner of the app's state.
+
+    Args:
+        store: The open database.
+        settings: The loaded settings (``settings_path`` is where changes are saved).
+        notifier: Where delivered notifications and digests go.
+        clock: Where time comes from.
+        settings_path: The settings file, for ``update_settings``; ``None`` = don't save.
+
+    Signals:
+        state_changed: The mode, its source, its end or the next transition changed.
+        held_changed(int): The number of held notifications changed.
+        blocks_changed: Blocks were added, changed or removed.
+        rules_changed: Rules were added, changed, reordered or removed.
+        settings_changed: Settings were replaced.
+        decided(object): An ``Ingested`` for every notification the gate decided.
+        problem(str): A one-line message the user should see (delivery failed, ...).
+        raise_requested: Another start asked the running app to show itself.
+    """
+
+    state_changed = Signal()
+    held_changed = Signal(int)
+    blocks_changed = Signal()
+    rules_changed = Signal()
+    settings_changed = Signal()
+    decided = Signal(object)
+    problem = Signal(str)
+    raise_requested = Signal()
+    action_invoked = Signal(str)
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        notifier: Notifier,
+        clock: Clock,
+        *,
+        settings_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self._store = store
+        self._settings = settings
+        self._settings_path = settings_path
+        self._notifier = notifier
+        self._clock = clock
+        self._tz: tzinfo = settings.tzinfo()
+        self._schedule = self._build_schedule()
+        self._gate = Gate(self._store.list_rules(), settings.gate_settings())
+        self._state: ModeState | None = None
+        self._flowing_since: datetime | None = None
+        self._held_in: Mode | None = None  # the protected mode items were last held in
+        self._retry_at: datetime | None = None
+        self._heads_up_sent_for = ""
+        self._held_count = self._store.held_count()
+        from focus_app.wakeup import Wakeup  # Qt/APScheduler only where the engine runs
+
+        self._wakeup = Wakeup(self.reconcile, clock, self._tz)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        """Decide what arrived while no engine ran, reconcile, and start waking up."""
+        self._wakeup.start()
+        queued = self._store.take_queued()
+        if queued:
+            log.info("deciding %d notification(s) queued while not running", len(queued))
+            self._decide_and_record(queued, already_stored=True)
+        self.reconcile()
+
+    def shutdown(self) -> None:
+        self._wakeup.shutdown()
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def tz(self) -> tzinfo:
+        return self._tz
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    # ----------------------------------------------------------------- state
+
+    def state(self) -> ModeState:
+        """The effective mode now (recomputed if the cached one has run out)."""
+        now = self._clock.now()
+        if self._state is None or (self._state.until is not None and now >= self._state.until):
+            self.reconcile()
+        assert self._state is not None
+        return self._state
+
+    def next_transition(self) -> datetime | None:
+        """The next instant the mode changes (override end or schedule transition)."""
+        return next_wake(self._schedule, self._override(), self._clock.now())
+
+    def next_transition_state(self) -> ModeState | None:
+        """The state that begins at ``next_transition`` (for "next: Office hours 16:00")."""
+        at = self.next_transition()
+        if at is None:
+            return None
+        return resolve_state(self._schedule, self._override(), at)
+
+    def held_count(self) -> int:
+        return self._held_count
+
+    def held(self) -> list[HeldItem]:
+        return self._store.held()
+
+    def status(self) -> dict[str, object]:
+        """The status as the command line reports it (``status --json``)."""
+        state = self.state()
+        nxt = self.next_transition()
+        nxt_state = self.next_transition_state()
+        return {
+            "mode": state.mode.value,
+            "source": state.source.value,
+            "label": state.label,
+            "since": _iso(state.since),
+            "until": _iso(state.until),
+            "reason": state.override.reason if state.override else "",
+            "held": self._held_count,
+            "next_transition": _iso(nxt),
+            "next_mode": nxt_state.mode.value if nxt_state else None,
+            "next_label": nxt_state.label if nxt_state else None,
+            "timezone": str(self._tz),
+        }
+
+    def reconcile(self) -> None:
+        """Compute the mode from the clock, release what may flow, plan the next wake-up.
+
+        Safe to call at any time and any number of times.
+        """
+        now = self._clock.now()
+        override = self._override()
+        state = resolve_state(self._schedule, override, now)
+        previous = self._state
+        self._state = state
+        if state.mode in FLOWING:
+            if self._flowing_since is None:
+                self._flowing_since = now
+            self._release_due(now)
+        else:
+            self._flowing_since = None
+            self._held_in = state.mode
+        self._maybe_heads_up(now, state)
+        self._plan_wakeup(now, state)
+        if previous != state:
+            log.info("mode %s (%s) until %s", state.mode, state.source, state.until)
+            self.state_changed.emit()
+
+    def _override(self) -> Override | None:
+        override = self._store.get_override()
+        if override is not None and override.until <= self._clock.now():
+            self._store.clear_override(override.until)
+            return None
+        return override
+
+    def _plan_wakeup(self, now: datetime, state: ModeState) -> None:
+        candidates = [next_wake(self._schedule, self._override(), now)]
+        candidates.append(self._retry_at)
+        candidates.append(self._heads_up_at(state))
+        due = [item.release_at for item in self._store.held() if item.release_at is not None]
+        candidates.extend(t for t in due if t > now)
+        future = [t for t in candidates if t is not None and t > now]
+        self._wakeup.wake_at_time(min(future) if future else None)
+
+    # ----------------------------------------------------------------- overrides
+
+    def start_override(self, mode: Mode, duration: timedelta, reason: str = "") -> Override:
+        """Focus now / available now / pause, for ``duration``; every override ends."""
+        now = self._clock.now()
+        return self.override_until(mode, now + duration, reason)
+
+    def override_until(self, mode: Mode, until: datetime, reason: str = "") -> Override:
+        now = self._clock.now()
+        override = Override(mode=mode, starts=now, until=until, reason=reason)
+        self._store.set_override(override)
+        self.reconcile()
+        return override
+
+    def resume_schedule(self) -> None:
+        """Back to the schedule: end the current override now."""
+        self._store.clear_override(self._clock.now())
+        self.reconcile()
+
+    # ----------------------------------------------------------------- notifications
+
+    def ingest(self, notification: Notification) -> Ingested:
+        """Decide one notification, store it durably, deliver it if the gate says so."""
+        return self.ingest_many([notification])[0]
+
+    def ingest_many(self, notifications: Sequence[Notification]) -> list[Ingested]:
+        """Decide a batch; every held item is committed before this returns (one transaction)."""
+        return self._decide_and_record(notifications, already_stored=False)
+
+    def _context(self, now: datetime) -> GateContext:
+        state = self.state()
+        override = self._override()
+        return GateContext(
+            state=state,
+            release_at=next_release_at(self._schedule, override, now),
+            next_window_at=next_window_after(self._schedule, override, now),
+        )
+
+    def _decide_and_record(
+        self, notifications: Sequence[Notification], *, already_stored: bool
+    ) -> list[Ingested]:
+        now = self._clock.now()
+        ctx = self._context(now)
+        decisions = [(n, self._gate.decide(n, ctx, now)) for n in notifications]
+        mode = ctx.state.mode
+        if already_stored:
+            for n, d in decisions:
+                assert n.id is not None
+                self._store.decide_queued(n.id, d, mode)
+            ids = [n.id for n, _ in decisions]
+        else:
+            ids = self._store.record_many([(n, d, mode) for n, d in decisions])
+        results = []
+        for nid, (n, d) in zip(ids, decisions, strict=True):
+            assert nid is not None
+            stored = replace(n, id=nid)
+            if d.outcome is Outcome.DELIVERED:
+                d = self._deliver(stored, d)
+            results.append(Ingested(nid, stored, d))
+            self.decided.emit(results[-1])
+        self._refresh_held()
+        if any(r.decision.outcome is Outcome.HELD for r in results):
+            self._plan_wakeup(now, ctx.state)
+        return results
+
+    def _deliver(self, n: Notification, decision: Decision) -> Decision:
+        result = self._notifier.notify(
+            n.title, _body_with_sender(n), urgency=n.urgency, actions=()
+        )
+        if result.ok:
+            return decision
+        # Nothing is lost: the item goes back to held and out with the next digest.
+        assert n.id is not None
+        self._store.mark_delivered_failed(n.id, result.error)
+        self.problem.emit(f"Could not show a notification: {result.error}")
+        self._retry_at = self._clock.now() + RETRY_DELIVERY_AFTER
+        return replace(
+            decision,
+            outcome=Outcome.HELD,
+            reason=f"held: delivery failed ({result.error}); kept for the next digest",
+            release_at=self._retry_at,
+        )
+
+    def release(self, ids: Sequence[int] | None = None) -> int:
+        """Release held notifications now (all, or the given ids) as one digest."""
+        items = self._store.held()
+        if ids is not None:
+            wanted = set(ids)
+            items = [item for item in items if item.notification.id in wanted]
+        return self._send_digest(items)
+
+    def dismiss(self, ids: Sequence[int]) -> None:
+        """Drop held notifications without showing them (they stay in history)."""
+        self._store.dismiss(list(ids))
+        self._refresh_held()
+
+    def _release_due(self, now: datetime) -> None:
+        """Release what was held before this flowing stretch began, and what is due now.
+
+        Items held during focus or off-time go out when notifications may flow again, even
+        if that happens earlier than planned (an "available now" override); items paced or
+        held by a ``hold`` rule during this stretch wait for their own ``release_at``.
+        """
+        flowing_since = self._flowing_since or now
+        due = [
+            item
+            for item in self._store.held()
+            if item.notification.received_at < flowing_since
+            or item.release_at is None
+            or item.release_at <= now
+        ]
+        paced = [item for item in due if item.paced]
+        if paced:
+            self._send_digest(paced, paced=True)
+        rest = [item for item in due if not item.paced]
+        if rest:
+            self._send_digest(rest)
+
+    def _send_digest(self, items: Sequence[HeldItem], *, paced: bool = False) -> int:
+        if not items:
+            return 0
+        notifications = [item.notification for item in items]
+        ids = [n.id for n in notifications if n.id is not None]
+        now = self._clock.now()
+        if len(notifications) == 1 or not self._settings.digest:
+            results = [
+                self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
+                for n in notifications
+            ]
+            ok = all(r.ok for r in results)
+            error = next((r.error for r in results if not r.ok), "")
+        else:
+            digest = (
+                build_paced_summary(notifications)
+                if paced
+                else build_digest(notifications, mode=self._held_in)
+            )
+            result = self._notifier.notify(
+                digest.title,
+                digest.body,
+                urgency=Urgency.NORMAL,
+                actions=((ACTION_OPEN_INBOX, "Open inbox"), (ACTION_SNOOZE, "Snooze 10 min")),
+            )
+            ok, error = result.ok, result.error
+        if not ok:
+            self._retry_at = now + RETRY_DELIVERY_AFTER
+            self.problem.emit(f"Could not show held notifications: {error}; will retry")
+            log.warning("digest delivery failed: %s", error)
+            return 0
+        self._retry_at = None
+        self._store.mark_released(ids, now)
+        self._refresh_held()
+        return len(ids)
+
+    def _refresh_held(self) -> None:
+        count = self._store.held_count()
+        if count != self._held_count:
+            self._held_count = count
+            self.held_changed.emit(count)
+
+    def on_notification_action(self, action: str) -> None:
+        """A notification action was clicked (open inbox, snooze)."""
+        if action == ACTION_SNOOZE:
+            self.start_override(Mode.FOCUS, SNOOZE, reason="Snoozed")
+        self.action_invoked.emit(action)
+
+    # ----------------------------------------------------------------- heads-up
+
+    def _heads_up_at(self, state: ModeState) -> datetime | None:
+        minutes = self._settings.heads_up_minutes
+        if minutes <= 0 or state.mode is not Mode.FOCUS or state.until is None:
+            return None
+        if self._heads_up_sent_for == state.period_key:
+            return None
+        return state.until - timedelta(minutes=minutes)
+
+    def _maybe_heads_up(self, now: datetime, state: ModeState) -> None:
+        at = self._heads_up_at(state)
+        if at is None or now < at or state.until is None or now >= state.until:
+            return
+        self._heads_up_sent_for = state.period_key
+        left = max(1, round((state.until - now).total_seconds() / 60))
+        self.ingest(
+            Notification(
+                title=f"Focus ends in {left} min",
+                body=f"'{state.label}' ends at {state.until.astimezone(self._tz):%H:%M}.",
+                source=DISPLAY_NAME,
+                sender=DISPLAY_NAME,
+                urgency=Urgency.LOW,
+                time_sensitive=True,
+                received_at=now,
+            )
+        )
+
+    # ----------------------------------------------------------------- blocks
+
+    def blocks(self) -> list[Block]:
+        return self._store.list_blocks()
+
+    def add_block(self, block: Block) -> Block:
+        stored = self._store.add_block(block)
+        self._blocks_edited()
+        return stored
+
+    def update_block(self, block: Block) -> Block:
+        self._store.update_block(block)
+        self._blocks_edited()
+        return block
+
+    def remove_block(self, block_id: int) -> bool:
+        removed = self._store.remove_block(block_id)
+        if removed:
+            self._blocks_edited()
+        return removed
+
+    def override(self) -> Override | None:
+        return self._override()
+
+    def schedule(self) -> Schedule:
+        return self._schedule
+
+    def _build_schedule(self) -> Schedule:
+        return Schedule(
+            self._store.list_blocks(), default_mode=self._settings.default_mode, tz=self._tz
+        )
+
+    def _blocks_edited(self) -> None:
+        self._schedule = self._build_schedule()
+        self.blocks_changed.emit()
+        self.reconcile()
+
+    # ----------------------------------------------------------------- rules & settings
+
+    def rules(self) -> list[Rule]:
+        return self._store.list_rules()
+
+    def add_rule(self, rule: Rule, position: int | None = None) -> Rule:
+        stored = self._store.add_rule(rule, position)
+        self._rules_edited()
+        return stored
+
+    def update_rule(self, rule: Rule) -> None:
+        self._store.update_rule(rule)
+        self._rules_edited()
+
+    def remove_rule(self, rule_id: int) -> bool:
+        removed = self._store.remove_rule(rule_id)
+        if removed:
+            self._rules_edited()
+        return removed
+
+    def move_rule(self, rule_id: int, position: int) -> None:
+        self._store.move_rule(rule_id, position)
+        self._rules_edited()
+
+    def _rules_edited(self) -> None:
+        rules = self._store.list_rules()
+        self._gate = self._gate.with_config(rules, self._settings.gate_settings())
+        self.rules_changed.emit()
+
+    def update_settings(self, settings: Settings) -> None:
+        """Replace the settings, save them, and apply them at once."""
+        self._settings = settings
+        if self._settings_path is not None:
+            save_settings(self._settings_path, settings)
+        self._tz = settings.tzinfo()
+        self._gate = self._gate.with_config(self._store.list_rules(), settings.gate_settings())
+        self._schedule = self._build_schedule()
+        self.settings_changed.emit()
+        self.reconcile()
+
+    # ----------------------------------------------------------------- misc
+
+    def request_raise(self) -> None:
+        self.raise_requested.emit()
+
+    def add_feedback(self, notification_id: int, verdict: str) -> None:
+        self._store.add_feedback(notification_id, verdict, self._clock.now())
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat(timespec="seconds") if t is not None else None
+
+
+def _body_with_sender(n: Notification) -> str:
+    """The body shown on the desktop: who it is from, then the text."""
+    who = " · ".join(part for part in (n.sender, n.source) if part)
+    if who and n.body:
+        return f"{who}: {n.body}"
+    return n.body or who
+
+
+__all__ = ["FLOWING", "Engine", "Ingested", "ModeSource"]

@@ -1,0 +1,90 @@
+"""Talking to a running engine over its local socket (no Qt: the command line stays fast).
+
+The protocol is newline-delimited JSON. A request is ``{"cmd": NAME, ...arguments}``; the
+answer is ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "one line"}``. A frame
+(one line) is at most ``MAX_FRAME`` bytes; the server refuses longer ones and keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+MAX_FRAME = 64 * 1024
+CONNECT_TIMEOUT = 2.0
+ANSWER_TIMEOUT = 30.0
+
+
+class NotRunning(Exception):
+    """No engine answers on the socket."""
+
+
+class RemoteError(Exception):
+    """The engine answered with an error (bad input, unknown id, ...)."""
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+class Client:
+    """A connection to the engine; one request at a time, reusable for many requests."""
+
+    def __init__(self, path: Path, timeout: float = ANSWER_TIMEOUT) -> None:
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.settimeout(CONNECT_TIMEOUT)
+        try:
+            self._sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError, TimeoutError) as exc:
+            self._sock.close()
+            raise NotRunning(str(exc)) from exc
+        self._sock.settimeout(timeout)
+        self._buffer = b""
+
+    def call(self, cmd: str, **args: Any) -> Any:
+        """Send one request and return its result.
+
+        Raises:
+            RemoteError: The engine refused the request; the message says why.
+            NotRunning: The engine went away.
+        """
+        answer = self.raw(encode({"cmd": cmd, **args}))
+        if not answer.get("ok"):
+            raise RemoteError(str(answer.get("error", "unknown error")))
+        return answer.get("result")
+
+    def raw(self, frame: bytes) -> dict[str, Any]:
+        """Send bytes as they are and read one answer line (tests use this for bad frames)."""
+        try:
+            self._sock.sendall(frame)
+            while b"\n" not in self._buffer:
+                chunk = self._sock.recv(65536)
+                if not chunk:
+                    raise NotRunning("the engine closed the connection")
+                self._buffer += chunk
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise NotRunning(str(exc)) from exc
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def is_running(path: Path) -> bool:
+    """True if an engine answers ``ping`` on ``path``."""
+    try:
+        with Client(path, timeout=CONNECT_TIMEOUT) as client:
+            client.call("ping")
+    except (NotRunning, RemoteError, OSError, ValueError):
+        return False
+    return True
