@@ -37,6 +37,12 @@ def _focus_block_covering_now(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def _write_settings(env: dict[str, str], text: str) -> None:
+    path = Path(env["XDG_CONFIG_HOME"]) / "focus-app" / "settings.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def _quiet_for(desktop: DesktopSession, seconds: float) -> list[dict[str, object]]:
     time.sleep(seconds)
     return desktop.dunst_notifications()
@@ -48,6 +54,11 @@ def test_focus_block_holds_normal_lets_critical_through_and_available_sends_one_
     env = desktop.env
     _focus_block_covering_now(env)
     assert cli_json(env, "status")["mode"] == "focus"
+    # Alice twice within 3 minutes would escalate (like phones do); this test is about holding.
+    _write_settings(env, "[gate]\nrepeat_escalation_minutes = 0\n")
+    engine.stop()
+    engine = AppProcess(env, "--headless", log=engine.log)
+    engine.wait_ready()
 
     for sender in ("Alice", "Alice", "Bob"):
         answer = cli_json(env, "send", f"ping from {sender}", "--sender", sender)
@@ -71,6 +82,7 @@ def test_focus_block_holds_normal_lets_critical_through_and_available_sends_one_
     assert _quiet_for(desktop, 1.0)[2:] == [], "the held items arrive as one digest, not a flood"
     assert cli_json(env, "held") == []
     assert cli_json(env, "status")["mode"] == "available"
+    engine.stop()
 
 
 def test_two_hundred_held_survive_kill_9(desktop: DesktopSession, tmp_path: Path) -> None:
@@ -81,7 +93,7 @@ def test_two_hundred_held_survive_kill_9(desktop: DesktopSession, tmp_path: Path
         _focus_block_covering_now(env)
         with Client(socket_path(env)) as client:
             for i in range(200):
-                answer = client.call("send", title=f"note {i}", sender=f"s{i % 7}")
+                answer = client.call("send", title=f"note {i}", sender=f"sender {i}")
                 assert answer["decision"] == "held"
         app.kill9()
     finally:
