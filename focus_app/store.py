@@ -1,0 +1,1074 @@
+"""The one SQLite database: blocks, rules, overrides, notifications and their history.
+
+Design notes (see shared/DESIGN.md, "Nothing held is ever lost"):
+
+* WAL with ``synchronous=NORMAL``: a committed transaction survives a crash or
+  ``kill -9`` of the process (the WAL is in the OS page cache); only a power loss may
+  drop the last transactions, which is the trade we want for a desktop app.
+* Every write is one ``BEGIN IMMEDIATE`` transaction, committed before the method
+  returns, so "recorded" means "durable" to the caller (the IPC answer is sent after).
+  ``IMMEDIATE`` takes the write lock up front, and ``busy_timeout`` lets the CLI's own
+  connection wait for the app's instead of failing.
+* Instants are stored twice: ISO 8601 with the original offset (what was said, for
+  display and round-trips) and a UTC epoch number (for ordering and ranges, since ISO
+  strings with different offsets do not sort).
+* The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` is applied in
+  order, each in its own transaction. A database from a newer version is refused and
+  left untouched; an unreadable one is moved aside and a fresh one started.
+
+The connection belongs to the thread that opened it (the GUI thread); the CLI opens
+its own :class:`Store`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from focus_app.core.model import (
+    Block,
+    BlockException,
+    BlockKind,
+    Decision,
+    Mode,
+    Notification,
+    Outcome,
+    Override,
+    Recurrence,
+    Rule,
+    RuleAction,
+    RuleMatch,
+    Urgency,
+)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """The block, rule or notification with that id does not exist (any more)."""
+
+
+class Status(enum.StrEnum):
+    """Where a notification is in its life."""
+
+    QUEUED = "queued"
+    """Received while no engine ran (the CLI stored it); decided when the app starts."""
+    HELD = "held"
+    """Waiting for the next digest or release."""
+    DELIVERED = "delivered"
+    """Shown on the desktop when it arrived."""
+    MUTED = "muted"
+    """Stored and counted, never shown."""
+    RELEASED = "released"
+    """Held, then shown (in a digest or released by hand)."""
+    DISMISSED = "dismissed"
+    """Held, then dropped by the user without being shown."""
+
+
+_STATUS_OF_OUTCOME = {
+    Outcome.DELIVERED: Status.DELIVERED,
+    Outcome.HELD: Status.HELD,
+    Outcome.MUTED: Status.MUTED,
+}
+
+
+class Verdict(enum.StrEnum):
+    """The user's feedback on one notification, for the weekly review."""
+
+    SHOULD_HAVE_REACHED = "should_have_reached"
+    COULD_WAIT = "could_wait"
+
+
+@dataclass(frozen=True)
+class HeldItem:
+    """A held notification with why it was held and when it is due out.
+
+    Attributes:
+        notification: The notification (with its id).
+        reason: The gate's reason for holding it.
+        release_at: When it is due out; ``None`` means "at the next chance".
+        paced: Held only by pacing while available (goes into a summary).
+        delivery_error: Why showing it failed last time, empty if it never failed.
+    """
+
+    notification: Notification
+    reason: str
+    release_at: datetime | None
+    paced: bool
+    delivery_error: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One decision with its notification, for the weekly review.
+
+    Attributes:
+        notification: The notification (with its id).
+        decision: What the gate decided.
+        mode: The mode in force when it decided.
+        decided_at: When it decided.
+        status: Where the notification is now (e.g. held then released).
+        feedback: The user's latest verdict on it, if any.
+    """
+
+    notification: Notification
+    decision: Decision
+    mode: Mode
+    decided_at: datetime
+    status: Status
+    feedback: Verdict | None
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    """An override as it happened, for the review.
+
+    Attributes:
+        override: The override as set (mode, planned start and end, reason).
+        ended_at: When it really ended if cut short (cleared or replaced), else ``None``
+            (it ran, or is running, until ``override.until``).
+    """
+
+    override: Override
+    ended_at: datetime | None
+
+    @property
+    def effective_end(self) -> datetime:
+        return self.ended_at if self.ended_at is not None else self.override.until
+
+
+# Schema ----------------------------------------------------------------------------------
+
+MIGRATIONS: list[tuple[str, ...]] = [
+    # 1: everything.
+    (
+        """CREATE TABLE blocks (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('focus', 'available', 'off')),
+            title TEXT NOT NULL DEFAULT '',
+            start_time TEXT NOT NULL,
+            end_time TEXT NOT NULL,
+            on_date TEXT,
+            recurrence TEXT,
+            exceptions TEXT NOT NULL DEFAULT '[]',
+            CHECK ((on_date IS NULL) <> (recurrence IS NULL))
+        )""",
+        """CREATE TABLE rules (
+            id INTEGER PRIMARY KEY,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            action TEXT NOT NULL CHECK (action IN ('allow', 'priority', 'hold', 'mute')),
+            match_sender TEXT,
+            match_source TEXT,
+            match_urgency TEXT,
+            match_keywords TEXT NOT NULL DEFAULT '[]',
+            match_time_sensitive INTEGER
+        )""",
+        "CREATE INDEX rules_position ON rules (position)",
+        """CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            mode TEXT NOT NULL,
+            starts TEXT NOT NULL,
+            starts_ts REAL NOT NULL,
+            until TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            ended_at TEXT
+        )""",
+        "CREATE INDEX overrides_starts ON overrides (starts_ts)",
+        """CREATE TABLE current_override (
+            only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+            override_id INTEGER NOT NULL REFERENCES overrides (id)
+        )""",
+        """CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            sender TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            urgency TEXT NOT NULL CHECK (urgency IN ('low', 'normal', 'critical')),
+            time_sensitive INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            received_ts REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('queued', 'held', 'delivered', 'muted', 'released', 'dismissed')),
+            reason TEXT NOT NULL DEFAULT '',
+            release_at TEXT,
+            release_ts REAL,
+            paced INTEGER NOT NULL DEFAULT 0,
+            status_at TEXT,
+            delivery_error TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX notifications_status ON notifications (status, received_ts)",
+        """CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+            decided_at TEXT NOT NULL,
+            decided_ts REAL NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'held', 'muted')),
+            reason TEXT NOT NULL,
+            release_at TEXT,
+            mode TEXT NOT NULL,
+            breakthrough INTEGER NOT NULL DEFAULT 0,
+            rule_id INTEGER,
+            paced INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX decisions_decided ON decisions (decided_ts)",
+        "CREATE INDEX decisions_notification ON decisions (notification_id)",
+        """CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('should_have_reached', 'could_wait')),
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX feedback_notification ON feedback (notification_id)",
+    ),
+]
+"""Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
+
+Append, never edit: a released migration has already run on someone's database.
+"""
+
+
+def schema_version() -> int:
+    """The schema version this code writes (the number of migrations)."""
+    return len(MIGRATIONS)
+
+
+# Conversions -----------------------------------------------------------------------------
+
+
+def _instant(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"instants must be aware datetimes, got naive {value.isoformat()}")
+    return value.isoformat()
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _opt_instant(value: datetime | None) -> str | None:
+    return None if value is None else _instant(value)
+
+
+def _parse_instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _recurrence_json(recurrence: Recurrence | None) -> str | None:
+    if recurrence is None:
+        return None
+    return json.dumps(
+        {
+            "weekdays": sorted(recurrence.weekdays),
+            "interval_weeks": recurrence.interval_weeks,
+            "starts": recurrence.starts.isoformat() if recurrence.starts else None,
+            "until": recurrence.until.isoformat() if recurrence.until else None,
+        }
+    )
+
+
+def _recurrence_from(text: str | None) -> Recurrence | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return Recurrence(
+        weekdays=frozenset(data["weekdays"]),
+        interval_weeks=data["interval_weeks"],
+        starts=date.fromisoformat(data["starts"]) if data["starts"] else None,
+        until=date.fromisoformat(data["until"]) if data["until"] else None,
+    )
+
+
+def _exceptions_json(exceptions: Iterable[BlockException]) -> str:
+    return json.dumps(
+        [
+            {
+                "original_date": e.original_date.isoformat(),
+                "moved_start": e.moved_start.isoformat() if e.moved_start else None,
+                "moved_end": e.moved_end.isoformat() if e.moved_end else None,
+            }
+            for e in exceptions
+        ]
+    )
+
+
+def _exceptions_from(text: str) -> tuple[BlockException, ...]:
+    return tuple(
+        BlockException(
+            original_date=date.fromisoformat(e["original_date"]),
+            moved_start=datetime.fromisoformat(e["moved_start"]) if e["moved_start"] else None,
+            moved_end=datetime.fromisoformat(e["moved_end"]) if e["moved_end"] else None,
+        )
+        for e in json.loads(text)
+    )
+
+
+def _block_from(row: sqlite3.Row) -> Block:
+    return Block(
+        id=row["id"],
+        kind=BlockKind(row["kind"]),
+        title=row["title"],
+        start=time.fromisoformat(row["start_time"]),
+        end=time.fromisoformat(row["end_time"]),
+        on_date=date.fromisoformat(row["on_date"]) if row["on_date"] else None,
+        recurrence=_recurrence_from(row["recurrence"]),
+        exceptions=_exceptions_from(row["exceptions"]),
+    )
+
+
+def _rule_from(row: sqlite3.Row) -> Rule:
+    ts = row["match_time_sensitive"]
+    return Rule(
+        id=row["id"],
+        name=row["name"],
+        enabled=bool(row["enabled"]),
+        action=RuleAction(row["action"]),
+        match=RuleMatch(
+            sender=row["match_sender"],
+            source=row["match_source"],
+            urgency=Urgency(row["match_urgency"]) if row["match_urgency"] else None,
+            keywords=tuple(json.loads(row["match_keywords"])),
+            time_sensitive=None if ts is None else bool(ts),
+        ),
+    )
+
+
+def _override_from(row: sqlite3.Row) -> Override:
+    return Override(
+        mode=Mode(row["mode"]),
+        starts=datetime.fromisoformat(row["starts"]),
+        until=datetime.fromisoformat(row["until"]),
+        reason=row["reason"],
+    )
+
+
+def _notification_from(row: sqlite3.Row) -> Notification:
+    return Notification(
+        id=row["id"],
+        title=row["title"],
+        body=row["body"],
+        sender=row["sender"],
+        source=row["source"],
+        urgency=Urgency(row["urgency"]),
+        time_sensitive=bool(row["time_sensitive"]),
+        received_at=datetime.fromisoformat(row["received_at"]),
+    )
+
+
+def _timestamp_suffix() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+# The store -------------------------------------------------------------------------------
+
+
+class Store:
+    """The app's database; convert to and from the core model types.
+
+    Create one with :meth:`open`, which also migrates and repairs; the constructor only
+    wraps a connection that is already set up.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    # Opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> tuple[Store, str | None]:
+        """Open (creating, migrating or repairing) the database at ``path``.
+
+        Returns:
+            The store and a warning line for the user if a broken database had to be
+            moved aside (it names where the old file is), else ``None``.
+
+        Raises:
+            StoreError: The database belongs to a newer version of the app, is locked by
+                something else for longer than the busy timeout, or cannot be created.
+                Nothing is changed on disk in these cases.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        warning: str | None = None
+        if path.exists() or path.is_symlink():
+            try:
+                cls._probe(path)
+            except _Unusable as problem:
+                aside = _move_aside(path)
+                warning = (
+                    f"The database {path} could not be used ({problem}); it was moved to "
+                    f"{aside} and a fresh one was started."
+                )
+        try:
+            connection = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreError(
+                f"cannot open the database {path}: {error}; check the folder's permissions"
+            ) from error
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cls._configure(connection)
+            cls._migrate(connection)
+        except sqlite3.Error as error:
+            connection.close()
+            raise StoreError(
+                f"cannot set up the database {path}: {error}; check that the folder is "
+                "writable and the disk is not full"
+            ) from error
+        return cls(connection, path), warning
+
+    @staticmethod
+    def _probe(path: Path) -> None:
+        """Check that an existing file is a healthy database we understand.
+
+        The connection is read-only: a database we refuse stays byte for byte as it was,
+        and a broken one keeps its -wal (a read-write connection would delete it on
+        close), so whoever tries to recover the moved file has everything.
+
+        Raises:
+            _Unusable: Not a database, damaged, or cannot be opened: move it aside.
+            StoreError: Written by a newer version, or locked: leave it alone.
+        """
+        uri = path.absolute().as_uri() + "?mode=ro"
+        try:
+            connection = sqlite3.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _Unusable(str(error)) from error
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version > schema_version():
+                raise StoreError(
+                    f"the database {path} was written by a newer version of focus-app "
+                    f"(schema {version}, this version knows up to {schema_version()}); "
+                    "update focus-app, or move the file away to start afresh"
+                )
+            check = connection.execute("PRAGMA quick_check").fetchall()
+            if [tuple(row) for row in check] != [("ok",)]:
+                raise _Unusable(f"integrity check failed: {check[0][0]}")
+        except sqlite3.Error as error:
+            if error.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                raise StoreError(
+                    f"the database {path} is locked by another program; close it and retry"
+                ) from error
+            raise _Unusable(str(error)) from error
+        finally:
+            connection.close()
+
+    @staticmethod
+    def _configure(connection: sqlite3.Connection) -> None:
+        connection.row_factory = sqlite3.Row
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch to WAL mode (got {mode})")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    connection.execute(statement)
+                # user_version lives in the file header: it commits with the migration.
+                connection.execute(f"PRAGMA user_version = {number}")
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        """Close the connection; every write was already committed."""
+        self._db.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection, for tests and one-off maintenance."""
+        return self._db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed (durable) when the block ends."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # Blocks ------------------------------------------------------------------------------
+
+    def list_blocks(self) -> list[Block]:
+        """Every block, in the order they were added."""
+        rows = self._db.execute("SELECT * FROM blocks ORDER BY id").fetchall()
+        return [_block_from(row) for row in rows]
+
+    def add_block(self, block: Block) -> Block:
+        """Store a new block; returns it with its id (any id it had is ignored)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO blocks (kind, title, start_time, end_time, on_date, recurrence,"
+                " exceptions) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                self._block_values(block),
+            )
+        assert cursor.lastrowid is not None
+        return replace(block, id=cursor.lastrowid)
+
+    def update_block(self, block: Block) -> None:
+        """Replace the stored block with the same id.
+
+        Raises:
+            NotFoundError: No block has that id.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE blocks SET kind = ?, title = ?, start_time = ?, end_time = ?,"
+                " on_date = ?, recurrence = ?, exceptions = ? WHERE id = ?",
+                (*self._block_values(block), block.id),
+            )
+            if cursor.rowcount != 1:
+                raise NotFoundError(f"there is no block {block.id}")
+
+    def remove_block(self, block_id: int) -> bool:
+        """Delete a block; ``False`` if there was none with that id."""
+        with self._write() as db:
+            return db.execute("DELETE FROM blocks WHERE id = ?", (block_id,)).rowcount == 1
+
+    @staticmethod
+    def _block_values(block: Block) -> tuple[Any, ...]:
+        return (
+            block.kind.value,
+            block.title,
+            block.start.isoformat(),
+            block.end.isoformat(),
+            block.on_date.isoformat() if block.on_date else None,
+            _recurrence_json(block.recurrence),
+            _exceptions_json(block.exceptions),
+        )
+
+    # Rules -------------------------------------------------------------------------------
+
+    def list_rules(self) -> list[Rule]:
+        """Every rule in evaluation order (first match wins)."""
+        rows = self._db.execute("SELECT * FROM rules ORDER BY position, id").fetchall()
+        return [_rule_from(row) for row in rows]
+
+    def add_rule(self, rule: Rule, position: int | None = None) -> Rule:
+        """Store a new rule at ``position`` (0 = first; ``None`` or past the end = last).
+
+        Returns:
+            The rule with its id.
+        """
+        with self._write() as db:
+            count = db.execute("SELECT count(*) FROM rules").fetchone()[0]
+            where = count if position is None else max(0, min(position, count))
+            db.execute("UPDATE rules SET position = position + 1 WHERE position >= ?", (where,))
+            cursor = db.execute(
+                "INSERT INTO rules (position, name, enabled, action, match_sender,"
+                " match_source, match_urgency, match_keywords, match_time_sensitive)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (where, *self._rule_values(rule)),
+            )
+        assert cursor.lastrowid is not None
+        return replace(rule, id=cursor.lastrowid)
+
+    def update_rule(self, rule: Rule) -> None:
+        """Replace the stored rule with the same id, keeping its position.
+
+        Raises:
+            NotFoundError: No rule has that id.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE rules SET name = ?, enabled = ?, action = ?, match_sender = ?,"
+                " match_source = ?, match_urgency = ?, match_keywords = ?,"
+                " match_time_sensitive = ? WHERE id = ?",
+                (*self._rule_values(rule), rule.id),
+            )
+            if cursor.rowcount != 1:
+                raise NotFoundError(f"there is no rule {rule.id}")
+
+    def remove_rule(self, rule_id: int) -> bool:
+        """Delete a rule and close the gap; ``False`` if there was none with that id."""
+        with self._write() as db:
+            row = db.execute("SELECT position FROM rules WHERE id = ?", (rule_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM rules WHERE id = ?", (rule_id,))
+            db.execute("UPDATE rules SET position = position - 1 WHERE position > ?", (row[0],))
+            return True
+
+    def move_rule(self, rule_id: int, new_position: int) -> None:
+        """Move a rule to ``new_position`` (0 = first, clamped), shifting the others.
+
+        Raises:
+            NotFoundError: No rule has that id.
+        """
+        with self._write() as db:
+            row = db.execute("SELECT position FROM rules WHERE id = ?", (rule_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"there is no rule {rule_id}")
+            old = row[0]
+            count = db.execute("SELECT count(*) FROM rules").fetchone()[0]
+            new = max(0, min(new_position, count - 1))
+            if new > old:
+                db.execute(
+                    "UPDATE rules SET position = position - 1 WHERE position > ? AND position <= ?",
+                    (old, new),
+                )
+            elif new < old:
+                db.execute(
+                    "UPDATE rules SET position = position + 1 WHERE position >= ? AND position < ?",
+                    (new, old),
+                )
+            db.execute("UPDATE rules SET position = ? WHERE id = ?", (new, rule_id))
+
+    @staticmethod
+    def _rule_values(rule: Rule) -> tuple[Any, ...]:
+        match = rule.match
+        return (
+            rule.name,
+            int(rule.enabled),
+            rule.action.value,
+            match.sender,
+            match.source,
+            match.urgency.value if match.urgency else None,
+            json.dumps(list(match.keywords)),
+            None if match.time_sensitive is None else int(match.time_sensitive),
+        )
+
+    # Overrides ---------------------------------------------------------------------------
+
+    def get_override(self) -> Override | None:
+        """The current override, if one is set (it may have run out: check ``active_at``)."""
+        row = self._db.execute(
+            "SELECT overrides.* FROM current_override"
+            " JOIN overrides ON overrides.id = current_override.override_id"
+        ).fetchone()
+        return None if row is None else _override_from(row)
+
+    def set_override(self, override: Override) -> None:
+        """Make ``override`` the current one and log it.
+
+        A current override that is replaced before its end is logged as ended when the
+        new one starts.
+        """
+        with self._write() as db:
+            self._end_current(db, override.starts)
+            cursor = db.execute(
+                "INSERT INTO overrides (mode, starts, starts_ts, until, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    override.mode.value,
+                    _instant(override.starts),
+                    _ts(override.starts),
+                    _instant(override.until),
+                    override.reason,
+                ),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO current_override (only_row, override_id) VALUES (1, ?)",
+                (cursor.lastrowid,),
+            )
+
+    def clear_override(self, at: datetime | None = None) -> None:
+        """Drop the current override (back to the schedule).
+
+        Args:
+            at: When the user resumed; logged as the override's end if it is earlier
+                than the planned one. Defaults to the system clock.
+        """
+        at = at if at is not None else datetime.now().astimezone()
+        with self._write() as db:
+            self._end_current(db, at)
+            db.execute("DELETE FROM current_override")
+
+    @staticmethod
+    def _end_current(db: sqlite3.Connection, at: datetime) -> None:
+        row = db.execute(
+            "SELECT overrides.id, overrides.until FROM current_override"
+            " JOIN overrides ON overrides.id = current_override.override_id"
+        ).fetchone()
+        if row is not None and _ts(at) < _ts(datetime.fromisoformat(row["until"])):
+            db.execute("UPDATE overrides SET ended_at = ? WHERE id = ?", (_instant(at), row["id"]))
+
+    def override_history(self, since: datetime, until: datetime) -> list[OverrideRecord]:
+        """Overrides that started in ``[since, until)``, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM overrides WHERE starts_ts >= ? AND starts_ts < ? ORDER BY starts_ts",
+            (_ts(since), _ts(until)),
+        ).fetchall()
+        return [OverrideRecord(_override_from(r), _parse_instant(r["ended_at"])) for r in rows]
+
+    # Notifications -----------------------------------------------------------------------
+
+    def add_queued(self, notification: Notification) -> int:
+        """Store a notification no engine has decided yet (the CLI, app not running).
+
+        Returns:
+            Its id. The item is durable when this returns.
+        """
+        with self._write() as db:
+            return self._insert_notification(db, notification, Status.QUEUED, None)
+
+    def take_queued(self) -> list[Notification]:
+        """The queued notifications, oldest first.
+
+        They stay queued until :meth:`decide_queued`, so a crash in between loses none.
+        """
+        rows = self._db.execute(
+            "SELECT * FROM notifications WHERE status = 'queued' ORDER BY received_ts, id"
+        ).fetchall()
+        return [_notification_from(row) for row in rows]
+
+    def record(
+        self,
+        notification: Notification,
+        decision: Decision,
+        mode: Mode,
+        decided_at: datetime | None = None,
+    ) -> int:
+        """Store a notification with the gate's decision, in one committed transaction.
+
+        Args:
+            notification: The new notification (its ``id`` must be ``None``).
+            decision: The gate's verdict; the status follows its outcome.
+            mode: The mode in force when deciding.
+            decided_at: When it was decided; defaults to the notification's arrival.
+
+        Returns:
+            The notification's id. It is durable when this returns, so the sender may
+            be told "held" right after.
+        """
+        return self.record_many([(notification, decision, mode)], decided_at)[0]
+
+    def record_many(
+        self,
+        items: Sequence[tuple[Notification, Decision, Mode]],
+        decided_at: datetime | None = None,
+    ) -> list[int]:
+        """Like :meth:`record` for a batch, all in one transaction: all or none.
+
+        The IPC server groups concurrent sends into one batch, which costs one commit
+        instead of one per notification.
+        """
+        ids: list[int] = []
+        with self._write() as db:
+            for notification, decision, mode in items:
+                if notification.id is not None:
+                    raise ValueError(
+                        f"notification {notification.id} is already stored; "
+                        "use decide_queued to decide a queued one"
+                    )
+                nid = self._insert_notification(
+                    db, notification, _STATUS_OF_OUTCOME[decision.outcome], decision
+                )
+                when = decided_at if decided_at is not None else notification.received_at
+                self._insert_decision(db, nid, decision, mode, when)
+                ids.append(nid)
+        return ids
+
+    def decide_queued(
+        self,
+        notification_id: int,
+        decision: Decision,
+        mode: Mode,
+        decided_at: datetime | None = None,
+    ) -> None:
+        """Turn a queued notification into its decision (with the same history row).
+
+        Args:
+            notification_id: A queued notification.
+            decision: The gate's verdict.
+            mode: The mode in force when deciding.
+            decided_at: When it was decided; defaults to the system clock.
+
+        Raises:
+            NotFoundError: No queued notification has that id (unknown or decided).
+        """
+        when = decided_at if decided_at is not None else datetime.now().astimezone()
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE notifications SET status = ?, reason = ?, release_at = ?,"
+                " release_ts = ?, paced = ?, status_at = ? WHERE id = ? AND status = 'queued'",
+                (
+                    _STATUS_OF_OUTCOME[decision.outcome].value,
+                    decision.reason,
+                    *self._release_values(decision),
+                    int(decision.paced),
+                    _instant(when),
+                    notification_id,
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise NotFoundError(f"there is no queued notification {notification_id}")
+            self._insert_decision(db, notification_id, decision, mode, when)
+
+    @staticmethod
+    def _release_values(decision: Decision | None) -> tuple[str | None, float | None]:
+        if decision is None or decision.outcome is not Outcome.HELD:
+            return None, None
+        release = decision.release_at
+        return _opt_instant(release), None if release is None else _ts(release)
+
+    @classmethod
+    def _insert_notification(
+        cls,
+        db: sqlite3.Connection,
+        n: Notification,
+        status: Status,
+        decision: Decision | None,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO notifications (title, body, sender, source, urgency, time_sensitive,"
+            " received_at, received_ts, status, reason, release_at, release_ts, paced)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                n.title,
+                n.body,
+                n.sender,
+                n.source,
+                n.urgency.value,
+                int(n.time_sensitive),
+                _instant(n.received_at),
+                _ts(n.received_at),
+                status.value,
+                decision.reason if decision else "",
+                *cls._release_values(decision),
+                int(decision.paced) if decision else 0,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    @staticmethod
+    def _insert_decision(
+        db: sqlite3.Connection, nid: int, decision: Decision, mode: Mode, at: datetime
+    ) -> None:
+        db.execute(
+            "INSERT INTO decisions (notification_id, decided_at, decided_ts, outcome, reason,"
+            " release_at, mode, breakthrough, rule_id, paced)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                nid,
+                _instant(at),
+                _ts(at),
+                decision.outcome.value,
+                decision.reason,
+                _opt_instant(decision.release_at),
+                mode.value,
+                int(decision.breakthrough),
+                decision.rule_id,
+                int(decision.paced),
+            ),
+        )
+
+    def held(self, release_due_before: datetime | None = None) -> list[HeldItem]:
+        """Held notifications, oldest first.
+
+        Args:
+            release_due_before: Only those due out at or before this instant; items
+                without a release time are waiting for the next chance and count as due.
+                ``None`` returns every held item.
+        """
+        sql = "SELECT * FROM notifications WHERE status = 'held'"
+        params: tuple[Any, ...] = ()
+        if release_due_before is not None:
+            sql += " AND (release_ts IS NULL OR release_ts <= ?)"
+            params = (_ts(release_due_before),)
+        rows = self._db.execute(sql + " ORDER BY received_ts, id", params).fetchall()
+        return [
+            HeldItem(
+                notification=_notification_from(row),
+                reason=row["reason"],
+                release_at=_parse_instant(row["release_at"]),
+                paced=bool(row["paced"]),
+                delivery_error=row["delivery_error"],
+            )
+            for row in rows
+        ]
+
+    def held_count(self) -> int:
+        """How many notifications are held (the number on the tray icon)."""
+        row = self._db.execute("SELECT count(*) FROM notifications WHERE status = 'held'")
+        count: int = row.fetchone()[0]
+        return count
+
+    def mark_released(self, ids: Iterable[int], at: datetime) -> int:
+        """Mark held notifications as shown (in a digest or by hand).
+
+        Returns:
+            How many were held and are now released (others are left alone).
+        """
+        return self._change_status(ids, (Status.HELD,), Status.RELEASED, at)
+
+    def dismiss(self, ids: Iterable[int], at: datetime | None = None) -> int:
+        """Drop held (or queued) notifications without showing them.
+
+        Returns:
+            How many were dismissed.
+        """
+        at = at if at is not None else datetime.now().astimezone()
+        return self._change_status(ids, (Status.HELD, Status.QUEUED), Status.DISMISSED, at)
+
+    def _change_status(
+        self, ids: Iterable[int], old: tuple[Status, ...], new: Status, at: datetime
+    ) -> int:
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        stamp = _instant(at)
+        with self._write() as db:
+            cursor = db.executemany(
+                "UPDATE notifications SET status = ?, status_at = ?"
+                " WHERE id = ? AND status IN (?, ?)",
+                # The IN list always has two slots; a single old status fills both.
+                [(new.value, stamp, nid, old[0].value, old[-1].value) for nid in id_list],
+            )
+            return cursor.rowcount
+
+    def mark_delivered_failed(self, notification_id: int, error: str) -> None:
+        """Record that showing a notification on the desktop failed, and keep it.
+
+        A delivered or released item that never reached the screen goes back to held
+        (due at the next chance), so it shows up in the inbox and the next digest
+        instead of being lost; the error is kept for the inbox and the log.
+
+        Raises:
+            NotFoundError: No notification has that id.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE notifications SET delivery_error = ?,"
+                " status = CASE WHEN status IN ('delivered', 'released') THEN 'held'"
+                " ELSE status END,"
+                " release_at = CASE WHEN status IN ('delivered', 'released') THEN NULL"
+                " ELSE release_at END,"
+                " release_ts = CASE WHEN status IN ('delivered', 'released') THEN NULL"
+                " ELSE release_ts END"
+                " WHERE id = ?",
+                (error, notification_id),
+            )
+            if cursor.rowcount != 1:
+                raise NotFoundError(f"there is no notification {notification_id}")
+
+    def get_notification(self, notification_id: int) -> Notification | None:
+        """One notification by id, or ``None``."""
+        row = self._db.execute(
+            "SELECT * FROM notifications WHERE id = ?", (notification_id,)
+        ).fetchone()
+        return None if row is None else _notification_from(row)
+
+    def notification_status(self, notification_id: int) -> Status | None:
+        """Where a notification is in its life, or ``None`` if there is no such id."""
+        row = self._db.execute(
+            "SELECT status FROM notifications WHERE id = ?", (notification_id,)
+        ).fetchone()
+        return None if row is None else Status(row[0])
+
+    def history(self, since: datetime, until: datetime) -> list[HistoryEntry]:
+        """Decisions made in ``[since, until)`` with their notifications, oldest first."""
+        rows = self._db.execute(
+            "SELECT n.*, d.decided_at, d.outcome, d.reason AS d_reason,"
+            " d.release_at AS d_release_at, d.mode, d.breakthrough, d.rule_id,"
+            " d.paced AS d_paced,"
+            " (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
+            "  ORDER BY f.id DESC LIMIT 1) AS verdict"
+            " FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+            " WHERE d.decided_ts >= ? AND d.decided_ts < ? ORDER BY d.decided_ts, d.id",
+            (_ts(since), _ts(until)),
+        ).fetchall()
+        return [
+            HistoryEntry(
+                notification=_notification_from(row),
+                decision=Decision(
+                    outcome=Outcome(row["outcome"]),
+                    reason=row["d_reason"],
+                    release_at=_parse_instant(row["d_release_at"]),
+                    breakthrough=bool(row["breakthrough"]),
+                    rule_id=row["rule_id"],
+                    paced=bool(row["d_paced"]),
+                ),
+                mode=Mode(row["mode"]),
+                decided_at=datetime.fromisoformat(row["decided_at"]),
+                status=Status(row["status"]),
+                feedback=Verdict(row["verdict"]) if row["verdict"] else None,
+            )
+            for row in rows
+        ]
+
+    def add_feedback(self, notification_id: int, verdict: Verdict | str, at: datetime) -> int:
+        """Record "this should have reached me" / "this could wait" for the review.
+
+        Raises:
+            ValueError: ``verdict`` is not one of :class:`Verdict`.
+            NotFoundError: No notification has that id.
+        """
+        try:
+            verdict = Verdict(verdict)
+        except ValueError:
+            allowed = ", ".join(v.value for v in Verdict)
+            raise ValueError(f"unknown verdict {verdict!r}; use one of {allowed}") from None
+        with self._write() as db:
+            if (
+                db.execute(
+                    "SELECT 1 FROM notifications WHERE id = ?", (notification_id,)
+                ).fetchone()
+                is None
+            ):
+                raise NotFoundError(f"there is no notification {notification_id}")
+            cursor = db.execute(
+                "INSERT INTO feedback (notification_id, verdict, at) VALUES (?, ?, ?)",
+                (notification_id, verdict.value, _instant(at)),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+class _Unusable(Exception):
+    """The file is not a healthy database: move it aside and start afresh."""
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a broken database (and its -wal / -shm) out of the way, keeping it.
+
+    The companions get the same new name plus ``-wal`` / ``-shm``, so opening the moved
+    file with sqlite3 still sees its WAL, which is what anyone trying to recover it needs.
+
+    Raises:
+        StoreError: The file cannot be moved (e.g. the folder is read-only).
+    """
+    base = path.with_name(f"{path.name}.corrupt-{_timestamp_suffix()}")
+    aside = base
+    counter = 1
+    while aside.exists():
+        aside = base.with_name(f"{base.name}-{counter}")
+        counter += 1
+    try:
+        path.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                companion.rename(aside.with_name(aside.name + suffix))
+    except OSError as error:
+        raise StoreError(
+            f"the database {path} is unusable and could not be moved aside "
+            f"({error.strerror}); move or delete it by hand, then start again"
+        ) from error
+    return aside
