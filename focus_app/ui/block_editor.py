@@ -246,7 +246,7 @@ class BlockEditorDialog(QDialog):
         error = self.validation_error()
         if error:
             raise ValueError(error)
-        kind = self.kind_combo.currentData()
+        kind = BlockKind(self.kind_combo.currentData())
         start = _pytime(self.start_edit.time())
         end = _pytime(self.end_edit.time())
         exceptions = tuple(

@@ -166,4 +166,4 @@ class WeekPage(QWidget):
         self.view.set_week(date(picked.year(), picked.month(), picked.day()))
 
     def _on_kind_picked(self, _index: int) -> None:
-        self.view.new_block_kind = self.kind_combo.currentData()
+        self.view.new_block_kind = BlockKind(self.kind_combo.currentData())

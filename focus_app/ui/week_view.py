@@ -292,6 +292,8 @@ class WeekView(QWidget):
 
         self._now_timer = QTimer(self)
         self._now_timer.setSingleShot(True)
+        # Precise: a coarse timer may fire up to 5 % early, before the minute turns.
+        self._now_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._now_timer.timeout.connect(self._on_minute)
 
         self._make_paint_tools()
@@ -846,7 +848,7 @@ class WeekView(QWidget):
         """Wake once at the start of the next minute: never a busy timer."""
         now = self._local_now()
         ms = (60 - now.second) * 1000 - now.microsecond // 1000
-        self._now_timer.start(max(1000, ms))
+        self._now_timer.start(max(1000, ms + 20))
 
     def _on_minute(self) -> None:
         now = self._local_now()

@@ -1,0 +1,129 @@
+"""BlockEditorDialog: round-trips a block and refuses bad input with a visible reason."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtWidgets import QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
+from focus_app.ui.block_editor import BlockEditorDialog
+
+# The offscreen platform says so whenever a top-level window is shown; it is harmless.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+RECURRING = Block(
+    BlockKind.FOCUS,
+    time(9),
+    time(11, 30),
+    "Deep work",
+    Recurrence(frozenset({0, 2}), interval_weeks=2, until=date(2025, 6, 30)),
+    exceptions=(
+        BlockException(date(2025, 3, 10)),
+        BlockException(date(2025, 3, 12), datetime(2025, 3, 12, 14), datetime(2025, 3, 12, 16)),
+    ),
+    id=7,
+)
+
+
+def make(qtbot: QtBot, block: Block = RECURRING) -> BlockEditorDialog:
+    dialog = BlockEditorDialog(block)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def ok_enabled(dialog: BlockEditorDialog) -> bool:
+    return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
+def test_unchanged_form_returns_the_same_block(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    assert dialog.block() == RECURRING
+    assert dialog.exceptions_list.count() == 2 and dialog.error_label.isHidden()
+
+
+def test_typed_title_kind_and_days_end_up_in_the_block(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.title_edit.clear()
+    qtbot.keyClicks(dialog.title_edit, "Writing")
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(BlockKind.OFF))
+    qtbot.mouseClick(dialog.day_checks[4], Qt.MouseButton.LeftButton)
+    block = dialog.block()
+    assert (block.title, block.kind, block.id) == ("Writing", BlockKind.OFF, 7)
+    assert block.recurrence is not None and block.recurrence.weekdays == frozenset({0, 2, 4})
+
+
+def test_end_equal_to_start_is_refused_with_a_reason(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.end_edit.setTime(QTime(9, 0))
+    assert dialog.error_label.isVisible()
+    assert "End must differ from start" in dialog.error_label.text()
+    assert not ok_enabled(dialog)
+    dialog.accept()
+    assert dialog.result() != BlockEditorDialog.DialogCode.Accepted and dialog.isVisible()
+
+
+def test_weekly_without_weekdays_is_refused_with_a_reason(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    for check in dialog.day_checks:
+        check.setChecked(False)
+    assert "Choose at least one weekday" in dialog.error_label.text()
+    assert not ok_enabled(dialog)
+    dialog.day_checks[1].setChecked(True)
+    assert ok_enabled(dialog) and dialog.error_label.isHidden()
+
+
+def test_until_before_from_is_refused(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.from_check.setChecked(True)
+    dialog.from_edit.setDate(QDate(2025, 7, 1))
+    assert "'Until' must not be before 'from'" in dialog.error_label.text()
+    assert not ok_enabled(dialog)
+
+
+def test_end_before_start_means_next_day_and_is_accepted(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.start_edit.setTime(QTime(22, 0))
+    dialog.end_edit.setTime(QTime(6, 0))
+    assert dialog.next_day_label.isVisible() and ok_enabled(dialog)
+    assert (dialog.block().start, dialog.block().end) == (time(22), time(6))
+
+
+def test_switching_to_once_makes_a_one_off_without_exceptions(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.once_radio.setChecked(True)
+    dialog.date_edit.setDate(QDate(2025, 3, 14))
+    assert not dialog.day_checks[0].isEnabled()
+    block = dialog.block()
+    assert (block.recurrence, block.on_date, block.exceptions) == (None, date(2025, 3, 14), ())
+
+
+def test_removing_an_exception_drops_it_from_the_block(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    assert not dialog.remove_exception_button.isEnabled()
+    dialog.exceptions_list.setCurrentRow(0)
+    qtbot.mouseClick(dialog.remove_exception_button, Qt.MouseButton.LeftButton)
+    assert dialog.block().exceptions == (RECURRING.exceptions[1],)
+
+
+def test_exceptions_are_listed_readably(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    rows = [dialog.exceptions_list.item(i).text() for i in range(2)]
+    assert rows == [
+        "Mon 10 Mar 2025: skipped",
+        "Wed 12 Mar 2025: moved to Wed 12 Mar 14:00–16:00",
+    ]
+
+
+def test_ok_on_a_valid_form_accepts(qtbot: QtBot) -> None:
+    dialog = make(qtbot, Block(BlockKind.AVAILABLE, time(8), time(9), on_date=date(2025, 3, 11)))
+    assert dialog.exceptions_box.isHidden()
+    qtbot.mouseClick(
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
+    assert dialog.result() == BlockEditorDialog.DialogCode.Accepted
