@@ -313,10 +313,7 @@ class Schedule:
         """Merge the occurrences overlapping chunk ``k`` into segments of one winner each."""
         start = _EPOCH + k * _CHUNK
         end = start + _CHUNK
-        outside = (self._hi is not None and start >= self._hi) or (
-            self._lo is not None and end <= self._lo
-        )
-        spans = [] if outside else self._expand(start, end)
+        spans = self._expand(start, end)
         spans.sort(key=lambda s: s.start)
         boundaries = {start}
         for s in spans:
@@ -455,24 +452,29 @@ class Schedule:
         )
 
     def _bounds(self) -> tuple[datetime | None, datetime | None]:
-        """UTC instants before / after which no occurrence can exist (``None``: unbounded).
+        """UTC instants before / after which the default mode holds (``None``: unbounded).
 
-        Generous by a few days: they only let searches stop early, never decide a mode.
+        Only blocks of another mode than the default can make the mode differ from it, so
+        only they count. Generous by a few days: the bounds only let searches stop early.
         """
         tz = self._tz
-        firsts = [r.first for r in self._rules]
-        lasts = [r.last for r in self._rules]
+        default = self._default_mode
+        rules = [r for r in self._rules if r.block.kind.mode != default]
+        if not rules:
+            return _EPOCH, _EPOCH
+        firsts = [r.first for r in rules]
+        lasts = [r.last for r in rules]
         lo: datetime | None = None
         hi: datetime | None = None
-        if firsts and all(f is not None for f in firsts):
+        if all(f is not None for f in firsts):
             day = date.fromordinal(min(f for f in firsts if f is not None) - 3)
             lo = datetime.combine(day, time(), tz).astimezone(UTC)
-        if lasts and all(x is not None for x in lasts):
+        if all(x is not None for x in lasts):
             day = date.fromordinal(max(x for x in lasts if x is not None) + 4)
             hi = datetime.combine(day, time(), tz).astimezone(UTC)
-        if not self._rules:
-            lo = hi = _EPOCH
         for m in self._moved:
+            if self._rules[m.index].block.kind.mode == default:
+                continue
             if lo is not None:
                 lo = min(lo, m.start)
             if hi is not None:

@@ -66,16 +66,18 @@ def starts_utc(occurrences: list[Occurrence]) -> list[datetime]:
     return [o.start.astimezone(UTC) for o in occurrences]
 
 
-def local(tz: ZoneInfo, *args: int, fold: int = 0) -> datetime:
-    return datetime(*args, tzinfo=tz, fold=fold)  # type: ignore[misc]
+def local(
+    tz: ZoneInfo, year: int, month: int, day: int, hour: int = 0, minute: int = 0, fold: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=tz, fold=fold)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def transitions(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
-    found = []
+    found: list[datetime] = []
     t: datetime | None = start
     while True:
         assert t is not None
