@@ -34,6 +34,8 @@ from focus_app.core.model import (
     Outcome,
     Override,
     Rule,
+    RuleAction,
+    RuleMatch,
     Urgency,
 )
 from focus_app.core.ports import Clock, Notifier
@@ -110,7 +112,7 @@ class Engine(QObject):
         self._clock = clock
         self._tz: tzinfo = settings.tzinfo()
         self._schedule = self._build_schedule()
-        self._gate = Gate(self._store.list_rules(), settings.gate_settings())
+        self._gate = Gate(self._gate_rules(), settings.gate_settings())
         self._state: ModeState | None = None
         self._flowing_since: datetime | None = None
         self._held_in: Mode | None = None  # the protected mode items were last held in
@@ -339,7 +341,7 @@ class Engine(QObject):
         due = [
             item
             for item in self._store.held()
-            if item.notification.received_at < flowing_since
+            if item.notification.received_at <= flowing_since
             or item.release_at is None
             or item.release_at <= now
         ]
@@ -487,9 +489,16 @@ class Engine(QObject):
         self._store.move_rule(rule_id, position)
         self._rules_edited()
 
+    def _gate_rules(self) -> list[Rule]:
+        """The user's rules, then the app's own: its heads-up may pass focus.
+
+        The app's notifications go through the same gate as everyone else's; this rule
+        comes after the user's, so a user rule can still hold or mute them.
+        """
+        return [*self._store.list_rules(), _OWN_HEADS_UP]
+
     def _rules_edited(self) -> None:
-        rules = self._store.list_rules()
-        self._gate = self._gate.with_config(rules, self._settings.gate_settings())
+        self._gate = self._gate.with_config(self._gate_rules(), self._settings.gate_settings())
         self.rules_changed.emit()
 
     def update_settings(self, settings: Settings) -> None:
@@ -498,7 +507,7 @@ class Engine(QObject):
         if self._settings_path is not None:
             save_settings(self._settings_path, settings)
         self._tz = settings.tzinfo()
-        self._gate = self._gate.with_config(self._store.list_rules(), settings.gate_settings())
+        self._gate = self._gate.with_config(self._gate_rules(), settings.gate_settings())
         self._schedule = self._build_schedule()
         self.settings_changed.emit()
         self.reconcile()
@@ -514,6 +523,13 @@ class Engine(QObject):
     @property
     def store(self) -> Store:
         return self._store
+
+
+_OWN_HEADS_UP = Rule(
+    match=RuleMatch(source=DISPLAY_NAME, time_sensitive=True),
+    action=RuleAction.PRIORITY,
+    name=f"{DISPLAY_NAME} heads-up",
+)
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -1,0 +1,241 @@
+"""The engine with a fake clock, a memory notifier and a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from focus_app.clock import FakeClock
+from focus_app.core.model import (
+    Block,
+    BlockKind,
+    Mode,
+    ModeSource,
+    Notification,
+    Outcome,
+    Recurrence,
+    Rule,
+    RuleAction,
+    RuleMatch,
+    Urgency,
+)
+from focus_app.engine import Engine
+from focus_app.notifier import MemoryNotifier
+from focus_app.settings import Settings
+from focus_app.store import Store
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# Thursday 2026-11-26, 10:00 in Berlin.
+START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def notifier() -> MemoryNotifier:
+    return MemoryNotifier()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store, warning = Store.open(tmp_path / "focus.sqlite3")
+    assert warning is None
+    yield store
+    store.close()
+
+
+def make_engine(store: Store, notifier: MemoryNotifier, clock: FakeClock, **settings: object):
+    engine = Engine(store, Settings(timezone="Europe/Berlin", **settings), notifier, clock)  # type: ignore[arg-type]
+    engine.start()
+    return engine
+
+
+def deep_work(start: time = time(9, 0), end: time = time(11, 30)) -> Block:
+    return Block(
+        kind=BlockKind.FOCUS,
+        start=start,
+        end=end,
+        title="Deep work",
+        recurrence=Recurrence(weekdays=frozenset(range(7))),
+    )
+
+
+def note(clock: FakeClock, title: str, sender: str = "Bob", **kw: object) -> Notification:
+    return Notification(title=title, sender=sender, received_at=clock.now(), **kw)  # type: ignore[arg-type]
+
+
+def test_focus_block_holds_and_the_transition_releases_one_digest(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    engine.add_block(deep_work())
+    assert engine.state().mode is Mode.FOCUS
+    assert engine.state().source is ModeSource.SCHEDULE
+
+    results = [engine.ingest(note(clock, f"n{i}", sender=s)) for i, s in enumerate("ABA")]
+    assert all(r.decision.outcome is Outcome.HELD for r in results)
+    assert "Deep work" in results[0].decision.reason
+    assert engine.held_count() == 3
+    assert notifier.sent == []
+    assert engine._wakeup.wake_at == datetime(2026, 11, 26, 11, 30, tzinfo=BERLIN)
+
+    clock.advance(timedelta(hours=1, minutes=30))
+    engine.reconcile()  # what the scheduler does at 11:30
+
+    assert engine.state().mode is Mode.AVAILABLE
+    assert len(notifier.sent) == 1
+    digest = notifier.sent[0]
+    assert "3" in digest.title
+    assert "2 from A" in digest.body
+    assert engine.held_count() == 0
+
+
+def test_critical_passes_focus_and_priority_rule_passes_off_time(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(deep_work())
+    critical = engine.ingest(note(clock, "prod down", urgency=Urgency.CRITICAL))
+    assert critical.decision.outcome is Outcome.DELIVERED
+    assert notifier.sent[-1].title == "prod down"
+
+    engine.add_block(
+        Block(kind=BlockKind.OFF, start=time(9, 30), end=time(12, 0), title="Offline",
+              on_date=date(2026, 11, 26))
+    )
+    assert engine.state().mode is Mode.OFF
+    assert engine.ingest(note(clock, "again", urgency=Urgency.CRITICAL)).decision.outcome \
+        is Outcome.HELD
+    engine.add_rule(Rule(match=RuleMatch(sender="Partner"), action=RuleAction.PRIORITY))
+    assert engine.ingest(note(clock, "dinner?", sender="Partner")).decision.outcome \
+        is Outcome.DELIVERED
+
+
+def test_override_ends_by_itself_and_releases_what_it_held(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.start_override(Mode.FOCUS, timedelta(minutes=25), reason="Write report")
+    assert engine.state().source is ModeSource.OVERRIDE
+    assert engine.state().label == "Write report"
+    engine.ingest(note(clock, "hello"))
+    assert engine.held_count() == 1
+
+    clock.advance(timedelta(minutes=26))
+    engine.reconcile()
+    assert engine.state().mode is Mode.AVAILABLE
+    assert store.get_override() is None
+    assert engine.held_count() == 0
+    assert [s.title for s in notifier.sent] == ["hello"]
+
+
+def test_available_now_releases_items_held_for_a_later_window(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(deep_work())
+    engine.ingest(note(clock, "one", sender="A"))
+    engine.ingest(note(clock, "two", sender="B"))
+    clock.advance(timedelta(minutes=1))
+    engine.start_override(Mode.AVAILABLE, timedelta(minutes=30))
+    assert engine.held_count() == 0
+    assert len(notifier.sent) == 1 and "2" in notifier.sent[0].title
+
+
+def test_after_suspend_the_backstop_reconciles_without_the_timer(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(deep_work())
+    engine.ingest(note(clock, "held during focus"))
+    # Suspended from 10:00 to 12:00: the wall clock moved, the monotonic clock did not.
+    clock.jump(timedelta(hours=2))
+    engine._wakeup.check_overdue()  # the once-a-minute backstop
+    assert engine.state().mode is Mode.AVAILABLE
+    assert [s.title for s in notifier.sent] == ["held during focus"]
+
+
+def test_clock_jump_backwards_into_focus_is_noticed(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(deep_work(time(8, 0), time(9, 0)))
+    assert engine.state().mode is Mode.AVAILABLE
+    changes: list[None] = []
+    engine.state_changed.connect(lambda: changes.append(None))
+    clock.jump(timedelta(hours=-1, minutes=-30))  # 08:30, inside the block
+    engine._wakeup.check_overdue()
+    assert changes, "a clock change must trigger a reconcile"
+    assert engine._state is not None and engine._state.mode is Mode.FOCUS
+
+
+def test_no_notification_server_keeps_the_item_and_retries(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    notifier.fail_with = "no notification server"
+    engine = make_engine(store, notifier, clock)
+    result = engine.ingest(note(clock, "lost?"))
+    assert result.decision.outcome is Outcome.HELD
+    assert "delivery failed" in result.decision.reason
+    assert engine.held_count() == 1
+    retry_at = engine._wakeup.wake_at
+    assert retry_at is not None and retry_at <= clock.now() + timedelta(minutes=5)
+
+    notifier.fail_with = None
+    clock.advance(timedelta(minutes=5))
+    engine.reconcile()
+    assert engine.held_count() == 0
+    assert notifier.sent[-1].title == "lost?"
+
+
+def test_breakthrough_budget_is_per_focus_block(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, breakthrough_people=("Alice",),
+                         breakthrough_budget=2)
+    engine.add_block(deep_work())
+    outcomes = [engine.ingest(note(clock, f"a{i}", sender="Alice")).decision for i in range(3)]
+    assert [d.outcome for d in outcomes] == [Outcome.DELIVERED, Outcome.DELIVERED, Outcome.HELD]
+    assert "budget" in outcomes[2].reason
+
+
+def test_queued_notifications_are_decided_at_start(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    store.add_block(deep_work())
+    store.add_queued(note(clock, "sent while not running"))
+    engine = make_engine(store, notifier, clock)
+    held = engine.held()
+    assert [item.notification.title for item in held] == ["sent while not running"]
+    assert notifier.sent == []
+
+
+def test_idle_engine_plans_one_wake_at_the_next_transition(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    assert engine._wakeup.wake_at is None  # nothing scheduled: nothing to wake for
+    engine.add_block(deep_work(time(14, 0), time(16, 0)))
+    assert engine._wakeup.wake_at == datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN)
+    assert engine.status()["next_transition"] == "2026-11-26T14:00:00+01:00"
+
+
+def test_heads_up_before_focus_ends_reaches_the_user_during_focus(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=5)
+    engine.add_block(deep_work())
+    assert engine._wakeup.wake_at == datetime(2026, 11, 26, 11, 25, tzinfo=BERLIN)
+    clock.advance(timedelta(hours=1, minutes=25))
+    engine.reconcile()
+    assert [s.title for s in notifier.sent] == ["Focus ends in 5 min"]
+    assert engine.state().mode is Mode.FOCUS
+    engine.reconcile()
+    assert len(notifier.sent) == 1, "one heads-up per focus block"
