@@ -21,7 +21,6 @@ from __future__ import annotations
 import enum
 from collections import OrderedDict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from focus_app.core.model import (
@@ -51,7 +50,7 @@ _MAX_POPUPS = 256
 _DAY = timedelta(days=1)
 
 
-class _Pass(enum.Enum):
+class _Pass(enum.IntEnum):
     """How far a notification may go, before the mode has its say."""
 
     NONE = 0
@@ -60,13 +59,30 @@ class _Pass(enum.Enum):
     HOLD = 3
 
 
-@dataclass(frozen=True, slots=True)
+# Enum members as module constants: attribute lookups on enum classes are slow, and
+# ``decide`` runs for every notification.
+_NONE, _BREAKTHROUGH, _PRIORITY, _HOLD = _Pass.NONE, _Pass.BREAKTHROUGH, _Pass.PRIORITY, _Pass.HOLD
+_DELIVERED, _HELD, _MUTED = Outcome.DELIVERED, Outcome.HELD, Outcome.MUTED
+_FOCUS, _AVAILABLE, _OFF, _PAUSED = Mode.FOCUS, Mode.AVAILABLE, Mode.OFF, Mode.PAUSED
+_PRIORITY_RULE, _HOLD_RULE, _MUTE_RULE = RuleAction.PRIORITY, RuleAction.HOLD, RuleAction.MUTE
+_CRITICAL = Urgency.CRITICAL
+_NO_TIME = timedelta(0)
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MAX_CACHED_DECISIONS = 2048
+
+
 class _Verdict:
     """The answer of rules and built-ins: how far it may go, and why, in words."""
 
-    level: _Pass
-    why: str = ""
-    rule: Rule | None = None
+    __slots__ = ("level", "rule", "why")
+
+    def __init__(self, level: _Pass, why: str = "", rule: Rule | None = None) -> None:
+        self.level = level
+        self.why = why
+        self.rule = rule
+
+
+_NO_VERDICT = _Verdict(_NONE)
 
 
 class _NameList:
@@ -140,10 +156,13 @@ class _Counters:
 
 
 def _hhmm(t: datetime, now: datetime) -> str:
-    """Local wall-clock time of ``t`` in its own zone; the weekday too if a day or more away."""
+    """Local wall-clock time of ``t`` in its own zone; the weekday too if a day or more away.
+
+    Formatted by hand: ``strftime`` is slow and its weekday names follow the locale.
+    """
     if t - now >= _DAY:
-        return t.strftime("%a %H:%M")
-    return t.strftime("%H:%M")
+        return f"{_WEEKDAYS[t.weekday()]} {t.hour:02d}:{t.minute:02d}"
+    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def _until(t: datetime | None, now: datetime) -> str:
@@ -192,7 +211,8 @@ class Gate:
         rules: The user's rules, in order (disabled ones are skipped).
         settings: The built-in behaviour (lists, budget, pacing, escalation).
 
-    Not thread-safe: the engine calls it from one thread.
+    Decisions are immutable values; equal ones may be the same object. Not thread-safe:
+    the engine calls it from one thread.
     """
 
     def __init__(self, rules: Sequence[Rule], settings: GateSettings) -> None:
@@ -202,10 +222,18 @@ class Gate:
         self._priority_apps = _NameList(settings.priority_apps)
         self._breakthrough_people = _NameList(settings.breakthrough_people)
         self._breakthrough_apps = _NameList(settings.breakthrough_apps)
+        self._critical_passes = settings.critical_passes_focus
+        self._budget = settings.breakthrough_budget
         self._repeat_minutes = max(settings.repeat_escalation_minutes, 0)
         self._repeat_window = timedelta(minutes=self._repeat_minutes)
         self._pacing = min(max(settings.pacing_per_minute, 0), _MAX_POPUPS)
         self._counters = _Counters()
+        # The engine passes the same state object until the next transition, so the
+        # period's name and budget key are worked out once per state.
+        self._named_state: ModeState | None = None
+        self._state_name = ""
+        self._state_key = ""
+        self._decisions: dict[tuple[object, ...], Decision] = {}
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -241,125 +269,155 @@ class Gate:
         if sender:
             if self._repeat_minutes:
                 last = counters.last_seen.get(sender)
-                repeat = last is not None and timedelta(0) <= now - last <= self._repeat_window
+                repeat = last is not None and _NO_TIME <= now - last <= self._repeat_window
             counters.see_sender(sender, now, self._repeat_window)
 
         rule = self._rules.first_match(n)
-        if rule is not None and rule.action is RuleAction.MUTE:
-            return Decision(Outcome.MUTED, f"muted by rule '{rule_label(rule)}'", rule_id=rule.id)
+        if rule is not None and rule.action is _MUTE_RULE:
+            return self._decision(_MUTED, f"muted by rule '{rule_label(rule)}'", rule_id=rule.id)
         verdict = self._verdict(n, rule, sender, repeat)
         decision = self._apply_mode(n, verdict, ctx, now)
-        if decision.outcome is Outcome.DELIVERED:
+        if decision.outcome is _DELIVERED:
             counters.popups.append(now)
         return decision
+
+    def _decision(
+        self,
+        outcome: Outcome,
+        reason: str,
+        release_at: datetime | None = None,
+        breakthrough: bool = False,
+        rule_id: int | None = None,
+        paced: bool = False,
+    ) -> Decision:
+        """A decision, shared with earlier equal ones (building a frozen dataclass is slow)."""
+        # Equal aware datetimes may differ in zone; the zone is part of the value here.
+        zone = release_at.tzinfo if release_at is not None else None
+        key = (outcome, reason, release_at, zone, breakthrough, rule_id, paced)
+        found = self._decisions.get(key)
+        if found is None:
+            found = Decision(outcome, reason, release_at, breakthrough, rule_id, paced)
+            if len(self._decisions) >= _MAX_CACHED_DECISIONS:
+                self._decisions.clear()
+            self._decisions[key] = found
+        return found
+
+    def _describe(self, state: ModeState) -> tuple[str, str]:
+        """The period's name in words and its budget key, cached for the current state."""
+        if state is not self._named_state:
+            self._named_state = state
+            self._state_name = _period_name(state)
+            self._state_key = _period_key(state)
+        return self._state_name, self._state_key
 
     def _verdict(self, n: Notification, rule: Rule | None, sender: str, repeat: bool) -> _Verdict:
         """How far ``n`` may go by rules and built-ins, before the mode is considered."""
         if rule is not None:
             label = rule_label(rule)
-            if rule.action is RuleAction.PRIORITY:
-                return _Verdict(_Pass.PRIORITY, f"rule '{label}' gives it priority", rule)
-            if rule.action is RuleAction.HOLD:
-                return _Verdict(_Pass.HOLD, f"rule '{label}'", rule)
-            return _Verdict(_Pass.BREAKTHROUGH, f"rule '{label}' lets it through", rule)
+            action = rule.action
+            if action is _PRIORITY_RULE:
+                return _Verdict(_PRIORITY, f"rule '{label}' gives it priority", rule)
+            if action is _HOLD_RULE:
+                return _Verdict(_HOLD, f"rule '{label}'", rule)
+            return _Verdict(_BREAKTHROUGH, f"rule '{label}' lets it through", rule)
         source = n.source.casefold()
         if sender in self._priority_people:
-            return _Verdict(_Pass.PRIORITY, f"{n.sender} is on the priority list")
+            return _Verdict(_PRIORITY, f"{n.sender} is on the priority list")
         if source in self._priority_apps:
-            return _Verdict(_Pass.PRIORITY, f"{n.source} is on the priority list")
+            return _Verdict(_PRIORITY, f"{n.source} is on the priority list")
         if sender in self._breakthrough_people:
-            return _Verdict(_Pass.BREAKTHROUGH, f"{n.sender} is on the breakthrough list")
+            return _Verdict(_BREAKTHROUGH, f"{n.sender} is on the breakthrough list")
         if source in self._breakthrough_apps:
-            return _Verdict(_Pass.BREAKTHROUGH, f"{n.source} is on the breakthrough list")
-        if n.urgency is Urgency.CRITICAL and self._settings.critical_passes_focus:
-            return _Verdict(_Pass.BREAKTHROUGH, "critical urgency passes focus")
+            return _Verdict(_BREAKTHROUGH, f"{n.source} is on the breakthrough list")
+        if self._critical_passes and n.urgency is _CRITICAL:
+            return _Verdict(_BREAKTHROUGH, "critical urgency passes focus")
         if repeat:
-            return _Verdict(
-                _Pass.BREAKTHROUGH,
-                f"{n.sender} again within {_minutes(self._repeat_minutes)} (repeat escalation)",
-            )
-        return _Verdict(_Pass.NONE)
+            minutes = _minutes(self._repeat_minutes)
+            return _Verdict(_BREAKTHROUGH, f"{n.sender} again within {minutes} (repeat escalation)")
+        return _NO_VERDICT
 
     def _apply_mode(
         self, n: Notification, v: _Verdict, ctx: GateContext, now: datetime
     ) -> Decision:
         state = ctx.state
         mode = state.mode
+        level = v.level
         rule_id = v.rule.id if v.rule is not None else None
 
-        if mode is Mode.PAUSED:
-            why = f"; {v.why}" if v.level is _Pass.PRIORITY else ""
-            return Decision(
-                Outcome.DELIVERED,
-                f"delivered: boundaries paused {_until(state.until, now)}{why}"
-                if state.until is not None
-                else f"delivered: boundaries paused{why}",
-                rule_id=rule_id,
+        if mode is _PAUSED:
+            why = f"; {v.why}" if level is _PRIORITY else ""
+            paused = (
+                f"boundaries paused {_until(state.until, now)}"
+                if state.until
+                else "boundaries paused"
+            )
+            return self._decision(_DELIVERED, f"delivered: {paused}{why}", rule_id=rule_id)
+
+        if level is _HOLD:
+            release_at = ctx.next_window_at if mode is _AVAILABLE else ctx.release_at
+            return self._decision(
+                _HELD, f"held by {v.why} {_until(release_at, now)}", release_at, rule_id=rule_id
             )
 
-        if v.level is _Pass.HOLD:
-            release_at = ctx.next_window_at if mode is Mode.AVAILABLE else ctx.release_at
-            return Decision(
-                Outcome.HELD,
-                f"held by {v.why} {_until(release_at, now)}",
-                release_at=release_at,
-                rule_id=rule_id,
-            )
-
-        if mode is Mode.AVAILABLE:
+        if mode is _AVAILABLE:
             return self._available(v, state, now, rule_id)
 
-        if v.level is _Pass.PRIORITY:
-            passes = "focus" if mode is Mode.FOCUS else "off-time"
-            return Decision(
-                Outcome.DELIVERED,
+        if level is _PRIORITY:
+            passes = "focus" if mode is _FOCUS else "off-time"
+            return self._decision(
+                _DELIVERED,
                 f"delivered: {v.why} (priority passes {passes})",
                 breakthrough=True,
                 rule_id=rule_id,
             )
 
-        until = _until(ctx.release_at, now)
-        if mode is Mode.OFF:
-            reason = f"held: {_period_name(state)} {until}; only priority passes off-time"
-            if v.level is _Pass.BREAKTHROUGH:
+        name, key = self._describe(state)
+        release_at = ctx.release_at
+        if mode is _OFF:
+            reason = f"held: {name} {_until(release_at, now)}; only priority passes off-time"
+            if level is _BREAKTHROUGH:
                 reason += f" ({v.why}, which passes focus only)"
-            return Decision(Outcome.HELD, reason, release_at=ctx.release_at, rule_id=rule_id)
+            return self._decision(_HELD, reason, release_at, rule_id=rule_id)
 
         # Focus.
-        if v.level is _Pass.BREAKTHROUGH:
-            return self._breakthrough(v, state, ctx, now, rule_id)
+        if level is _BREAKTHROUGH:
+            return self._breakthrough(v, state.label, key, release_at, now, rule_id)
         who = n.sender or n.source
-        if who:
-            why_not = f"{who} is not on the breakthrough list"
-        else:
-            why_not = "no sender or app to let it through"
-        return Decision(
-            Outcome.HELD,
-            f"held: {_period_name(state)} {until}; {why_not}",
-            release_at=ctx.release_at,
+        why_not = (
+            f"{who} is not on the breakthrough list"
+            if who
+            else "no sender or app to let it through"
+        )
+        return self._decision(
+            _HELD, f"held: {name} {_until(release_at, now)}; {why_not}", release_at
         )
 
     def _breakthrough(
-        self, v: _Verdict, state: ModeState, ctx: GateContext, now: datetime, rule_id: int | None
+        self,
+        v: _Verdict,
+        label: str,
+        period: str,
+        release_at: datetime | None,
+        now: datetime,
+        rule_id: int | None,
     ) -> Decision:
         """A budgeted breakthrough in focus: delivered while the budget lasts."""
-        budget = self._settings.breakthrough_budget
-        period = _period_key(state)
+        budget = self._budget
         if budget >= 0:
             used = self._counters.used(period)
             if used >= budget:
-                return Decision(
-                    Outcome.HELD,
-                    f"held: breakthrough budget for '{state.label}' spent ({used} of {budget}); "
-                    f"{v.why} but it waits {_until(ctx.release_at, now)}",
-                    release_at=ctx.release_at,
+                return self._decision(
+                    _HELD,
+                    f"held: breakthrough budget for '{label}' spent ({used} of {budget}); "
+                    f"{v.why} but it waits {_until(release_at, now)}",
+                    release_at,
                     rule_id=rule_id,
                 )
         used = self._counters.spend(period)
         of = f" of {budget}" if budget >= 0 else ""
-        return Decision(
-            Outcome.DELIVERED,
-            f"delivered: {v.why} (breakthrough {used}{of} in '{state.label}')",
+        return self._decision(
+            _DELIVERED,
+            f"delivered: {v.why} (breakthrough {used}{of} in '{label}')",
             breakthrough=True,
             rule_id=rule_id,
         )
@@ -369,18 +427,19 @@ class Gate:
     ) -> Decision:
         """Delivered while available, unless pacing folds it into the next summary."""
         limit = self._pacing
-        recent = self._counters.popups_within(now)
-        if limit and recent >= limit and v.level is not _Pass.PRIORITY:
-            # A slot opens when the pop-up ``limit`` places from the newest leaves the minute.
-            release_at = self._counters.popups[recent - limit] + PACING_WINDOW
-            return Decision(
-                Outcome.HELD,
-                f"held for a summary: {recent} pop-ups in the last minute (pacing)",
-                release_at=release_at,
-                rule_id=rule_id,
-                paced=True,
-            )
-        why = f"; {v.why}" if v.level is not _Pass.NONE else ""
-        return Decision(
-            Outcome.DELIVERED, f"delivered: {_period_name(state)}{why}", rule_id=rule_id
-        )
+        if limit and v.level is not _PRIORITY:
+            recent = self._counters.popups_within(now)
+            if recent >= limit:
+                # A slot opens when the pop-up ``limit`` places from the newest leaves the
+                # minute.
+                release_at = self._counters.popups[recent - limit] + PACING_WINDOW
+                return self._decision(
+                    _HELD,
+                    f"held for a summary: {recent} pop-ups in the last minute (pacing)",
+                    release_at,
+                    rule_id=rule_id,
+                    paced=True,
+                )
+        name, _ = self._describe(state)
+        why = f"; {v.why}" if v.level is not _NONE else ""
+        return self._decision(_DELIVERED, f"delivered: {name}{why}", rule_id=rule_id)

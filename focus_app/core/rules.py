@@ -201,10 +201,11 @@ class CompiledRules:
     """An ordered rule list prepared for many ``first_match`` calls.
 
     Each enabled rule is filed under the most selective field it sets: sender, else
-    source (both via ``_FieldIndex``), else keywords, else "always a candidate". A
-    lookup gathers the candidates for the notification's sender and source, adds the
-    keyword and catch-all rules, and checks them fully in the list's order, so the
-    result equals ``first_match(rules, n)``.
+    source (both via ``_FieldIndex``), else, for rules that set keywords and nothing
+    else, a flat list of (keyword, rule index) pairs; the few remaining rules are always
+    candidates. A lookup checks the candidates for the notification's sender and source
+    plus the remaining rules in the list's order, then scans the keyword pairs only up to
+    the best index found so far. The result equals ``first_match(rules, n)``.
 
     Build a new one when the rules change; it holds no state besides a bounded cache.
     """
@@ -214,8 +215,9 @@ class CompiledRules:
         self._compiled: list[_CompiledRule] = []
         self._by_sender = _FieldIndex()
         self._by_source = _FieldIndex()
-        # Rules found by neither index, in order: keyword rules and the rest.
-        self._scan: list[int] = []
+        keyword_pairs: list[tuple[str, int]] = []
+        # Rules found by no index (urgency or time-sensitive only, or empty), in order.
+        always: list[int] = []
         for index, rule in enumerate(self._rules):
             compiled = _CompiledRule.build(index, rule)
             self._compiled.append(compiled)
@@ -225,8 +227,13 @@ class CompiledRules:
                 self._by_sender.add(index, compiled.sender)
             elif compiled.source is not None:
                 self._by_source.add(index, compiled.source)
+            elif compiled.keywords and compiled.urgency is None and compiled.time_sensitive is None:
+                keyword_pairs.extend((k, index) for k in compiled.keywords)
             else:
-                self._scan.append(index)
+                always.append(index)
+        self._always = tuple(always)
+        self._keyword_pairs = tuple(keyword_pairs)
+        self._no_match = len(self._rules)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -241,17 +248,27 @@ class CompiledRules:
         probe = _Probe(n)
         by_sender = self._by_sender.candidates(probe.sender)
         by_source = self._by_source.candidates(probe.source)
-        scan = self._scan
-        if by_sender or by_source:
-            ordered: Iterable[int] = sorted((*by_sender, *by_source, *scan))
+        always = self._always
+        if (by_sender and by_source) or ((by_sender or by_source) and always):
+            ordered: Iterable[int] = sorted((*by_sender, *by_source, *always))
         else:
-            ordered = scan
+            ordered = by_sender or by_source or always
         compiled = self._compiled
+        best = self._no_match
         for index in ordered:
-            c = compiled[index]
-            if _fits(c, probe):
-                return c.rule
-        return None
+            if _fits(compiled[index], probe):
+                best = index
+                break
+        pairs = self._keyword_pairs
+        if pairs and pairs[0][1] < best:
+            text = probe.text
+            for keyword, index in pairs:
+                if index >= best:
+                    break
+                if keyword in text:
+                    best = index
+                    break
+        return compiled[best].rule if best < self._no_match else None
 
 
 def _quote(text: str) -> str:
