@@ -884,7 +884,9 @@ def _to_recurrence(rule: _WeeklyRule, start: _When, shift: int, problems: list[s
             "Monday-to-Sunday week, which a weekly block cannot express"
         )
     if first.weekday() not in rule.weekdays:
-        problems.append(f"the first occurrence on {first} does not follow its rule and was dropped")
+        note = f"the first occurrence on {first} does not follow its rule and was dropped"
+        if note not in problems:
+            problems.append(note)
     return rec
 
 
