@@ -282,6 +282,10 @@ class WeekView(QWidget):
         self._selected: tuple[int, datetime] | None = None
         self._drag: _Drag | None = None
         self._scrolled_once = False
+        self._layer: QPixmap | None = None
+        self._layer_key: tuple[int, int, float, float] | None = None
+        self._header: QPixmap | None = None
+        self._header_key: tuple[date, int, int, float] | None = None
 
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -468,6 +472,7 @@ class WeekView(QWidget):
         if self._geometry_dirty:
             self._layout_geometry()
             self._geometry_dirty = False
+            self._layer = None
 
     def _layout_week(self) -> None:
         """Expand the shown week and pack it into columns (data or week changed)."""
@@ -595,44 +600,23 @@ class WeekView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self._ensure_layout()
-        p = QPainter(self)
-        exposed = event.rect()
-        grid = self._grid_rect()
-        scroll = self.scroll_offset()
         now = self._local_now()
         today = (now.date() - self._week_start).days
+        layer = self._ensure_layer(today)
+        p = QPainter(self)
+        grid = self._grid_rect()
+        scroll = self.scroll_offset()
         day_w = self._day_width()
-
-        # Background, weekend and today tint, hour lines: in widget coordinates.
-        p.fillRect(exposed, self._bg)
-        for day in (5, 6):
-            p.fillRect(QRectF(self._day_x(day), grid.top(), day_w, grid.height()), self._weekend_bg)
-        if 0 <= today < 7:
-            p.fillRect(QRectF(self._day_x(today), grid.top(), day_w, grid.height()), self._today_bg)
         hh = self._hour_height
-        first_hour = max(0, int(scroll // hh))
-        last_hour = min(24, int((scroll + grid.height()) // hh) + 1)
-        right = grid.right()
-        if hh >= 40:
-            p.setPen(self._half_pen)
-            for hour in range(first_hour, last_hour):
-                y = HEADER_HEIGHT + (hour + 0.5) * hh - scroll
-                p.drawLine(QLineF(GUTTER_WIDTH, y, right, y))
-        p.setPen(self._hour_pen)
-        for hour in range(first_hour, last_hour + 1):
-            y = HEADER_HEIGHT + hour * hh - scroll
-            p.drawLine(QLineF(GUTTER_WIDTH - 4, y, right, y))
-        p.setPen(self._day_pen)
-        for day in range(8):
-            x = self._day_x(day)
-            p.drawLine(QLineF(x, grid.top(), x, grid.bottom()))
 
-        # Blocks, override and previews in content coordinates (y = 0 at midnight).
+        # The grid and its blocks: one blit of the cached layer, clipped to what is exposed.
         p.save()
-        p.setClipRect(grid)
+        body = QRectF(0, HEADER_HEIGHT, grid.right(), grid.height())
+        p.setClipRect(body.intersected(QRectF(event.rect())))
         p.translate(0, HEADER_HEIGHT - scroll)
-        visible = QRectF(exposed).translated(0, scroll - HEADER_HEIGHT)
-        self._paint_segments(p, visible)
+        p.drawPixmap(QPointF(0, 0), layer)
+        # Overlays, in content coordinates (y = 0 at midnight).
+        self._paint_selection(p)
         self._paint_override(p, now)
         self._paint_preview(p)
         if 0 <= today < 7:
@@ -647,18 +631,75 @@ class WeekView(QWidget):
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.restore()
 
-        self._paint_header(p, today, day_w)
-        self._paint_gutter(p, first_hour, last_hour, scroll)
+        if event.rect().top() < HEADER_HEIGHT:
+            p.drawPixmap(QPointF(0, 0), self._ensure_header(today))
         p.end()
 
-    def _paint_segments(self, p: QPainter, visible: QRectF) -> None:
-        selected = self._selected
-        selected_rects: list[QRectF] = []
+    def _ensure_header(self, today: int) -> QPixmap:
+        """The day header row, rendered once per week, width or day (it has 8 texts)."""
+        dpr = self.devicePixelRatioF()
+        key = (self._week_start, today, self.width(), dpr)
+        if self._header is not None and key == self._header_key:
+            return self._header
+        header = QPixmap(round(self.width() * dpr), round(HEADER_HEIGHT * dpr))
+        header.setDevicePixelRatio(dpr)
+        p = QPainter(header)
+        self._paint_header(p, today, self._day_width())
+        p.end()
+        self._header, self._header_key = header, key
+        return header
+
+    def _ensure_layer(self, today: int) -> QPixmap:
+        """The whole day grid with its blocks, rendered once per layout, size or day.
+
+        Painting 300 blocks with patterns and text costs tens of milliseconds in Python;
+        blitting the cached picture costs one. Scrolling, the now-line, the selection
+        and drag previews are overlays and never invalidate it.
+        """
+        dpr = self.devicePixelRatioF()
+        key = (today, self.width(), self._hour_height, dpr)
+        if self._layer is not None and key == self._layer_key:
+            return self._layer
+        width = self.width()
+        height = math.ceil(self._content_height()) + 1
+        layer = QPixmap(round(width * dpr), round(height * dpr))
+        layer.setDevicePixelRatio(dpr)
+        layer.fill(self._bg)
+        p = QPainter(layer)
+        day_w = self._day_width()
+        right = self._day_x(7)
+        for day in (5, 6):
+            p.fillRect(QRectF(self._day_x(day), 0, day_w, height), self._weekend_bg)
+        if 0 <= today < 7:
+            p.fillRect(QRectF(self._day_x(today), 0, day_w, height), self._today_bg)
+        hh = self._hour_height
+        if hh >= 40:
+            p.setPen(self._half_pen)
+            p.drawLines(
+                [QLineF(GUTTER_WIDTH, (h + 0.5) * hh, right, (h + 0.5) * hh) for h in range(24)]
+            )
+        p.setPen(self._hour_pen)
+        p.drawLines([QLineF(GUTTER_WIDTH - 4, h * hh, right, h * hh) for h in range(25)])
+        # Hour labels live in the layer too: the gutter scrolls with the grid.
+        p.setFont(self._small_font)
+        p.setPen(self._label_pen)
+        for hour in range(1, 24):
+            p.drawText(
+                QRectF(0, hour * hh - 8, GUTTER_WIDTH - 8, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{hour:02d}:00",
+            )
+        p.setPen(self._day_pen)
+        p.drawLines([QLineF(self._day_x(d), 0, self._day_x(d), height) for d in range(8)])
+        self._paint_segments(p)
+        p.end()
+        self._layer, self._layer_key = layer, key
+        return layer
+
+    def _paint_segments(self, p: QPainter) -> None:
         for seg in self._segments:
             rect = seg.rect
             assert rect is not None
-            if not rect.intersects(visible):
-                continue
             kind = seg.occurrence.block.kind
             p.fillRect(rect, self._fill[kind])
             pattern = self._pattern[kind]
@@ -669,12 +710,17 @@ class WeekView(QWidget):
             p.drawRect(rect)
             if seg.title is not None:
                 self._paint_texts(p, seg, rect, kind)
-            if selected is not None and (seg.occurrence.block.id, seg.occurrence.start) == selected:
-                selected_rects.append(rect)
-        if selected_rects:
-            p.setPen(self._selected_pen)
-            for rect in selected_rects:
-                p.drawRect(rect.adjusted(1, 1, -1, -1))
+
+    def _paint_selection(self, p: QPainter) -> None:
+        if self._selected is None:
+            return
+        block_id, start = self._selected
+        p.setPen(self._selected_pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for seg in self._segments:
+            occ = seg.occurrence
+            if occ.block.id == block_id and occ.start == start and seg.rect is not None:
+                p.drawRect(seg.rect.adjusted(1, 1, -1, -1))
 
     def _paint_texts(self, p: QPainter, seg: Segment, rect: QRectF, kind: BlockKind) -> None:
         assert seg.title is not None
@@ -825,23 +871,6 @@ class WeekView(QWidget):
             Qt.AlignmentFlag.AlignCenter,
             f"W{self._week_start.isocalendar().week}",
         )
-
-    def _paint_gutter(self, p: QPainter, first_hour: int, last_hour: int, scroll: int) -> None:
-        gutter = QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH - 4, self.height() - HEADER_HEIGHT)
-        p.fillRect(gutter, self._bg)
-        p.save()
-        p.setClipRect(QRectF(0, HEADER_HEIGHT, GUTTER_WIDTH, self.height() - HEADER_HEIGHT))
-        p.setFont(self._small_font)
-        p.setPen(self._label_pen)
-        hh = self._hour_height
-        for hour in range(max(1, first_hour), min(24, last_hour + 1)):
-            y = HEADER_HEIGHT + hour * hh - scroll
-            p.drawText(
-                QRectF(0, y - 8, GUTTER_WIDTH - 8, 16),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                f"{hour:02d}:00",
-            )
-        p.restore()
 
     # ------------------------------------------------------------ now-line
     def _arm_now_timer(self) -> None:
