@@ -19,6 +19,7 @@ gate rebuilt for new rules or settings with ``with_config`` keeps them.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -124,16 +125,19 @@ class _Counters:
         return other
 
     def see_sender(self, folded_sender: str, now: datetime, keep: timedelta) -> None:
+        """Remember that ``folded_sender`` was seen at ``now``; forget stale senders."""
         seen = self.last_seen
         seen.pop(folded_sender, None)  # re-insert: dict order is then oldest sighting first
         seen[folded_sender] = now
         if len(seen) > _MAX_SENDERS:
+            # Oldest first, so stop at the first fresh one: each prune costs what it removes.
             horizon = now - keep
-            for sender in [s for s, t in seen.items() if t < horizon]:
+            stale = list(itertools.takewhile(lambda s: seen[s] < horizon, seen))
+            for sender in stale:
                 del seen[sender]
             # Still too many (a flood of distinct senders): forget the oldest half.
             if len(seen) > _MAX_SENDERS:
-                for sender in list(seen)[: len(seen) // 2]:
+                for sender in list(itertools.islice(seen, len(seen) // 2)):
                     del seen[sender]
 
     def used(self, period: str) -> int:
@@ -169,13 +173,20 @@ def _until(t: datetime | None, now: datetime) -> str:
     return f"until {_hhmm(t, now)}" if t is not None else "until the next window"
 
 
+def _shown(name: str) -> str:
+    """A sender, app or rule name fit for a one-line reason (control characters gone)."""
+    if name.isprintable():
+        return name
+    return " ".join("".join(c if c.isprintable() else " " for c in name).split())
+
+
 def _minutes(n: int) -> str:
     return "1 minute" if n == 1 else f"{n} minutes"
 
 
 def _period_name(state: ModeState) -> str:
     """The period in words: "focus block 'Deep work'", "off-time 'Evening'", ..."""
-    label = state.label
+    label = _shown(state.label)
     if state.mode is Mode.FOCUS:
         if state.source is ModeSource.SCHEDULE:
             return f"focus block '{label}'"
@@ -274,7 +285,9 @@ class Gate:
 
         rule = self._rules.first_match(n)
         if rule is not None and rule.action is _MUTE_RULE:
-            return self._decision(_MUTED, f"muted by rule '{rule_label(rule)}'", rule_id=rule.id)
+            return self._decision(
+                _MUTED, f"muted by rule '{_shown(rule_label(rule))}'", rule_id=rule.id
+            )
         verdict = self._verdict(n, rule, sender, repeat)
         decision = self._apply_mode(n, verdict, ctx, now)
         if decision.outcome is _DELIVERED:
@@ -313,7 +326,7 @@ class Gate:
     def _verdict(self, n: Notification, rule: Rule | None, sender: str, repeat: bool) -> _Verdict:
         """How far ``n`` may go by rules and built-ins, before the mode is considered."""
         if rule is not None:
-            label = rule_label(rule)
+            label = _shown(rule_label(rule))
             action = rule.action
             if action is _PRIORITY_RULE:
                 return _Verdict(_PRIORITY, f"rule '{label}' gives it priority", rule)
@@ -322,18 +335,20 @@ class Gate:
             return _Verdict(_BREAKTHROUGH, f"rule '{label}' lets it through", rule)
         source = n.source.casefold()
         if sender in self._priority_people:
-            return _Verdict(_PRIORITY, f"{n.sender} is on the priority list")
+            return _Verdict(_PRIORITY, f"{_shown(n.sender)} is on the priority list")
         if source in self._priority_apps:
-            return _Verdict(_PRIORITY, f"{n.source} is on the priority list")
+            return _Verdict(_PRIORITY, f"{_shown(n.source)} is on the priority list")
         if sender in self._breakthrough_people:
-            return _Verdict(_BREAKTHROUGH, f"{n.sender} is on the breakthrough list")
+            return _Verdict(_BREAKTHROUGH, f"{_shown(n.sender)} is on the breakthrough list")
         if source in self._breakthrough_apps:
-            return _Verdict(_BREAKTHROUGH, f"{n.source} is on the breakthrough list")
+            return _Verdict(_BREAKTHROUGH, f"{_shown(n.source)} is on the breakthrough list")
         if self._critical_passes and n.urgency is _CRITICAL:
             return _Verdict(_BREAKTHROUGH, "critical urgency passes focus")
         if repeat:
             minutes = _minutes(self._repeat_minutes)
-            return _Verdict(_BREAKTHROUGH, f"{n.sender} again within {minutes} (repeat escalation)")
+            return _Verdict(
+                _BREAKTHROUGH, f"{_shown(n.sender)} again within {minutes} (repeat escalation)"
+            )
         return _NO_VERDICT
 
     def _apply_mode(
@@ -346,11 +361,9 @@ class Gate:
 
         if mode is _PAUSED:
             why = f"; {v.why}" if level is _PRIORITY else ""
-            paused = (
-                f"boundaries paused {_until(state.until, now)}"
-                if state.until
-                else "boundaries paused"
-            )
+            paused = "boundaries paused"
+            if state.until is not None:
+                paused += f" {_until(state.until, now)}"
             return self._decision(_DELIVERED, f"delivered: {paused}{why}", rule_id=rule_id)
 
         if level is _HOLD:
@@ -381,10 +394,10 @@ class Gate:
 
         # Focus.
         if level is _BREAKTHROUGH:
-            return self._breakthrough(v, state.label, key, release_at, now, rule_id)
+            return self._breakthrough(v, _shown(state.label), key, release_at, now, rule_id)
         who = n.sender or n.source
         why_not = (
-            f"{who} is not on the breakthrough list"
+            f"{_shown(who)} is not on the breakthrough list"
             if who
             else "no sender or app to let it through"
         )

@@ -226,6 +226,12 @@ def test_release_time_is_shown_in_its_own_zone() -> None:
     assert "until 09:30" in d.reason
 
 
+def test_reason_stays_on_one_line_with_odd_names() -> None:
+    d = decide(Gate([], QUIET), note("Bob\nEvil\tName"), FOCUS)
+    assert "\n" not in d.reason
+    assert "Bob Evil Name is not on the breakthrough list" in d.reason
+
+
 def test_unknown_release_is_worded() -> None:
     d = decide(Gate([], QUIET), note(), ctx(Mode.FOCUS, release_at=None))
     assert d.outcome is Outcome.HELD
@@ -459,6 +465,17 @@ def test_memory_stays_bounded_under_a_flood_of_senders_and_periods() -> None:
     assert len(counters.last_seen) <= 4096
     assert len(counters.breakthroughs) <= 16
     assert len(counters.popups) <= 256
+
+
+def test_recent_sender_still_escalates_after_a_flood_of_stale_senders() -> None:
+    gate = Gate([], GateSettings(repeat_escalation_minutes=3, pacing_per_minute=0))
+    for i in range(4_000):
+        decide(gate, note(f"old{i}"), FOCUS, NOW - timedelta(hours=1))
+    decide(gate, note("Bob"), FOCUS)
+    for i in range(3_000):
+        decide(gate, note(f"new{i}"), FOCUS, NOW + timedelta(seconds=1))
+    assert decide(gate, note("Bob"), FOCUS, NOW + timedelta(minutes=2)).outcome is Outcome.DELIVERED
+    assert len(gate._counters.last_seen) <= 4096
 
 
 def test_missing_period_key_still_budgets_per_block() -> None:
