@@ -772,9 +772,10 @@ class WeekView(QWidget):
         p.setFont(self._small_font)
         fm = QFontMetricsF(self._small_font)
         text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 12)
-        chip = QRectF(
-            rect.left() + 3, rect.top() + 3, fm.horizontalAdvance(text) + 10, fm.height() + 4
-        )
+        chip_h = fm.height() + 4
+        # At the band's foot: its head is where the now-line runs for an active override.
+        top = rect.bottom() - chip_h - 3 if rect.height() >= 2 * chip_h else rect.top() + 3
+        chip = QRectF(rect.left() + 6, top, fm.horizontalAdvance(text) + 10, chip_h)
         # A white chip with a coloured frame reads on any block colour beneath it.
         pen = self._override_pen[override.mode]
         p.setPen(QPen(pen.color(), 1.5))
