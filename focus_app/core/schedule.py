@@ -53,6 +53,7 @@ _CHUNK = timedelta(days=7)
 _EPOCH = datetime(2001, 1, 1, tzinfo=UTC)  # a Monday; chunk k covers [EPOCH + k weeks, +1)
 _DEFAULT_ANCHOR = date(2001, 1, 1).toordinal()  # week 0 of recurrences without ``starts``
 _MAX_CACHED_CHUNKS = 64
+_MAX_UNIFORM_CHUNKS = 4096  # a few bytes each: 'this week is all one mode'
 _NO_BLOCK = -1
 
 
@@ -155,6 +156,8 @@ class Schedule:
         self._changes_possible = any(b.kind.mode != default_mode for b in self._blocks)
         self._lo, self._hi = self._bounds()
         self._chunks: OrderedDict[int, _Chunk] = OrderedDict()
+        # Weeks known to hold a single mode: long searches skip them without rebuilding.
+        self._uniform: OrderedDict[int, Mode] = OrderedDict()
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -261,6 +264,9 @@ class Schedule:
                 return None
             if self._hi is not None and start >= self._hi and mode == self._default_mode:
                 return None  # past every block: the default holds for ever
+            if self._uniform.get(k) == mode:
+                k += 1
+                continue
             nxt = self._chunk(k)
             if nxt.modes[0] != mode:
                 found = start
@@ -289,6 +295,9 @@ class Schedule:
                 return None
             if self._lo is not None and start <= self._lo and mode == self._default_mode:
                 return None  # before every block: the default held for ever
+            if self._uniform.get(k - 1) == mode:
+                k -= 1
+                continue
             prev = self._chunk(k - 1)
             last = len(prev.starts) - 1
             if prev.modes[last] != mode:
@@ -307,6 +316,10 @@ class Schedule:
         self._chunks[k] = chunk
         if len(self._chunks) > _MAX_CACHED_CHUNKS:
             self._chunks.popitem(last=False)
+        if chunk.next_diff[0] == len(chunk.starts):
+            self._uniform[k] = chunk.modes[0]
+            if len(self._uniform) > _MAX_UNIFORM_CHUNKS:
+                self._uniform.popitem(last=False)
         return chunk
 
     def _build_chunk(self, k: int) -> _Chunk:
@@ -402,7 +415,10 @@ class Schedule:
                 e = to_utc(ordinal + 1 if rule.overnight else ordinal, block.end)
                 if s < e and s < hi and e > lo:
                     spans.append(_Span(s, e, rule.index))
-        spans.extend(m for m in self._moved if m.start < hi and m.end > lo)
+        moved = [m for m in self._moved if m.start < hi and m.end > lo]
+        if moved:
+            # An occurrence moved exactly onto another of its block is one occurrence.
+            spans = list(dict.fromkeys([*spans, *moved]))
         return spans
 
     def _moved_spans(self) -> list[_Span]:
