@@ -19,6 +19,7 @@ from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.ipc_client import Client, NotRunning, RemoteError
+from focus_app.status_text import clock_text, format_status
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -285,23 +286,5 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
     return 0
 
 
-def format_status(status: dict[str, Any]) -> str:
-    """One line like ``Focus until 11:30 (override) · 4 held · next: available 11:30``."""
-    mode = str(status["mode"]).capitalize()
-    parts = [mode]
-    if status.get("label") and str(status["label"]).lower() != str(status["mode"]):
-        parts[0] = f"{mode}: {status['label']}"
-    if status.get("until"):
-        parts[0] += f" until {_hhmm(status['until'])}"
-    parts[0] += f" ({status['source']})"
-    parts.append(f"{status['held']} held")
-    if status.get("next_transition"):
-        parts.append(f"next: {status.get('next_label') or status.get('next_mode')} "
-                     f"{_hhmm(status['next_transition'])}")
-    return " · ".join(parts)
-
-
 def _hhmm(iso: str) -> str:
-    t = datetime.fromisoformat(iso)
-    today = datetime.now(t.tzinfo).date()
-    return f"{t:%H:%M}" if t.date() == today else f"{t:%a %d %b %H:%M}"
+    return clock_text(iso)

@@ -1,0 +1,82 @@
+"""The status in words: one formatter for the command line, the tray tooltip and the window.
+
+Everything reads the same ``status`` dict (``Engine.status()``, which is also what
+``focus-app status --json`` prints), so the command line, the tray and the Today page can
+never disagree about how "Focus until 11:30 · 4 held · next: Office hours 16:00" is put.
+No Qt here: the command line imports this and must start fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+Status = Mapping[str, Any]
+"""The dict ``Engine.status()`` returns (ISO 8601 strings for instants)."""
+
+
+def clock_text(iso: str, now: datetime | None = None) -> str:
+    """``11:30`` for an instant today, ``Fri 27 Nov 08:00`` for any other day.
+
+    Args:
+        iso: An ISO 8601 instant with offset.
+        now: What "today" is measured against; ``None`` means the real clock. The
+            engine's clock is passed from the UI so tests with a fake clock agree.
+    """
+    t = datetime.fromisoformat(iso)
+    today = (now.astimezone(t.tzinfo) if now is not None else datetime.now(t.tzinfo)).date()
+    return f"{t:%H:%M}" if t.date() == today else f"{t:%a %d %b %H:%M}"
+
+
+def mode_title(status: Status) -> str:
+    """``Focus``, or ``Focus: Deep work`` when a block title or reason says more."""
+    mode = str(status["mode"]).capitalize()
+    label = status.get("label")
+    if label and str(label).lower() != str(status["mode"]):
+        return f"{mode}: {label}"
+    return mode
+
+
+def until_text(status: Status, now: datetime | None = None) -> str:
+    """``until 11:30``, or ``""`` when the mode has no known end."""
+    until = status.get("until")
+    return f"until {clock_text(str(until), now)}" if until else ""
+
+
+def next_text(status: Status, now: datetime | None = None) -> str:
+    """``next: Office hours 16:00``, or ``""`` when nothing changes ahead."""
+    at = status.get("next_transition")
+    if not at:
+        return ""
+    what = status.get("next_label") or status.get("next_mode") or ""
+    return f"next: {what} {clock_text(str(at), now)}".replace("  ", " ")
+
+
+def held_text(status: Status) -> str:
+    """``4 held``."""
+    return f"{status.get('held', 0)} held"
+
+
+def format_status(
+    status: Status, *, now: datetime | None = None, with_source: bool = True
+) -> str:
+    """One line like ``Focus until 11:30 (override) · 4 held · next: Available 11:30``.
+
+    Args:
+        status: What ``Engine.status()`` returns.
+        now: The instant "today" is measured against (``None``: the real clock).
+        with_source: Add ``(schedule)``/``(override)``/``(default)``; the command line
+            shows it, the tray tooltip leaves it out to stay short.
+    """
+    head = mode_title(status)
+    until = until_text(status, now)
+    if until:
+        head += f" {until}"
+    if with_source:
+        head += f" ({status['source']})"
+    parts = [head, held_text(status)]
+    nxt = next_text(status, now)
+    if nxt:
+        parts.append(nxt)
+    return " · ".join(parts)

@@ -1,0 +1,520 @@
+"""The main window: a sidebar of pages (Today, Calendar, Inbox, Review, Settings).
+
+The Today page shows the mode in large type and offers every quick action as a button, so
+the window alone is enough to run the day where no system tray exists. The other pages are
+plugged in with :meth:`MainWindow.add_page` by whoever builds them; until they are, each
+says in one paragraph what will be there.
+
+Remembered UI state (geometry, last page) is kept in a JSON file in the state folder, not
+in the user's settings: deleting it must never lose a preference.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focus_app import DISPLAY_NAME, __version__
+from focus_app.core.model import Mode
+from focus_app.engine import Engine
+from focus_app.paths import settings_path, state_dir
+from focus_app.status_text import Status, held_text, mode_title, next_text, until_text
+from focus_app.ui.icons import app_icon, mode_icon
+from focus_app.ui.quick_actions import (
+    PAGE_CALENDAR,
+    PAGE_INBOX,
+    PAGE_REVIEW,
+    PAGE_SETTINGS,
+    QuickActions,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_TODAY = "today"
+STATE_FILE_NAME = "main-window.json"
+NO_TRAY_BANNER = (
+    "No system tray found (e.g. GNOME without the AppIndicator extension): "
+    f"{DISPLAY_NAME} runs in this window."
+)
+
+
+def window_state_path() -> Path:
+    """Where the window's geometry and last page are remembered."""
+    return state_dir() / STATE_FILE_NAME
+
+
+def _placeholder_texts() -> dict[str, str]:
+    """What each not-yet-built page will hold, and what to use until then."""
+    return {
+        PAGE_CALENDAR: (
+            "Your week will be drawn here: focus blocks, availability windows and off-time "
+            "on a 7-day grid. Drag to create, move and resize them; double-click one to edit "
+            "its title, kind, days, recurrence and exceptions. Until then, add blocks with "
+            "'focus-app block add' and see them with 'focus-app block list'."
+        ),
+        PAGE_INBOX: (
+            "Held notifications will be listed here, grouped by sender and source: release "
+            "or dismiss them, let a sender always through, and say whether something should "
+            "have reached you or could wait. Until then, 'focus-app held' lists them and "
+            "'Release held now' on the Today page sends them as one digest."
+        ),
+        PAGE_REVIEW: (
+            "Your weekly review will be here: focus kept versus planned, interruptions by "
+            "hour, who broke through and whether it was worth it, with suggested rule "
+            "changes to do more of what worked and drop the rest."
+        ),
+        PAGE_SETTINGS: (
+            "Settings will be edited here: breakthrough people and apps, the breakthrough "
+            "budget, pacing, the heads-up before focus ends, digests and start at login. "
+            f"Until then they live in {settings_path()}, which explains every option."
+        ),
+    }
+
+
+ROW_TITLES = {Mode.FOCUS: "Focus now", Mode.AVAILABLE: "Available now", Mode.PAUSED: "Pause"}
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _bold(font: QFont) -> QFont:
+    font = QFont(font)
+    font.setBold(True)
+    return font
+
+
+class PlaceholderPage(QWidget):
+    """A page that is not built yet: one paragraph on what will be there.
+
+    The only kind of placeholder the app allows; tests check it appears nowhere else.
+    """
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("placeholder")
+        heading = QLabel(title)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        heading.setFont(font)
+        self.text = QLabel(text)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addWidget(heading)
+        layout.addWidget(self.text)
+        layout.addStretch(1)
+
+
+class ActionButton(QPushButton):
+    """A push button that mirrors a QAction (text without mnemonic, enabled, checked).
+
+    ``QToolButton.setDefaultAction`` would do this, but it keeps the menu's ``&`` mnemonics,
+    and the same mnemonic on several buttons of one page makes ambiguous shortcuts.
+    """
+
+    def __init__(self, action: QAction, text: str | None = None) -> None:
+        super().__init__()
+        self.action_ = action
+        self._fixed_text = text
+        self.clicked.connect(self._trigger)
+        action.changed.connect(self._sync)
+        self._sync()
+
+    def _trigger(self) -> None:
+        self.action_.trigger()
+        self._sync()
+
+    def _sync(self) -> None:
+        action = self.action_
+        text = self._fixed_text or action.text()
+        self.setText(text.replace("&&", "\0").replace("&", "").replace("\0", "&"))
+        self.setEnabled(action.isEnabled())
+        self.setCheckable(action.isCheckable())
+        self.setChecked(action.isChecked())
+
+
+class TodayPage(QWidget):
+    """The status card and every quick action as buttons (the no-tray fallback)."""
+
+    def __init__(self, actions: QuickActions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.quick_actions = actions
+        self.mode_icon = QLabel()
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("mode")
+        big = QFont(self.mode_label.font())
+        big.setPointSizeF(big.pointSizeF() * 2.2)
+        big.setBold(True)
+        self.mode_label.setFont(big)
+        self.until_label = QLabel()
+        self.next_label = QLabel()
+        self.held_label = QLabel()
+        for label in (self.until_label, self.next_label, self.held_label):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.15)
+            label.setFont(font)
+
+        card = QFrame()
+        card.setObjectName("status-card")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        card_layout = QHBoxLayout(card)
+        card_layout.setContentsMargins(16, 16, 16, 16)
+        card_layout.addWidget(self.mode_icon, 0, Qt.AlignmentFlag.AlignTop)
+        text_column = QVBoxLayout()
+        text_column.addWidget(self.mode_label)
+        text_column.addWidget(self.until_label)
+        text_column.addWidget(self.next_label)
+        text_column.addWidget(self.held_label)
+        card_layout.addLayout(text_column, 1)
+
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        self.buttons: dict[str, ActionButton] = {}
+        self.group_labels: dict[Mode, QLabel] = {}
+        for row, mode in enumerate((Mode.FOCUS, Mode.AVAILABLE, Mode.PAUSED)):
+            label = QLabel(ROW_TITLES[mode])
+            label.setFont(_bold(label.font()))
+            self.group_labels[mode] = label
+            grid.addWidget(label, row, 0)
+            for column, action in enumerate(actions.choice_actions(mode), start=1):
+                button = ActionButton(action)
+                self.buttons[f"{mode.value}:{button.text()}"] = button
+                grid.addWidget(button, row, column)
+        grid.setColumnStretch(6, 1)
+
+        others = QHBoxLayout()
+        for key, action in (
+            ("resume", actions.resume_action),
+            ("release", actions.release_action),
+            ("inbox", actions.held_action),
+        ):
+            button = ActionButton(action)
+            self.buttons[key] = button
+            others.addWidget(button)
+        others.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.setSpacing(16)
+        layout.addWidget(card)
+        layout.addLayout(grid)
+        layout.addLayout(others)
+        layout.addStretch(1)
+        actions.refreshed.connect(self.show_status)
+        self.show_status(actions.status)
+
+    def show_status(self, status: Status) -> None:
+        """Fill the card from the engine's status dict."""
+        if not status:
+            return
+        now = self.quick_actions.engine.clock.now()
+        mode = Mode(str(status["mode"]))
+        self.mode_icon.setPixmap(mode_icon(mode, 0).pixmap(QSize(48, 48)))
+        self.mode_label.setText(mode_title(status))
+        until = until_text(status, now)
+        source = {"override": "manual", "schedule": "from your schedule", "default": "default"}
+        origin = source.get(str(status.get("source")), str(status.get("source")))
+        self.until_label.setText(f"{_first_upper(until)} ({origin})" if until else origin)
+        self.next_label.setText(_first_upper(next_text(status, now)) or "No change ahead")
+        self.held_label.setText(held_text(status))
+
+
+class MainWindow(QMainWindow):
+    """The one window: sidebar, pages, status bar and the app's keyboard shortcuts.
+
+    Args:
+        engine: The running engine.
+        state_file: Where geometry and last page are remembered (default:
+            :func:`window_state_path`).
+
+    Attributes:
+        quick_actions: The actions shared with the tray menu.
+        quit_on_close: Closing the window quits the app (no tray to come back from);
+            otherwise closing only hides it.
+    """
+
+    def __init__(self, engine: Engine, *, state_file: Path | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.state_file = state_file or window_state_path()
+        self.quit_on_close = False
+        self.setWindowTitle(DISPLAY_NAME)
+        self.setWindowIcon(app_icon())
+        self.quick_actions = QuickActions(engine, window=self)
+        self.quick_actions.page_requested.connect(self.open_page)
+        self.quick_actions.problem.connect(self.show_problem)
+        engine.problem.connect(self.show_problem)
+        engine.action_invoked.connect(self._on_notification_action)
+        engine.raise_requested.connect(self.bring_to_front)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel#banner { background: #fff4ce; color: #3b2f00;"
+            " border-bottom: 1px solid #e0c97a; padding: 6px 12px; }"
+        )
+        self.banner.hide()
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFixedWidth(170)
+        self.sidebar.setSpacing(2)
+        self.stack = QStackedWidget()
+        self._keys: list[str] = []
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.sidebar)
+        body.addWidget(self.stack, 1)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.today = TodayPage(self.quick_actions)
+        self.add_page(PAGE_TODAY, "Today", self.today, mode_icon(Mode.FOCUS, 0, False))
+        icons = {
+            PAGE_CALENDAR: ("x-office-calendar", QStyle.StandardPixmap.SP_FileDialogDetailedView),
+            PAGE_INBOX: ("mail-inbox", QStyle.StandardPixmap.SP_DirOpenIcon),
+            PAGE_REVIEW: ("x-office-presentation", QStyle.StandardPixmap.SP_FileDialogInfoView),
+            PAGE_SETTINGS: ("preferences-system", QStyle.StandardPixmap.SP_ComputerIcon),
+        }
+        titles = {
+            PAGE_CALENDAR: "Calendar",
+            PAGE_INBOX: "Inbox",
+            PAGE_REVIEW: "Review",
+            PAGE_SETTINGS: "Settings",
+        }
+        for key, text in _placeholder_texts().items():
+            theme, fallback = icons[key]
+            icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
+            self.add_page(key, titles[key], PlaceholderPage(titles[key], text), icon)
+        self.quick_actions.refreshed.connect(self._update_inbox_title)
+        self._update_inbox_title(self.quick_actions.status)
+
+        self._add_shortcuts()
+        self.statusBar().setSizeGripEnabled(True)
+        self.resize(860, 560)
+        self.restore_state()
+
+    # ----------------------------------------------------------------- pages
+
+    def add_page(
+        self, key: str, title: str, widget: QWidget, icon: QIcon | None = None
+    ) -> None:
+        """Add a page, or replace the page with the same key (e.g. a placeholder).
+
+        Args:
+            key: A stable name (``today``, ``calendar``, ``inbox``, ``review``,
+                ``settings``, or a new one), used by :meth:`show_page` and remembered
+                as the last page.
+            title: The sidebar text.
+            widget: The page.
+            icon: The sidebar icon; a replaced page keeps the old one when ``None``.
+        """
+        if key in self._keys:
+            index = self._keys.index(key)
+            old = self.stack.widget(index)
+            current = self.stack.currentIndex()
+            if old is not None:
+                self.stack.removeWidget(old)
+                old.deleteLater()
+            self.stack.insertWidget(index, widget)
+            item = self.sidebar.item(index)
+            item.setText(title)
+            if icon is not None:
+                item.setIcon(icon)
+            self.stack.setCurrentIndex(current)
+            return
+        self._keys.append(key)
+        self.stack.addWidget(widget)
+        item = QListWidgetItem(icon or QIcon(), title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(0, 34))
+        self.sidebar.addItem(item)
+        if self.sidebar.currentRow() < 0:
+            self.sidebar.setCurrentRow(0)
+
+    def page(self, key: str) -> QWidget:
+        """The page widget for ``key``.
+
+        Raises:
+            KeyError: No such page.
+        """
+        if key not in self._keys:
+            raise KeyError(f"no page {key!r}; pages are {', '.join(self._keys)}")
+        widget = self.stack.widget(self._keys.index(key))
+        assert widget is not None
+        return widget
+
+    def page_keys(self) -> list[str]:
+        """The pages in sidebar order."""
+        return list(self._keys)
+
+    def show_page(self, key: str) -> None:
+        """Switch to the page ``key`` (the window itself is not shown; see ``open_page``)."""
+        self.page(key)  # a clear KeyError for an unknown page
+        self.sidebar.setCurrentRow(self._keys.index(key))
+
+    def current_page(self) -> str:
+        """The key of the page on screen."""
+        return self._keys[self.stack.currentIndex()]
+
+    def open_page(self, key: str) -> None:
+        """Show the window on page ``key`` (tray menu items, notification actions)."""
+        self.show_page(key)
+        self.bring_to_front()
+
+    def _update_inbox_title(self, status: Status) -> None:
+        if status and PAGE_INBOX in self._keys:
+            held = int(status.get("held", 0))
+            item = self.sidebar.item(self._keys.index(PAGE_INBOX))
+            item.setText(f"Inbox ({held})" if held else "Inbox")
+
+    # ----------------------------------------------------------------- showing
+
+    def bring_to_front(self) -> None:
+        """Show, un-minimise, raise and activate (a second ``focus-app``, a tray click)."""
+        self.setWindowState(
+            (self.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+        )
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def show_no_tray_banner(self) -> None:
+        """Say in one line why the app is a window here, and make closing it quit."""
+        self.quit_on_close = True
+        self.banner.setText(NO_TRAY_BANNER)
+        self.banner.show()
+
+    def show_startup_problems(self, problems: Sequence[str]) -> None:
+        """Show what went wrong at start (bad settings, a database moved aside) once.
+
+        They go into the banner, under the no-tray line if there is one, and stay until
+        the window is closed; the log has them too.
+        """
+        if not problems:
+            return
+        lines = [self.banner.text()] if self.banner.isVisible() and self.banner.text() else []
+        lines += [f"⚠ {line}" for line in problems]
+        self.banner.setText("\n".join(lines))
+        self.banner.show()
+
+    def show_problem(self, message: str) -> None:
+        """A runtime problem from the engine or an action, in the status bar."""
+        log.warning("%s", message)
+        self.statusBar().showMessage(message)
+
+    def _on_notification_action(self, action: str) -> None:
+        """"Open inbox" on a digest notification opens the inbox page."""
+        from focus_app.engine import ACTION_OPEN_INBOX
+
+        if action == ACTION_OPEN_INBOX:
+            self.open_page(PAGE_INBOX)
+
+    def show_about(self) -> None:
+        """F1: what this is and which version (non-modal, so the tray keeps working)."""
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {DISPLAY_NAME}")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setText(
+            f"<b>{DISPLAY_NAME}</b> {__version__}<br>Filters, priorities and limits: protected "
+            "focus time, known windows of availability, and a weekly look back."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _add_shortcuts(self) -> None:
+        for number, key in enumerate(self._keys[:9], start=1):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _c=False, k=key: self.show_page(k))
+            self.addAction(action)
+        for sequence, slot in (
+            (QKeySequence("Ctrl+Q"), QApplication.quit),
+            (QKeySequence("Ctrl+W"), self.close),
+            (QKeySequence("F1"), self.show_about),
+        ):
+            action = QAction(self)
+            action.setShortcut(sequence)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    # ----------------------------------------------------------------- state
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember geometry; hide when a tray icon stays, quit when the window is all."""
+        self.save_state()
+        event.accept()
+        if self.quit_on_close:
+            QApplication.quit()
+
+    def save_state(self) -> None:
+        """Write geometry and last page to the state file (atomically; errors are logged)."""
+        data = {
+            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
+            "page": self.current_page(),
+        }
+        path = self.state_file
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(tmp, path)
+        except OSError as exc:
+            log.warning("could not remember the window's size in %s: %s", path, exc)
+
+    def restore_state(self) -> None:
+        """Restore geometry and last page; a missing or broken file means the defaults."""
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            geometry = base64.b64decode(str(data.get("geometry", "")), validate=True)
+            page = str(data.get("page", PAGE_TODAY))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, AttributeError, binascii.Error) as exc:
+            log.warning("ignoring remembered window state in %s: %s", self.state_file, exc)
+            return
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        if page in self._keys:
+            self.show_page(page)
+
+
+__all__ = ["NO_TRAY_BANNER", "MainWindow", "PlaceholderPage", "TodayPage", "window_state_path"]

@@ -1,0 +1,113 @@
+"""The system tray icon: the mode at a glance and the day's quick toggles.
+
+The icon shows the mode and the held count, the tooltip says it in words ("Focus until
+11:30 · 4 held · next: Office hours 16:00"), and the menu offers the quick actions of
+:class:`~focus_app.ui.quick_actions.QuickActions`, which it shares with the Today page.
+Nothing here polls: everything follows the engine's signals, so an override started from
+the command line shows in an already open menu.
+
+Balloon messages (``showMessage``) are never used: on Linux they are unreliable and
+bypass the gate. The app's own notifications go through the engine's notifier.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from focus_app.core.model import Mode
+from focus_app.status_text import Status, format_status
+from focus_app.ui.icons import mode_icon
+
+if TYPE_CHECKING:
+    from focus_app.ui.main_window import MainWindow
+
+
+class TrayController(QObject):
+    """Owns the tray icon and its menu.
+
+    Args:
+        engine: Only used through the main window's quick actions; kept for symmetry
+            with the other views and for the icon's mode.
+        main_window: The window the icon opens; its ``quick_actions`` fill the menu.
+
+    Attributes:
+        icon: The ``QSystemTrayIcon``.
+        menu: Its context menu.
+        submenus: The "Focus now", "Available now" and "Pause until…" submenus by mode.
+    """
+
+    def __init__(self, engine: object, main_window: MainWindow) -> None:
+        super().__init__(main_window)
+        self.engine = engine
+        self.window = main_window
+        self.actions = main_window.quick_actions
+        self.menu = QMenu()
+        self.menu.setObjectName("tray-menu")
+        self.menu.setToolTipsVisible(True)
+        self.submenus: dict[Mode, QMenu] = {}
+        self._build_menu()
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        self.actions.refreshed.connect(self._show_status)
+        self.menu.aboutToShow.connect(self.actions.refresh)
+        self._shown_icon_key: tuple[str, int] | None = None
+        self._show_status(self.actions.status)
+
+    def show(self) -> None:
+        """Put the icon into the tray."""
+        self.icon.show()
+
+    def hide(self) -> None:
+        """Take the icon out of the tray (before quitting, so no ghost icon stays)."""
+        self.icon.hide()
+
+    def _build_menu(self) -> None:
+        a = self.actions
+        self.menu.addAction(a.status_action)
+        self.menu.addSeparator()
+        for mode in (Mode.FOCUS, Mode.AVAILABLE, Mode.PAUSED):
+            sub = self.menu.addMenu(a.group_title(mode))
+            sub.setObjectName(f"tray-{mode.value}")
+            for action in a.choice_actions(mode):
+                sub.addAction(action)
+            self.submenus[mode] = sub
+        self.menu.addAction(a.resume_action)
+        self.menu.addSeparator()
+        self.menu.addAction(a.held_action)
+        self.menu.addAction(a.release_action)
+        self.menu.addSeparator()
+        self.menu.addAction(a.calendar_action)
+        self.menu.addAction(a.review_action)
+        self.menu.addAction(a.settings_action)
+        self.menu.addSeparator()
+        self.menu.addAction(a.autostart_action)
+        self.menu.addAction(a.quit_action)
+
+    def _show_status(self, status: Status) -> None:
+        """Icon, tooltip and submenu titles from the engine's status."""
+        if not status:
+            return
+        now = self.actions.engine.clock.now()
+        key = (str(status["mode"]), int(status.get("held", 0)))
+        if key != self._shown_icon_key:  # setIcon makes the panel redraw: only on change
+            self.icon.setIcon(mode_icon(Mode(key[0]), key[1]))
+            self._shown_icon_key = key
+        self.icon.setToolTip(format_status(status, now=now, with_source=False))
+        for mode, sub in self.submenus.items():
+            sub.setTitle(self.actions.group_title(mode))
+
+    def tooltip(self) -> str:
+        """The tooltip as shown (for tests and the Today page's accessibility text)."""
+        return self.icon.toolTip()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        """Left click (or double click) opens the main window; right click is the menu."""
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.window.bring_to_front()

@@ -1,0 +1,276 @@
+"""The tray menu drives the engine, and the engine's changes show in the menu at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialogButtonBox, QSystemTrayIcon
+
+from focus_app import autostart
+from focus_app.clock import FakeClock
+from focus_app.core.model import Mode, ModeSource
+from focus_app.engine import Engine
+from focus_app.ui.main_window import MainWindow
+from focus_app.ui.tray import TrayController
+from tests.ui.ui_engine import START, clock, engine, hold_some, notifier
+
+__all__ = ["clock", "engine", "notifier"]  # fixtures used by name
+
+# The offscreen platform cannot size or raise windows; showing one is what is tested here.
+pytestmark = pytest.mark.qt_log_ignore(
+    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+)
+
+
+@pytest.fixture
+def window(engine: Engine, tmp_path: Path) -> Iterator[MainWindow]:
+    win = MainWindow(engine, state_file=tmp_path / "window.json")
+    yield win
+    win.hide()
+    win.deleteLater()
+
+
+@pytest.fixture
+def tray(engine: Engine, window: MainWindow) -> TrayController:
+    return TrayController(engine, window)
+
+
+def menu_texts(tray: TrayController) -> list[str]:
+    return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+
+
+def find(tray: TrayController, text: str) -> QAction:
+    for action in tray.menu.actions():
+        if action.text() == text:
+            return action
+    raise AssertionError(f"no menu item {text!r} in {menu_texts(tray)}")
+
+
+def sub_action(tray: TrayController, mode: Mode, text: str) -> QAction:
+    for action in tray.submenus[mode].actions():
+        if action.text() == text:
+            return action
+    raise AssertionError(f"no {text!r} in the {mode} submenu")
+
+
+def test_menu_has_every_item_of_the_design_in_order(tray: TrayController) -> None:
+    assert menu_texts(tray) == [
+        "Available · 0 held",
+        "&Focus now",
+        "&Available now",
+        "&Pause until…",
+        "&Back to schedule",
+        "&Held (0)…",
+        "&Release held now",
+        "&Calendar…",
+        "Weekly re&view…",
+        "&Settings…",
+        "Start at &login",
+        "&Quit",
+    ]
+    assert [a.text() for a in tray.submenus[Mode.FOCUS].actions()] == [
+        "&25 min", "&50 min", "&90 min", "&Custom…"
+    ]
+    assert [a.text() for a in tray.submenus[Mode.AVAILABLE].actions()] == [
+        "&30 min", "&1 hour", "&2 hours", "&Until…"
+    ]
+    assert [a.text() for a in tray.submenus[Mode.PAUSED].actions()] == [
+        "&30 min", "&1 hour", "Until &end of day", "&Until…"
+    ]
+
+
+def test_nothing_held_and_no_override_disable_the_meaningless_items(
+    tray: TrayController,
+) -> None:
+    assert not find(tray, "&Back to schedule").isEnabled()
+    assert not find(tray, "&Held (0)…").isEnabled()
+    assert not find(tray, "&Release held now").isEnabled()
+    assert not tray.menu.actions()[0].isEnabled(), "the status line is not clickable"
+    assert not any(a.isChecked() for m in tray.submenus.values() for a in m.actions())
+
+
+def test_focus_25_from_the_menu_starts_a_25_minute_override_and_checks_the_item(
+    tray: TrayController, engine: Engine
+) -> None:
+    item = sub_action(tray, Mode.FOCUS, "&25 min")
+    item.trigger()
+    state = engine.state()
+    assert state.mode is Mode.FOCUS
+    assert state.source is ModeSource.OVERRIDE
+    assert state.until == START + timedelta(minutes=25)
+    assert item.isChecked()
+    assert not sub_action(tray, Mode.FOCUS, "&50 min").isChecked()
+    assert tray.submenus[Mode.FOCUS].title() == "&Focus now (until 10:25)"
+    assert find(tray, "&Back to schedule").isEnabled()
+    assert tray.tooltip() == "Focus until 10:25 · 0 held · next: Available 10:25"
+
+
+def test_triggering_the_running_item_again_keeps_it_checked(
+    tray: TrayController, engine: Engine
+) -> None:
+    item = sub_action(tray, Mode.FOCUS, "&50 min")
+    item.trigger()
+    item.trigger()  # a checkable QAction toggles itself off; the engine's state wins
+    assert item.isChecked()
+    assert engine.state().until == START + timedelta(minutes=50)
+
+
+def test_pause_until_end_of_day_ends_at_midnight(tray: TrayController, engine: Engine) -> None:
+    sub_action(tray, Mode.PAUSED, "Until &end of day").trigger()
+    state = engine.state()
+    assert state.mode is Mode.PAUSED
+    assert state.until == START.replace(hour=0) + timedelta(days=1)
+
+
+def test_available_for_an_hour_then_back_to_schedule(
+    tray: TrayController, engine: Engine
+) -> None:
+    engine.start_override(Mode.FOCUS, timedelta(hours=2))
+    sub_action(tray, Mode.AVAILABLE, "&1 hour").trigger()
+    assert engine.state().mode is Mode.AVAILABLE
+    assert engine.state().until == START + timedelta(hours=1)
+    find(tray, "&Back to schedule").trigger()
+    assert engine.state().source is ModeSource.DEFAULT
+    assert not find(tray, "&Back to schedule").isEnabled()
+    assert not any(a.isChecked() for a in tray.submenus[Mode.AVAILABLE].actions())
+
+
+def test_override_started_elsewhere_updates_menu_and_tooltip_immediately(
+    tray: TrayController, engine: Engine
+) -> None:
+    engine.start_override(Mode.FOCUS, timedelta(minutes=90))  # e.g. `focus-app focus 90m`
+    assert sub_action(tray, Mode.FOCUS, "&90 min").isChecked()
+    assert tray.tooltip().startswith("Focus until 11:30 · ")
+    assert tray.menu.actions()[0].text().startswith("Focus until 11:30")
+    engine.start_override(Mode.FOCUS, timedelta(minutes=37))
+    assert sub_action(tray, Mode.FOCUS, "&Custom…").isChecked()
+    assert not sub_action(tray, Mode.FOCUS, "&90 min").isChecked()
+
+
+def test_held_count_changes_update_items_tooltip_and_icon(
+    tray: TrayController, engine: Engine, clock: FakeClock
+) -> None:
+    icon_before = tray.icon.icon().cacheKey()
+    hold_some(engine, clock, 4)
+    assert engine.held_count() == 4
+    assert find(tray, "&Held (4)…").isEnabled()
+    assert find(tray, "&Release held now").isEnabled()
+    assert " · 4 held · " in tray.tooltip()
+    assert tray.icon.icon().cacheKey() != icon_before
+
+
+def test_release_held_now_sends_one_digest_and_disables_itself(
+    tray: TrayController, engine: Engine, clock: FakeClock, notifier: object
+) -> None:
+    hold_some(engine, clock, 3)
+    find(tray, "&Release held now").trigger()
+    assert engine.held_count() == 0
+    assert len(notifier.sent) == 1  # type: ignore[attr-defined]
+    assert not find(tray, "&Release held now").isEnabled()
+    assert find(tray, "&Held (0)…").text() == "&Held (0)…"
+
+
+def test_held_item_opens_the_inbox_page(
+    tray: TrayController, window: MainWindow, engine: Engine, clock: FakeClock
+) -> None:
+    hold_some(engine, clock, 1)
+    find(tray, "&Held (1)…").trigger()
+    assert window.isVisible()
+    assert window.current_page() == "inbox"
+
+
+@pytest.mark.parametrize(
+    ("text", "page"),
+    [("&Calendar…", "calendar"), ("Weekly re&view…", "review"), ("&Settings…", "settings")],
+)
+def test_window_items_open_their_page(
+    tray: TrayController, window: MainWindow, text: str, page: str
+) -> None:
+    find(tray, text).trigger()
+    assert window.isVisible()
+    assert window.current_page() == page
+
+
+def test_left_click_opens_the_window_and_right_click_does_not(
+    tray: TrayController, window: MainWindow
+) -> None:
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+    assert not window.isVisible()
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert window.isVisible()
+
+
+def test_start_at_login_writes_and_removes_the_autostart_entry(tray: TrayController) -> None:
+    item = find(tray, "Start at &login")
+    assert not item.isChecked()
+    item.trigger()
+    assert autostart.is_enabled()
+    assert autostart.autostart_path().is_file()
+    assert item.isChecked()
+    item.trigger()
+    assert not autostart.is_enabled()
+    assert not item.isChecked()
+
+
+def test_custom_focus_asks_for_a_duration_and_refuses_nonsense(
+    tray: TrayController, engine: Engine
+) -> None:
+    sub_action(tray, Mode.FOCUS, "&Custom…").trigger()
+    dialog = tray.actions.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert not sub_action(tray, Mode.FOCUS, "&Custom…").isChecked(), "nothing started yet"
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.duration_edit.setText("soon")
+    assert not ok.isEnabled()
+    assert "duration" in dialog.feedback.text()
+    dialog.duration_edit.setText("1h15m")
+    assert ok.isEnabled()
+    assert dialog.feedback.text() == "Ends at 11:15."
+    dialog.reason_edit.setText("Report")
+    ok.click()
+    state = engine.state()
+    assert state.mode is Mode.FOCUS
+    assert state.until == START + timedelta(hours=1, minutes=15)
+    assert state.label == "Report"
+    assert sub_action(tray, Mode.FOCUS, "&Custom…").isChecked()
+    assert tray.actions.dialog is None
+
+
+def test_custom_pause_until_an_earlier_time_means_tomorrow(
+    tray: TrayController, engine: Engine
+) -> None:
+    from PySide6.QtCore import QTime
+
+    sub_action(tray, Mode.PAUSED, "&Until…").trigger()
+    dialog = tray.actions.dialog
+    assert dialog is not None
+    assert dialog.until_radio.isChecked()
+    dialog.until_edit.setTime(QTime(8, 0))
+    assert dialog.feedback.text() == "Ends at tomorrow 08:00."
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert engine.state().mode is Mode.PAUSED
+    assert engine.state().until == START.replace(hour=8) + timedelta(days=1)
+
+
+def test_cancelled_custom_dialog_changes_nothing(tray: TrayController, engine: Engine) -> None:
+    sub_action(tray, Mode.AVAILABLE, "&Until…").trigger()
+    dialog = tray.actions.dialog
+    assert dialog is not None
+    dialog.reject()
+    assert engine.state().source is ModeSource.DEFAULT
+    assert not any(a.isChecked() for a in tray.submenus[Mode.AVAILABLE].actions())
+
+
+def test_an_override_running_out_updates_the_menu(
+    tray: TrayController, engine: Engine, clock: FakeClock
+) -> None:
+    sub_action(tray, Mode.FOCUS, "&25 min").trigger()
+    clock.advance(timedelta(minutes=25))
+    engine.reconcile()  # what the scheduler does at the override's end
+    assert not sub_action(tray, Mode.FOCUS, "&25 min").isChecked()
+    assert tray.submenus[Mode.FOCUS].title() == "&Focus now"
+    assert tray.tooltip() == "Available · 0 held"
