@@ -1,0 +1,429 @@
+"""The inbox page: what was held, and what to do with it.
+
+Everything here acts through the engine (release, dismiss, rules, feedback); the page
+keeps no state of its own beyond the selection and the filter text. Notification text is
+shown as plain text everywhere: a body like ``<img src=x>`` is something a person wrote,
+not markup for us to render.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focus_app.core.model import Rule, RuleAction, RuleMatch
+from focus_app.engine import Engine
+from focus_app.store import HeldItem, Verdict
+from focus_app.ui.inbox_model import (
+    Column,
+    HeldModel,
+    HeldProxyModel,
+    HeldRole,
+    format_received,
+    from_text,
+)
+
+EMPTY_TEXT = (
+    "Nothing held. Notifications held during focus appear here until your next availability window."
+)
+
+
+def escape_pattern(name: str) -> str:
+    """``name`` as a rule pattern that matches exactly that name.
+
+    Rule senders and sources are shell wildcards, so a literal ``dependabot[bot]`` or
+    ``what?`` must have its ``*``, ``?`` and ``[`` put in brackets.
+    """
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _plain_label(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class InboxPage(QWidget):
+    """Held notifications: filter, sort, release, dismiss, let through, give feedback.
+
+    Args:
+        engine: The engine the page shows and acts on.
+        parent: The Qt parent.
+
+    Keyboard: Ctrl+F focuses the filter, Enter releases the selection, Delete dismisses
+    it; in the filter box, Down or Enter moves to the table.
+    """
+
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self.model = HeldModel(engine, self)
+        self.proxy = HeldProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by sender, app, title or text  (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.filter_edit.returnPressed.connect(self._focus_table)
+        self.count_label = _plain_label()
+        self.count_label.setWordWrap(False)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(Column.TIME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.FROM, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(Column.FROM, 200)
+        header.resizeSection(Column.TITLE, 300)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        self.empty_label = _plain_label(EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setEnabled(False)  # drawn in the palette's quiet colour
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty_label)
+
+        # Details of the current item: plain text only.
+        self.detail_title = _plain_label()
+        font = self.detail_title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.detail_title.setFont(font)
+        self.detail_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_meta = _plain_label()
+        self.detail_meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_body = QPlainTextEdit()
+        self.detail_body.setReadOnly(True)
+        self.detail_body.setPlaceholderText("Select a notification to read it here.")
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 6, 0, 0)
+        details_layout.addWidget(self.detail_title)
+        details_layout.addWidget(self.detail_meta)
+        details_layout.addWidget(self.detail_body, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+
+        self.release_button = QPushButton("&Release selected")
+        self.release_button.setToolTip("Show the selected notifications now (Enter)")
+        self.release_all_button = QPushButton("Release &all")
+        self.release_all_button.setToolTip("Show every held notification now, as one digest")
+        self.dismiss_button = QPushButton("&Dismiss")
+        self.dismiss_button.setToolTip(
+            "Drop the selected notifications without showing them (Delete); "
+            "they stay in the history for the weekly review"
+        )
+        self.allow_button = QPushButton("Always let this sender &through")
+        self.allow_button.setToolTip(
+            "Add a rule at the top of your rules: this sender (or app, when there is no "
+            "sender) gets through focus blocks from now on"
+        )
+        self.should_button = QPushButton("&Should have reached me")
+        self.should_button.setToolTip("Note for the weekly review: holding this was wrong")
+        self.wait_button = QPushButton("&Could wait")
+        self.wait_button.setToolTip("Note for the weekly review: holding this was right")
+        self.release_button.clicked.connect(self.release_selected)
+        self.release_all_button.clicked.connect(self.release_all)
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        self.allow_button.clicked.connect(self.always_let_through)
+        self.should_button.clicked.connect(lambda: self.give_feedback(Verdict.SHOULD_HAVE_REACHED))
+        self.wait_button.clicked.connect(lambda: self.give_feedback(Verdict.COULD_WAIT))
+
+        self.status_label = _plain_label()
+        self.status_label.setObjectName("inboxStatus")
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.count_label)
+        actions = QHBoxLayout()
+        for button in (self.release_button, self.release_all_button, self.dismiss_button):
+            actions.addWidget(button)
+        actions.addSpacing(16)
+        actions.addWidget(self.allow_button)
+        actions.addStretch(1)
+        feedback_label = QLabel("Was holding it right?")
+        actions.addWidget(feedback_label)
+        actions.addWidget(self.should_button)
+        actions.addWidget(self.wait_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status_label)
+
+        # Ctrl+F anywhere on the page; Enter / Delete only where the selection is.
+        QShortcut(
+            QKeySequence.StandardKey.Find,
+            self,
+            self.focus_filter,
+            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
+        )
+        for keys, slot in (
+            ((Qt.Key.Key_Return, Qt.Key.Key_Enter), self.release_selected),
+            ((Qt.Key.Key_Delete,), self.dismiss_selected),
+        ):
+            action = QAction(self.table)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.table.addAction(action)
+        self.filter_edit.installEventFilter(self)
+
+        self.model.rowsInserted.connect(self._rows_changed)
+        self.model.rowsRemoved.connect(self._rows_changed)
+        self.model.modelReset.connect(self._rows_changed)
+        self.proxy.rowsInserted.connect(self._rows_changed)
+        self.proxy.rowsRemoved.connect(self._rows_changed)
+        self.proxy.modelReset.connect(self._rows_changed)
+        self.proxy.layoutChanged.connect(self._rows_changed)
+        self._rows_changed()
+
+    # ----------------------------------------------------------------- selection
+
+    def selected_items(self) -> list[HeldItem]:
+        """The selected held items, in the order they are shown."""
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.proxy.index(row, 0).data(HeldRole.HeldItemRole) for row in rows]
+
+    def selected_ids(self) -> list[int]:
+        """Ids of the selected held notifications."""
+        return [item.notification.id for item in self.selected_items() if item.notification.id]
+
+    def current_item(self) -> HeldItem | None:
+        """The item the details pane shows: the current row if selected, else the first."""
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
+            item: HeldItem = current.data(HeldRole.HeldItemRole)
+            return item
+        selected = self.selected_items()
+        return selected[0] if selected else None
+
+    # ----------------------------------------------------------------- actions
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: put the cursor in the filter box with its text selected."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def release_selected(self) -> None:
+        """Show the selected notifications now (one digest if several)."""
+        ids = self.selected_ids()
+        if not ids:
+            self._say("Select notifications to release first.")
+            return
+        released = self._engine.release(ids)
+        if released:
+            self._say(f"Released {_count(released, 'notification')}.")
+        else:
+            self._say("Could not show them on the desktop; they stay held and will be retried.")
+
+    def release_all(self) -> None:
+        """Show every held notification now, as one digest."""
+        if not self.model.rowCount():
+            self._say("Nothing to release.")
+            return
+        released = self._engine.release()
+        if released:
+            self._say(f"Released {_count(released, 'notification')}.")
+        else:
+            self._say("Could not show them on the desktop; they stay held and will be retried.")
+
+    def dismiss_selected(self) -> None:
+        """Drop the selected notifications without showing them (kept in history)."""
+        ids = self.selected_ids()
+        if not ids:
+            self._say("Select notifications to dismiss first.")
+            return
+        self._engine.dismiss(ids)
+        self._say(f"Dismissed {_count(len(ids), 'notification')} (kept in the history).")
+
+    def always_let_through(self) -> None:
+        """Add an ``allow`` rule at the top for each selected sender (or app).
+
+        Exact names are escaped so a sender like ``dependabot[bot]`` matches only itself.
+        A sender that an identical rule already lets through gets no second rule.
+        """
+        items = self.selected_items()
+        if not items:
+            self._say("Select a notification from the sender to let through first.")
+            return
+        existing = {(r.match, r.action) for r in self._engine.rules()}
+        added: list[str] = []
+        already: list[str] = []
+        seen: set[RuleMatch] = set()
+        for item in items:
+            n = item.notification
+            if n.sender:
+                match, who = RuleMatch(sender=escape_pattern(n.sender)), n.sender
+            elif n.source:
+                match, who = RuleMatch(source=escape_pattern(n.source)), n.source
+            else:
+                continue
+            if match in seen:
+                continue
+            seen.add(match)
+            if (match, RuleAction.ALLOW) in existing:
+                already.append(who)
+                continue
+            self._engine.add_rule(
+                Rule(match=match, action=RuleAction.ALLOW, name=f"Always let {who} through"),
+                0,
+            )
+            added.append(who)
+        if added:
+            names = ", ".join(added)
+            self._say(
+                f"Added a rule at the top of your rules: {names} now get"
+                f"{'s' if len(added) == 1 else ''} through focus blocks (not off-time). "
+                "Edit or remove it in Settings › Rules."
+            )
+        elif already:
+            self._say(f"{', '.join(already)}: already let through by a rule.")
+        else:
+            self._say("These notifications name neither a sender nor an app; no rule added.")
+
+    def give_feedback(self, verdict: Verdict) -> None:
+        """Store "should have reached me" / "could wait" for the selection, for the review."""
+        ids = self.selected_ids()
+        if not ids:
+            self._say("Select notifications to give feedback on first.")
+            return
+        for nid in ids:
+            self._engine.add_feedback(nid, verdict.value)
+        reached = verdict is Verdict.SHOULD_HAVE_REACHED
+        what = "should have reached you" if reached else "could wait"
+        self._say(f"Noted for the weekly review: {_count(len(ids), 'notification')} {what}.")
+
+    # ----------------------------------------------------------------- internals
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the filter box moves to the table, like in a mail client."""
+        if (
+            watched is self.filter_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._focus_table()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _focus_table(self) -> None:
+        if self.proxy.rowCount() == 0:
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_filter_text(text)
+        self._rows_changed()
+
+    def _rows_changed(self, *_: object) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        if total == 0:
+            self.empty_label.setText(EMPTY_TEXT)
+            self.stack.setCurrentWidget(self.empty_label)
+            self.count_label.setText("0 held")
+        elif shown == 0:
+            self.empty_label.setText(
+                f"No held notification matches “{self.filter_edit.text().strip()}”."
+            )
+            self.stack.setCurrentWidget(self.empty_label)
+            self.count_label.setText(f"0 of {total} held shown")
+        else:
+            self.stack.setCurrentWidget(self.table)
+            self.count_label.setText(
+                f"{total} held" if shown == total else f"{shown} of {total} held shown"
+            )
+        self.release_all_button.setEnabled(total > 0)
+        self._selection_changed()
+
+    def _selection_changed(
+        self, _selected: QItemSelection | None = None, _deselected: QItemSelection | None = None
+    ) -> None:
+        has = self.table.selectionModel().hasSelection()
+        for button in (
+            self.release_button,
+            self.dismiss_button,
+            self.allow_button,
+            self.should_button,
+            self.wait_button,
+        ):
+            button.setEnabled(has)
+        items = self.selected_items()
+        senders = {i.notification.sender or i.notification.source for i in items}
+        self.allow_button.setText(
+            "Always let this sender &through"
+            if len(senders) <= 1
+            else "Always let these senders &through"
+        )
+        self._show_details(self.current_item())
+
+    def _show_details(self, item: HeldItem | None) -> None:
+        if item is None:
+            self.detail_title.clear()
+            self.detail_meta.clear()
+            self.detail_body.clear()
+            return
+        n = item.notification
+        tz = self._engine.tz
+        now = self._engine.clock.now()
+        lines = [
+            f"From {from_text(item)}, {n.received_at.astimezone(tz):%a %d %b %H:%M}"
+            f" ({n.urgency.value} urgency{', time-sensitive' if n.time_sensitive else ''})",
+            f"Why it was held: {item.reason}",
+        ]
+        if item.release_at is not None:
+            lines.append(f"Due out: {format_received(item.release_at, now, tz)}")
+        else:
+            lines.append("Due out: at your next availability window")
+        if item.delivery_error:
+            lines.append(f"Last delivery failed: {item.delivery_error}")
+        self.detail_title.setText(n.title or "(no title)")
+        self.detail_meta.setText("\n".join(lines))
+        self.detail_body.setPlainText(n.body)
+
+    def _say(self, text: str) -> None:
+        self.status_label.setText(text)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

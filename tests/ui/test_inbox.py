@@ -1,0 +1,352 @@
+"""The inbox page and its models against a real engine, store and fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from focus_app.clock import FakeClock
+from focus_app.core.model import (
+    Block,
+    BlockKind,
+    Notification,
+    Outcome,
+    Recurrence,
+    RuleAction,
+    Urgency,
+)
+from focus_app.engine import Engine
+from focus_app.notifier import MemoryNotifier
+from focus_app.settings import Settings
+from focus_app.store import Store, Verdict
+from focus_app.ui.inbox_model import Column, HeldModel, HeldProxyModel, HeldRole
+from focus_app.ui.inbox_page import EMPTY_TEXT, InboxPage, escape_pattern
+
+BERLIN = ZoneInfo("Europe/Berlin")
+START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)  # a Thursday, inside "Deep work"
+RICH = "<b>bold</b> & <img src=x>"
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def notifier() -> MemoryNotifier:
+    return MemoryNotifier()
+
+
+@pytest.fixture
+def engine(
+    qapp: QApplication, tmp_path: Path, clock: FakeClock, notifier: MemoryNotifier
+) -> Iterator[Engine]:
+    store, _ = Store.open(tmp_path / "focus.sqlite3")
+    settings = Settings(timezone="Europe/Berlin", repeat_escalation_minutes=0, heads_up_minutes=0)
+    engine = Engine(store, settings, notifier, clock)
+    engine.start()
+    engine.add_block(
+        Block(
+            kind=BlockKind.FOCUS,
+            start=time(9),
+            end=time(11, 30),
+            title="Deep work",
+            recurrence=Recurrence(weekdays=frozenset(range(7))),
+        )
+    )
+    yield engine
+    engine.shutdown()
+    store.close()
+
+
+def send(engine: Engine, clock: FakeClock, title: str, sender: str = "", **kw: object) -> int:
+    clock.advance(timedelta(minutes=1))
+    result = engine.ingest(
+        Notification(title=title, sender=sender, received_at=clock.now(), **kw)  # type: ignore[arg-type]
+    )
+    assert result.decision.outcome is Outcome.HELD, result.decision.reason
+    return result.id
+
+
+@pytest.fixture
+def held(engine: Engine, clock: FakeClock) -> dict[str, int]:
+    return {
+        "alice": send(engine, clock, "Lunch?", "Alice", source="Signal", body="Pizza at noon"),
+        "ci": send(engine, clock, "Build #512 failed", source="GitLab", body="main is red"),
+        "bob": send(engine, clock, "Quarterly numbers", "Bob", source="Mail", body="See sheet"),
+        "alice2": send(engine, clock, "Re: Lunch?", "Alice", source="Signal", body="Or sushi"),
+    }
+
+
+@pytest.fixture
+def page(qtbot: QtBot, engine: Engine) -> InboxPage:
+    page = InboxPage(engine)
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    return page
+
+
+def rows(page: InboxPage) -> list[str]:
+    proxy = page.proxy
+    return [proxy.index(r, Column.TITLE).data() for r in range(proxy.rowCount())]
+
+
+def select(page: InboxPage, *titles: str) -> None:
+    selection = page.table.selectionModel()
+    selection.clearSelection()
+    for r in range(page.proxy.rowCount()):
+        if page.proxy.index(r, Column.TITLE).data() in titles:
+            flags = (
+                QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+            )
+            selection.select(page.proxy.index(r, 0), flags)
+            selection.setCurrentIndex(
+                page.proxy.index(r, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+
+
+def churn(engine: Engine, clock: FakeClock, held: dict[str, int]) -> None:
+    """Arrivals, a dismissal and a release: every kind of change the inbox sees."""
+    send(engine, clock, "late one", "Carol")
+    engine.dismiss([held["bob"]])
+    engine.release([held["alice"], held["ci"]])
+    send(engine, clock, "later one", "Alice")
+
+
+def test_held_model_passes_the_model_tester_while_items_arrive_and_leave(
+    engine: Engine, clock: FakeClock, held: dict[str, int], qtmodeltester: ModelTester
+) -> None:
+    model = HeldModel(engine)
+    qtmodeltester.check(model, force_py=True)
+    churn(engine, clock, held)
+    titles = [item.notification.title for item in model.items()]
+    assert titles == ["Re: Lunch?", "late one", "later one"]
+
+
+def test_sorted_filtered_proxy_passes_the_model_tester(
+    engine: Engine, clock: FakeClock, held: dict[str, int], qtmodeltester: ModelTester
+) -> None:
+    model = HeldModel(engine)
+    proxy = HeldProxyModel()
+    proxy.setSourceModel(model)
+    proxy.sort(Column.FROM)
+    qtmodeltester.check(proxy, force_py=True)
+    proxy.set_filter_text("alice")
+    churn(engine, clock, held)
+    assert proxy.rowCount() == 2
+
+
+def test_rows_insert_in_place_and_keep_the_selection(
+    engine: Engine, clock: FakeClock, held: dict[str, int], page: InboxPage, qtbot: QtBot
+) -> None:
+    select(page, "Quarterly numbers")
+    with qtbot.waitSignal(page.model.rowsInserted):
+        send(engine, clock, "new", "Dora")
+    assert [i.notification.title for i in page.selected_items()] == ["Quarterly numbers"]
+    with qtbot.waitSignal(page.model.rowsRemoved):
+        engine.dismiss([held["ci"]])
+    assert [i.notification.title for i in page.selected_items()] == ["Quarterly numbers"]
+
+
+def test_inbox_lists_what_was_held_newest_first_with_named_roles(
+    held: dict[str, int], page: InboxPage
+) -> None:
+    assert rows(page) == ["Re: Lunch?", "Quarterly numbers", "Build #512 failed", "Lunch?"]
+    first = page.proxy.index(0, Column.TIME)
+    assert first.data() == "10:04"
+    assert page.proxy.index(0, Column.FROM).data() == "Alice · Signal"
+    assert page.proxy.index(2, Column.FROM).data() == "GitLab"
+    assert "Deep work" in page.proxy.index(0, Column.REASON).data()
+    assert first.data(HeldRole.NotificationIdRole) == held["alice2"]
+    assert first.data(HeldRole.SenderRole) == "Alice"
+    assert first.data(HeldRole.SourceRole) == "Signal"
+    assert first.data(HeldRole.ReceivedRole) == START + timedelta(minutes=4)
+    assert page.count_label.text() == "4 held"
+    assert page.stack.currentWidget() is page.table
+
+
+def test_sorting_by_sender_and_by_time(held: dict[str, int], page: InboxPage) -> None:
+    page.table.sortByColumn(Column.FROM, Qt.SortOrder.AscendingOrder)
+    assert rows(page) == ["Lunch?", "Re: Lunch?", "Quarterly numbers", "Build #512 failed"]
+    page.table.sortByColumn(Column.TIME, Qt.SortOrder.AscendingOrder)
+    assert rows(page) == ["Lunch?", "Build #512 failed", "Quarterly numbers", "Re: Lunch?"]
+
+
+def test_filter_narrows_case_insensitively_over_sender_source_title_and_body(
+    held: dict[str, int], page: InboxPage, qtbot: QtBot
+) -> None:
+    qtbot.keyClicks(page.filter_edit, "ALICE")
+    assert sorted(rows(page)) == ["Lunch?", "Re: Lunch?"]
+    assert page.count_label.text() == "2 of 4 held shown"
+    page.filter_edit.setText("gitlab")
+    assert rows(page) == ["Build #512 failed"]
+    page.filter_edit.setText("sushi")  # only in a body
+    assert rows(page) == ["Re: Lunch?"]
+    page.filter_edit.setText("nobody")
+    assert page.stack.currentWidget() is page.empty_label
+    assert "nobody" in page.empty_label.text()
+
+
+def test_ctrl_f_focuses_the_filter(held: dict[str, int], page: InboxPage, qtbot: QtBot) -> None:
+    page.table.setFocus()
+    page.activateWindow()
+    qtbot.keyClick(page.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is page.filter_edit
+
+
+def test_empty_state_explains_what_the_inbox_is_for(page: InboxPage) -> None:
+    assert page.stack.currentWidget() is page.empty_label
+    assert page.empty_label.text() == EMPTY_TEXT
+    assert page.count_label.text() == "0 held"
+    assert not page.release_all_button.isEnabled()
+    assert not page.release_button.isEnabled()
+
+
+def test_release_selected_with_enter_delivers_them_and_removes_the_rows(
+    engine: Engine,
+    held: dict[str, int],
+    page: InboxPage,
+    notifier: MemoryNotifier,
+    qtbot: QtBot,
+) -> None:
+    select(page, "Lunch?", "Quarterly numbers")
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert sorted(rows(page)) == ["Build #512 failed", "Re: Lunch?"]
+    assert len(notifier.sent) == 1  # one digest for the two
+    assert "2" in notifier.sent[0].title
+    assert engine.held_count() == 2
+    assert page.status_label.text() == "Released 2 notifications."
+
+
+def test_release_one_shows_it_as_itself(
+    engine: Engine, held: dict[str, int], page: InboxPage, notifier: MemoryNotifier
+) -> None:
+    select(page, "Quarterly numbers")
+    page.release_button.click()
+    assert notifier.sent[-1].title == "Quarterly numbers"
+    assert "Quarterly numbers" not in rows(page)
+
+
+def test_release_all_empties_the_inbox(
+    held: dict[str, int], page: InboxPage, notifier: MemoryNotifier
+) -> None:
+    page.release_all_button.click()
+    assert rows(page) == []
+    assert page.stack.currentWidget() is page.empty_label
+    assert len(notifier.sent) == 1
+
+
+def test_dismiss_with_delete_drops_without_showing(
+    engine: Engine,
+    held: dict[str, int],
+    page: InboxPage,
+    notifier: MemoryNotifier,
+    qtbot: QtBot,
+) -> None:
+    select(page, "Build #512 failed")
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert "Build #512 failed" not in rows(page)
+    assert notifier.sent == []
+    assert engine.store.notification_status(held["ci"]) == "dismissed"
+
+
+def test_always_let_this_sender_through_adds_a_top_rule_that_then_works(
+    engine: Engine, clock: FakeClock, held: dict[str, int], page: InboxPage
+) -> None:
+    from focus_app.core.model import Rule, RuleMatch
+
+    engine.add_rule(Rule(match=RuleMatch(source="Mail"), action=RuleAction.HOLD))
+    select(page, "Lunch?")
+    page.allow_button.click()
+    top = engine.rules()[0]
+    assert top.match == RuleMatch(sender="Alice")
+    assert top.action is RuleAction.ALLOW
+    assert "Alice" in page.status_label.text() and "top" in page.status_label.text()
+    result = engine.ingest(Notification(title="still on?", sender="alice", received_at=clock.now()))
+    assert result.decision.outcome is Outcome.DELIVERED
+    # No sender: the app is let through; a second click adds no duplicate.
+    select(page, "Build #512 failed")
+    page.allow_button.click()
+    assert engine.rules()[0].match == RuleMatch(source="GitLab")
+    page.allow_button.click()
+    assert len(engine.rules()) == 3
+    assert "already" in page.status_label.text()
+
+
+def test_let_through_escapes_wildcard_characters_in_names(
+    engine: Engine, clock: FakeClock, page: InboxPage
+) -> None:
+    assert escape_pattern("dependabot[bot]") == "dependabot[[]bot]"
+    send(engine, clock, "Bump x", "dependabot[bot]", source="GitHub")
+    select(page, "Bump x")
+    page.allow_button.click()
+    through = engine.ingest(
+        Notification(title="b", sender="dependabot[bot]", received_at=clock.now())
+    )
+    other = engine.ingest(Notification(title="c", sender="dependabotb", received_at=clock.now()))
+    assert through.decision.outcome is Outcome.DELIVERED
+    assert other.decision.outcome is Outcome.HELD
+
+
+@pytest.mark.parametrize(
+    ("button", "verdict"),
+    [("should_button", Verdict.SHOULD_HAVE_REACHED), ("wait_button", Verdict.COULD_WAIT)],
+)
+def test_feedback_is_stored_for_the_review(
+    engine: Engine, held: dict[str, int], page: InboxPage, button: str, verdict: Verdict
+) -> None:
+    select(page, "Lunch?", "Build #512 failed")
+    getattr(page, button).click()
+    history = engine.store.history(START - timedelta(hours=1), START + timedelta(hours=1))
+    feedback = {e.notification.id: e.feedback for e in history}
+    assert feedback[held["alice"]] is verdict
+    assert feedback[held["ci"]] is verdict
+    assert feedback[held["bob"]] is None
+    assert "weekly review" in page.status_label.text()
+    assert rows(page)  # feedback does not release anything
+
+
+def test_rich_text_is_shown_literally_in_cells_tooltips_and_details(
+    engine: Engine, clock: FakeClock, page: InboxPage
+) -> None:
+    send(engine, clock, "<b>x</b>", "<i>Eve</i>", source="Chat", body=RICH)
+    index = page.proxy.index(0, Column.TITLE)
+    assert index.data() == "<b>x</b>"
+    assert page.proxy.index(0, Column.FROM).data() == "<i>Eve</i> · Chat"
+    tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "<b>bold" not in tooltip and "&lt;b&gt;" in tooltip
+    document = QTextDocument()
+    document.setHtml(tooltip)
+    assert document.toPlainText() == RICH  # what the tooltip shows is the text itself
+    select(page, "<b>x</b>")
+    assert page.detail_title.textFormat() is Qt.TextFormat.PlainText
+    assert page.detail_meta.textFormat() is Qt.TextFormat.PlainText
+    assert page.detail_title.text() == "<b>x</b>"
+    assert page.detail_body.toPlainText() == RICH
+    assert "Deep work" in page.detail_meta.text()
+
+
+def test_held_through_engine_ingest_end_to_end_then_released_by_the_schedule(
+    engine: Engine, clock: FakeClock, page: InboxPage, notifier: MemoryNotifier
+) -> None:
+    """What ``focus-app send`` does reaches the inbox; the block's end empties it."""
+    send(engine, clock, "from a script", source="cron", urgency=Urgency.LOW)
+    assert rows(page) == ["from a script"]
+    clock.advance(timedelta(hours=2))
+    engine.reconcile()
+    assert rows(page) == []
+    assert notifier.sent[-1].title == "from a script"
