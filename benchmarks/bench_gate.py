@@ -94,7 +94,7 @@ WORDS = (
 
 
 def make_rules(rng: random.Random) -> list[Rule]:
-    """200 rules in a realistic mix; most do not match any given notification."""
+    """200 rules in a realistic mix; about four in five notifications match none."""
     actions = list(RuleAction)
     rules: list[Rule] = []
 
@@ -118,7 +118,10 @@ def make_rules(rng: random.Random) -> list[Rule]:
     for i in range(10):  # wildcard sources
         add(RuleMatch(source=f"svc{i}-*"))
     for i in range(30):  # keywords (a few common words, mostly rare ones)
-        words = (f"rare{i}", rng.choice(WORDS)) if i % 6 == 0 else (f"rare{i}", f"token{i}")
+        if i % 10 == 0:
+            words = (f"rare{i}", rng.choice(("unsubscribe", "newsletter", "giveaway")))
+        else:
+            words = (f"rare{i}", f"token{i}")
         add(RuleMatch(keywords=words))
     for i in range(10):  # combinations
         add(
@@ -177,7 +180,7 @@ def make_notifications(rng: random.Random, count: int) -> list[Notification]:
         + [f"bot-{i}-ci" for i in range(30)]
         + ["boss@corp.example", "mum@family.example", ""]
     )
-    sources = [f"app{i}" for i in range(60)] + [f"svc{i}-api" for i in range(15)]
+    sources = [f"app{i}" for i in range(0, 600, 5)] + [f"svc{i}-api" for i in range(15)]
     sources += ["mail", "chat", "calendar", "pager", "alarm-clock", ""]
     urgencies = [Urgency.LOW] * 3 + [Urgency.NORMAL] * 12 + [Urgency.CRITICAL]
     pool = []
@@ -186,6 +189,8 @@ def make_notifications(rng: random.Random, count: int) -> list[Notification]:
         body = " ".join(rng.choices(WORDS, k=rng.randint(0, 25)))
         if rng.random() < 0.02:
             body += f" rare{rng.randrange(40)}"
+        if rng.random() < 0.03:
+            body += " Click here to unsubscribe from this newsletter."
         pool.append(
             Notification(
                 title=title.capitalize(),

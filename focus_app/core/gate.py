@@ -70,6 +70,7 @@ _CRITICAL = Urgency.CRITICAL
 _NO_TIME = timedelta(0)
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MAX_CACHED_DECISIONS = 2048
+_MAX_CACHED_NAMES = 4096
 
 
 class _Verdict:
@@ -87,13 +88,17 @@ _NO_VERDICT = _Verdict(_NONE)
 
 
 class _NameList:
-    """A people or apps list: case-insensitive, shell wildcards allowed (like rules)."""
+    """A people or apps list: case-insensitive, shell wildcards allowed (like rules).
 
-    __slots__ = ("_exact", "_wild")
+    Answers for wildcard lists are cached per value (bounded), since senders repeat.
+    """
+
+    __slots__ = ("_cache", "_exact", "_wild")
 
     def __init__(self, names: Sequence[str]) -> None:
         self._exact: set[str] = set()
         self._wild: list[NamePattern] = []
+        self._cache: dict[str, bool] = {}
         for name in names:
             pattern = NamePattern(name)
             if pattern.exact is not None:
@@ -106,7 +111,15 @@ class _NameList:
             return False
         if folded_value in self._exact:
             return True
-        return any(p.matches(folded_value) for p in self._wild)
+        if not self._wild:
+            return False
+        found = self._cache.get(folded_value)
+        if found is None:
+            found = any(p.matches(folded_value) for p in self._wild)
+            if len(self._cache) >= _MAX_CACHED_NAMES:
+                self._cache.clear()
+            self._cache[folded_value] = found
+        return found
 
 
 class _Counters:

@@ -197,15 +197,71 @@ class _FieldIndex:
         return found
 
 
+_BY_FREQUENCY = " etaoinsrhldcumfpgwybvkxjqz"
+"""Characters from the most to the least common in ordinary text; any other is rarer."""
+_KEYWORDS_WORTH_INDEXING = 12
+"""Below this many keywords a plain scan is cheaper than the rare-character filter."""
+
+
+def _rarity(c: str) -> int:
+    rank = _BY_FREQUENCY.find(c)
+    return len(_BY_FREQUENCY) if rank < 0 else rank
+
+
+class _KeywordIndex:
+    """Keyword-only rules: which one comes first among those whose keyword is in a text.
+
+    Every keyword is filed under its rarest character (digits, punctuation and rare
+    letters first); a keyword can only occur in a text that contains that character, and
+    a one-character test is much cheaper than a substring search. So a lookup tests each
+    filing character once and searches only the keywords filed under those present.
+    """
+
+    def __init__(self, pairs: Sequence[tuple[str, int]]) -> None:
+        self._pairs = tuple(pairs)  # (case-folded keyword, rule index), in rule order
+        self.first = pairs[0][1] if pairs else -1
+        self._indexed = len(pairs) >= _KEYWORDS_WORTH_INDEXING
+        groups: dict[str, list[tuple[str, int]]] = {}
+        self._empty = -1  # the first rule with an empty keyword, which is in every text
+        for keyword, index in pairs:
+            if not keyword:
+                if self._empty < 0:
+                    self._empty = index
+                continue
+            groups.setdefault(max(keyword, key=_rarity), []).append((keyword, index))
+        self._groups = tuple((c, tuple(group)) for c, group in groups.items())
+
+    def first_in(self, text: str, best: int) -> int:
+        """The lowest rule index below ``best`` with a keyword in ``text``, else ``best``."""
+        if not self._indexed:
+            for keyword, index in self._pairs:
+                if index >= best:
+                    break
+                if keyword in text:
+                    return index
+            return best
+        if 0 <= self._empty < best:
+            best = self._empty
+        for c, group in self._groups:
+            if group[0][1] < best and c in text:
+                for keyword, index in group:
+                    if index >= best:
+                        break
+                    if keyword in text:
+                        best = index
+                        break
+        return best
+
+
 class CompiledRules:
     """An ordered rule list prepared for many ``first_match`` calls.
 
     Each enabled rule is filed under the most selective field it sets: sender, else
     source (both via ``_FieldIndex``), else, for rules that set keywords and nothing
-    else, a flat list of (keyword, rule index) pairs; the few remaining rules are always
-    candidates. A lookup checks the candidates for the notification's sender and source
-    plus the remaining rules in the list's order, then scans the keyword pairs only up to
-    the best index found so far. The result equals ``first_match(rules, n)``.
+    else, a ``_KeywordIndex``; the few remaining rules are always candidates. A lookup
+    checks the candidates for the notification's sender and source plus the remaining
+    rules in the list's order, then asks the keyword index for an earlier rule. The
+    result equals ``first_match(rules, n)``.
 
     Build a new one when the rules change; it holds no state besides a bounded cache.
     """
@@ -232,7 +288,7 @@ class CompiledRules:
             else:
                 always.append(index)
         self._always = tuple(always)
-        self._keyword_pairs = tuple(keyword_pairs)
+        self._keywords = _KeywordIndex(keyword_pairs)
         self._no_match = len(self._rules)
 
     @property
@@ -259,15 +315,9 @@ class CompiledRules:
             if _fits(compiled[index], probe):
                 best = index
                 break
-        pairs = self._keyword_pairs
-        if pairs and pairs[0][1] < best:
-            text = probe.text
-            for keyword, index in pairs:
-                if index >= best:
-                    break
-                if keyword in text:
-                    best = index
-                    break
+        keywords = self._keywords
+        if 0 <= keywords.first < best:
+            best = keywords.first_in(probe.text, best)
         return compiled[best].rule if best < self._no_match else None
 
 

@@ -204,3 +204,23 @@ def test_compiled_first_match_equals_plain_first_match(
     compiled = CompiledRules(rules)
     for n in notes:
         assert compiled.first_match(n) is first_match(rules, n)
+
+
+_keywords = st.text(alphabet="abeqz17-é ", max_size=4)
+
+
+@given(
+    st.lists(st.lists(_keywords, min_size=1, max_size=3), min_size=6, max_size=20),
+    st.lists(st.text(alphabet="abeqz17-éA ", max_size=12), min_size=1, max_size=5),
+)
+def test_keyword_index_answers_like_plain_scan_for_many_keywords(
+    keyword_lists: list[list[str]], titles: list[str]
+) -> None:
+    rules = [
+        Rule(RuleMatch(keywords=tuple(words)), RuleAction.MUTE, name=str(i))
+        for i, words in enumerate(keyword_lists)
+    ]
+    compiled = CompiledRules(rules)
+    for title in titles:
+        n = note(title)
+        assert compiled.first_match(n) is first_match(rules, n)
