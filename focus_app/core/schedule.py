@@ -42,6 +42,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 from focus_app.core.model import Block, Mode, ModeSource, ModeState, Occurrence
 
@@ -82,6 +83,8 @@ class _Rule:
     last: int | None  # last ordinal an occurrence may start on, None = unbounded
     skipped: frozenset[int]  # ordinals whose occurrence is skipped or moved away
     overnight: bool
+    start: time  # the block's times with fold=0: an ambiguous time means its first occurrence
+    end: time
 
     def occurs_on(self, ordinal: int) -> bool:
         """Whether the block's rule puts an occurrence on this date (before exceptions)."""
@@ -97,13 +100,12 @@ class _Rule:
         return week % self.interval == 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
-    """One occurrence in UTC: ``index`` is the block's position in the schedule."""
+class _Span(NamedTuple):
+    """One occurrence in UTC; ``block_index`` is the block's position in the schedule."""
 
     start: datetime
     end: datetime
-    index: int
+    block_index: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,10 +187,10 @@ class Schedule:
         if hi <= lo:
             return []
         spans = self._expand(lo, hi)
-        spans.sort(key=lambda s: (s.start, s.end, s.index))
+        spans.sort(key=lambda s: (s.start, s.end, s.block_index))
         tz = self._tz
         return [
-            Occurrence(self._blocks[s.index], s.start.astimezone(tz), s.end.astimezone(tz))
+            Occurrence(self._blocks[s.block_index], s.start.astimezone(tz), s.end.astimezone(tz))
             for s in spans
         ]
 
@@ -346,8 +348,8 @@ class Schedule:
         for b in sorted(boundaries):
             while p < len(spans) and spans[p].start <= b:
                 s = spans[p]
-                prot = rules[s.index].block.kind.protectiveness
-                heapq.heappush(heap, (-prot, s.start, s.index, s.end, p))
+                prot = rules[s.block_index].block.kind.protectiveness
+                heapq.heappush(heap, (-prot, s.start, s.block_index, s.end, p))
                 p += 1
             while heap and heap[0][3] <= b:
                 heapq.heappop(heap)
@@ -357,7 +359,7 @@ class Schedule:
                 if current is None:
                     mode, index = self._default_mode, _NO_BLOCK
                 else:
-                    index = spans[current].index
+                    index = spans[current].block_index
                     mode = rules[index].block.kind.mode
                 starts.append(b)
                 modes.append(mode)
@@ -387,8 +389,7 @@ class Schedule:
             key = (ordinal, wall)
             found = resolved.get(key)
             if found is None:
-                local = datetime.combine(date.fromordinal(ordinal), wall, tz)
-                found = local.replace(fold=0).astimezone(UTC)
+                found = datetime.combine(date.fromordinal(ordinal), wall, tz).astimezone(UTC)
                 resolved[key] = found
             return found
 
@@ -405,14 +406,23 @@ class Schedule:
             z = last if rule.last is None else min(last, rule.last)
             if a > z:
                 continue
-            block = rule.block
-            for ordinal in range(a, z + 1):
-                if ordinal in rule.skipped or not rule.occurs_on(ordinal):
+            if rule.block.on_date is not None:
+                days: Sequence[int] = range(a, z + 1)
+            elif rule.interval == 1:
+                weekdays = rule.weekdays
+                days = [d for d in range(a, z + 1) if (d - 1) % 7 in weekdays]
+            else:
+                weekdays, interval, anchor = rule.weekdays, rule.interval, rule.anchor_monday
+                days = [
+                    d
+                    for d in range(a, z + 1)
+                    if (d - 1) % 7 in weekdays and (d - (d - 1) % 7 - anchor) // 7 % interval == 0
+                ]
+            for ordinal in days:
+                if ordinal in rule.skipped or day_skipped(ordinal):
                     continue
-                if day_skipped(ordinal):
-                    continue
-                s = to_utc(ordinal, block.start)
-                e = to_utc(ordinal + 1 if rule.overnight else ordinal, block.end)
+                s = to_utc(ordinal, rule.start)
+                e = to_utc(ordinal + 1 if rule.overnight else ordinal, rule.end)
                 if s < e and s < hi and e > lo:
                     spans.append(_Span(s, e, rule.index))
         moved = [m for m in self._moved if m.start < hi and m.end > lo]
@@ -450,10 +460,11 @@ class Schedule:
         recurrence = block.recurrence
         skipped = frozenset(e.original_date.toordinal() for e in block.exceptions)
         overnight = block.end <= block.start
+        start, end = block.start.replace(fold=0), block.end.replace(fold=0)
         if recurrence is None:
             assert block.on_date is not None  # guaranteed by Block
             day = block.on_date.toordinal()
-            return _Rule(index, block, frozenset(), 1, 0, day, day, skipped, overnight)
+            return _Rule(index, block, frozenset(), 1, 0, day, day, skipped, overnight, start, end)
         anchor = recurrence.starts.toordinal() if recurrence.starts is not None else _DEFAULT_ANCHOR
         return _Rule(
             index=index,
@@ -465,6 +476,8 @@ class Schedule:
             last=recurrence.until.toordinal() if recurrence.until is not None else None,
             skipped=skipped,
             overnight=overnight,
+            start=start,
+            end=end,
         )
 
     def _bounds(self) -> tuple[datetime | None, datetime | None]:
@@ -489,7 +502,7 @@ class Schedule:
             day = date.fromordinal(max(x for x in lasts if x is not None) + 4)
             hi = datetime.combine(day, time(), tz).astimezone(UTC)
         for m in self._moved:
-            if self._rules[m.index].block.kind.mode == default:
+            if self._rules[m.block_index].block.kind.mode == default:
                 continue
             if lo is not None:
                 lo = min(lo, m.start)
