@@ -313,6 +313,7 @@ class Schedule:
     def _chunk(self, k: int) -> _Chunk:
         cached = self._chunks.get(k)
         if cached is not None:
+            self._chunks.move_to_end(k)  # least recently used goes first
             return cached
         chunk = self._build_chunk(k)
         self._chunks[k] = chunk

@@ -219,6 +219,14 @@ def test_exception_for_a_date_without_an_occurrence_is_ignored() -> None:
     assert spans(found) == [(local(BERLIN, 2024, 5, 8, 9), local(BERLIN, 2024, 5, 8, 10))]
 
 
+def test_occurrence_moved_onto_an_identical_one_of_its_block_is_one_occurrence() -> None:
+    moved = BlockException(date(2024, 5, 8), datetime(2024, 5, 9, 9), datetime(2024, 5, 9, 10))
+    block = weekly(BlockKind.FOCUS, time(9), time(10), frozenset({WED, THU}), exceptions=(moved,))
+    schedule = Schedule([block], tz=BERLIN)
+    found = schedule.occurrences(local(BERLIN, 2024, 5, 6), local(BERLIN, 2024, 5, 13))
+    assert spans(found) == [(local(BERLIN, 2024, 5, 9, 9), local(BERLIN, 2024, 5, 9, 10))]
+
+
 def test_exception_applies_to_a_one_off_block_too() -> None:
     block = Block(
         BlockKind.FOCUS,
@@ -505,6 +513,14 @@ def test_santiago_midnight_gap_moves_a_midnight_start_to_one_oclock() -> None:
     schedule = Schedule([weekly(BlockKind.FOCUS, time(0), time(2))], tz=SANTIAGO)
     found = schedule.occurrences(local(SANTIAGO, 2024, 9, 8), local(SANTIAGO, 2024, 9, 9))
     assert spans(found) == [(local(SANTIAGO, 2024, 9, 8, 1), local(SANTIAGO, 2024, 9, 8, 2))]
+
+
+def test_santiago_fall_back_before_midnight_means_the_first_occurrence() -> None:
+    # Santiago 2024-04-06: 24:00 -03 falls back to 23:00 -04; 23:30 happens twice.
+    schedule = Schedule([weekly(BlockKind.OFF, time(23, 30), time(0, 30))], tz=SANTIAGO)
+    found = schedule.occurrences(local(SANTIAGO, 2024, 4, 6, 12), local(SANTIAGO, 2024, 4, 7))
+    assert starts_utc(found) == [utc(2024, 4, 7, 2, 30)]
+    assert found[0].end.astimezone(UTC) == utc(2024, 4, 7, 4, 30)
 
 
 def test_apia_skipped_day_has_no_occurrence_and_creates_no_duplicate() -> None:
