@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QWidget
 
 from focus_app import autostart
@@ -85,6 +85,9 @@ class QuickActions(QObject):
         self.preset_actions: dict[Mode, list[QAction]] = {}
         self.custom_actions: dict[Mode, QAction] = {}
         self._choices: dict[QAction, _Choice] = {}
+        # One override at a time: radio marks across all groups, none checked when none runs.
+        self._choice_group = QActionGroup(self)
+        self._choice_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         for mode, presets in PRESETS.items():
             self.preset_actions[mode] = [
                 self._choice_action(text, _Choice(mode, minutes)) for text, minutes in presets
@@ -188,6 +191,7 @@ class QuickActions(QObject):
     def _choice_action(self, text: str, choice: _Choice) -> QAction:
         action = self._action(text)
         action.setCheckable(True)
+        self._choice_group.addAction(action)
         self._choices[action] = choice
         action.triggered.connect(lambda _checked=False, a=action: self._on_choice(a))
         return action

@@ -27,11 +27,11 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def window(engine: Engine, tmp_path: Path) -> Iterator[MainWindow]:
+def window(engine: Engine, tmp_path: Path, qtbot: object) -> Iterator[MainWindow]:
     win = MainWindow(engine, state_file=tmp_path / "window.json")
+    qtbot.addWidget(win)  # type: ignore[attr-defined]  # closed and deleted after the test
     yield win
-    win.hide()
-    win.deleteLater()
+    win.quit_on_close = False  # qtbot closes it after the test; that must not quit the app
 
 
 @pytest.fixture
