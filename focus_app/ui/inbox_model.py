@@ -84,6 +84,11 @@ def from_text(item: HeldItem) -> str:
     return " · ".join(part for part in (n.sender, n.source) if part) or "unknown"
 
 
+def short_reason(reason: str) -> str:
+    """The gate's reason without its leading "held: ", which every row in the inbox shares."""
+    return reason.removeprefix("held: ")
+
+
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` literally, even if it looks like HTML.
 
@@ -210,7 +215,7 @@ class HeldModel(QAbstractTableModel):
                 return from_text(item)
             if column is Column.TITLE:
                 return one_line(n.title) or "(no title)"
-            return one_line(item.reason)
+            return one_line(short_reason(item.reason))
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is Column.TIME:
                 return plain_tooltip(

@@ -35,6 +35,7 @@ from focus_app.ui.inbox_model import (
     HeldRole,
     format_received,
     from_text,
+    short_reason,
 )
 
 EMPTY_TEXT = (
@@ -389,12 +390,14 @@ class InboxPage(QWidget):
         ):
             button.setEnabled(has)
         items = self.selected_items()
-        senders = {i.notification.sender or i.notification.source for i in items}
-        self.allow_button.setText(
-            "Always let this sender &through"
-            if len(senders) <= 1
-            else "Always let these senders &through"
-        )
+        whos = {(bool(i.notification.sender), i.notification.who) for i in items}
+        if len(whos) > 1:
+            text = "Always let these senders &through"
+        elif whos and not next(iter(whos))[0]:
+            text = "Always let this app &through"
+        else:
+            text = "Always let this sender &through"
+        self.allow_button.setText(text)
         self._show_details(self.current_item())
 
     def _show_details(self, item: HeldItem | None) -> None:
@@ -409,7 +412,7 @@ class InboxPage(QWidget):
         lines = [
             f"From {from_text(item)}, {n.received_at.astimezone(tz):%a %d %b %H:%M}"
             f" ({n.urgency.value} urgency{', time-sensitive' if n.time_sensitive else ''})",
-            f"Why it was held: {item.reason}",
+            f"Held because: {short_reason(item.reason)}",
         ]
         if item.release_at is not None:
             lines.append(f"Due out: {format_received(item.release_at, now, tz)}")

@@ -168,7 +168,8 @@ def test_inbox_lists_what_was_held_newest_first_with_named_roles(
     assert first.data() == "10:04"
     assert page.proxy.index(0, Column.FROM).data() == "Alice · Signal"
     assert page.proxy.index(2, Column.FROM).data() == "GitLab"
-    assert "Deep work" in page.proxy.index(0, Column.REASON).data()
+    reason = page.proxy.index(0, Column.REASON).data()
+    assert reason.startswith("focus block 'Deep work'")  # "held: " is what every row says
     assert first.data(HeldRole.NotificationIdRole) == held["alice2"]
     assert first.data(HeldRole.SenderRole) == "Alice"
     assert first.data(HeldRole.SourceRole) == "Signal"
@@ -280,6 +281,7 @@ def test_always_let_this_sender_through_adds_a_top_rule_that_then_works(
     assert result.decision.outcome is Outcome.DELIVERED
     # No sender: the app is let through; a second click adds no duplicate.
     select(page, "Build #512 failed")
+    assert page.allow_button.text() == "Always let this app &through"
     page.allow_button.click()
     assert engine.rules()[0].match == RuleMatch(source="GitLab")
     page.allow_button.click()
