@@ -50,12 +50,12 @@ from focus_app.ui.quick_actions import (
     PAGE_INBOX,
     PAGE_REVIEW,
     PAGE_SETTINGS,
+    PAGE_TODAY,
     QuickActions,
 )
 
 log = logging.getLogger(__name__)
 
-PAGE_TODAY = "today"
 STATE_FILE_NAME = "main-window.json"
 NO_TRAY_BANNER = (
     "No system tray found (e.g. GNOME without the AppIndicator extension): "
@@ -240,9 +240,15 @@ class TodayPage(QWidget):
         self.mode_icon.setPixmap(mode_icon(mode, 0).pixmap(QSize(48, 48)))
         self.mode_label.setText(mode_title(status))
         until = until_text(status, now)
-        source = {"override": "manual", "schedule": "from your schedule", "default": "default"}
+        source = {
+            "override": "manual",
+            "schedule": "from your schedule",
+            "default": "your default mode",
+        }
         origin = source.get(str(status.get("source")), str(status.get("source")))
-        self.until_label.setText(f"{_first_upper(until)} ({origin})" if until else origin)
+        self.until_label.setText(
+            f"{_first_upper(until)} ({origin})" if until else _first_upper(origin)
+        )
         self.next_label.setText(_first_upper(next_text(status, now)) or "No change ahead")
         self.held_label.setText(held_text(status))
 
@@ -306,7 +312,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.today = TodayPage(self.quick_actions)
-        self.add_page(PAGE_TODAY, "Today", self.today, mode_icon(Mode.FOCUS, 0, False))
+        self.add_page(PAGE_TODAY, "Today", self.today, app_icon())
         icons = {
             PAGE_CALENDAR: ("x-office-calendar", QStyle.StandardPixmap.SP_FileDialogDetailedView),
             PAGE_INBOX: ("mail-inbox", QStyle.StandardPixmap.SP_DirOpenIcon),

@@ -38,6 +38,7 @@ GROUP_TITLES = {
 }
 """Submenu / button-row titles; the running override's end is appended to its group."""
 
+PAGE_TODAY = "today"
 PAGE_INBOX = "inbox"
 PAGE_CALENDAR = "calendar"
 PAGE_REVIEW = "review"
@@ -81,7 +82,10 @@ class QuickActions(QObject):
         self.dialog: OverrideDialog | None = None
         self.status: Status = {}
 
-        self.status_action = self._action("", enabled=False)
+        # The status line in words; clicking it opens the Today page (and it stays legible,
+        # which a disabled item is not).
+        self.status_action = self._action("")
+        self.status_action.triggered.connect(lambda: self.page_requested.emit(PAGE_TODAY))
         self.preset_actions: dict[Mode, list[QAction]] = {}
         self.custom_actions: dict[Mode, QAction] = {}
         self._choices: dict[QAction, _Choice] = {}

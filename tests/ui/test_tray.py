@@ -89,7 +89,6 @@ def test_nothing_held_and_no_override_disable_the_meaningless_items(
     assert not find(tray, "&Back to schedule").isEnabled()
     assert not find(tray, "&Held (0)…").isEnabled()
     assert not find(tray, "&Release held now").isEnabled()
-    assert not tray.menu.actions()[0].isEnabled(), "the status line is not clickable"
     assert not any(a.isChecked() for m in tray.submenus.values() for a in m.actions())
 
 
@@ -193,6 +192,13 @@ def test_window_items_open_their_page(
     find(tray, text).trigger()
     assert window.isVisible()
     assert window.current_page() == page
+
+
+def test_status_line_opens_the_today_page(tray: TrayController, window: MainWindow) -> None:
+    window.show_page("review")
+    tray.menu.actions()[0].trigger()
+    assert window.isVisible()
+    assert window.current_page() == "today"
 
 
 def test_left_click_opens_the_window_and_right_click_does_not(
