@@ -229,8 +229,7 @@ class Engine(QObject):
         candidates = [next_wake(self._schedule, self._override(), now)]
         candidates.append(self._retry_at)
         candidates.append(self._heads_up_at(state))
-        due = [item.release_at for item in self._store.held() if item.release_at is not None]
-        candidates.extend(t for t in due if t > now)
+        candidates.append(self._store.next_release_after(now))
         future = [t for t in candidates if t is not None and t > now]
         self._wakeup.wake_at_time(min(future) if future else None)
 
@@ -294,8 +293,11 @@ class Engine(QObject):
                 d = self._deliver(stored, d)
             results.append(Ingested(nid, stored, d))
             self.decided.emit(results[-1])
-        self._refresh_held()
-        if any(r.decision.outcome is Outcome.HELD for r in results):
+        newly_held = sum(r.decision.outcome is Outcome.HELD for r in results)
+        if newly_held:
+            # Counted, not queried: this runs for every batch of sends.
+            self._held_count += newly_held
+            self.held_changed.emit(self._held_count)
             self._plan_wakeup(now, ctx.state)
         return results
 

@@ -1,6 +1,6 @@
 """The engine's side of the local socket.
 
-A ``QLocalServer`` on the GUI thread, so requests reach the engine without threads. Frames
+Non-blocking Unix sockets on the GUI thread, so requests reach the engine without threads. Frames
 are newline-delimited JSON of at most 64 KiB; a bad frame gets an error answer and the
 connection keeps being served. ``send`` requests that arrive together (many clients at
 once) are decided and committed as one batch, one transaction, before any of them is
@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from focus_app.ipc_client import MAX_FRAME, encode
 
@@ -32,8 +32,25 @@ class AlreadyRunning(Exception):
     """Another engine answers on the socket."""
 
 
+class _Connection:
+    """One client: its socket, what it sent so far, and what we still have to write."""
+
+    def __init__(self, sock: socket.socket, reader: QSocketNotifier, writer: QSocketNotifier):
+        self.sock = sock
+        self.reader = reader
+        self.writer = writer
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.discarding = False
+        self.closed = False
+
+
 class IpcServer(QObject):
     """Serves requests on ``path`` (created 0600 in the user's runtime dir).
+
+    Plain non-blocking Unix sockets watched by ``QSocketNotifier``s: no threads, and no
+    per-request calls into Qt's socket classes (PySide6 6.12 corrupted a refcount in those
+    under load: "bool_dealloc" crashes at a few thousand requests a second).
 
     Args:
         path: The socket path.
@@ -54,11 +71,10 @@ class IpcServer(QObject):
         self._handle = handle
         self._handle_batch = handle_batch
         self._is_running = is_running
-        self._server = QLocalServer(self)
-        self._server.newConnection.connect(self._accept)
-        self._buffers: dict[QLocalSocket, bytearray] = {}
-        self._discarding: set[QLocalSocket] = set()
-        self._pending: list[tuple[QLocalSocket, Request]] = []
+        self._listener: socket.socket | None = None
+        self._accept_notifier: QSocketNotifier | None = None
+        self._connections: dict[int, _Connection] = {}
+        self._pending: list[tuple[_Connection, Request]] = []
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -76,80 +92,123 @@ class IpcServer(QObject):
                 raise AlreadyRunning(str(self._path))
             self._path.unlink()  # stale: left behind by a crash
         self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        old_umask = os.umask(0o177)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)  # never visible with looser permissions, not even briefly
         try:
-            ok = self._server.listen(str(self._path))
+            listener.bind(str(self._path))
+        except OSError as exc:
+            listener.close()
+            raise OSError(f"cannot listen on {self._path}: {exc.strerror}") from exc
         finally:
             os.umask(old_umask)
-        if not ok:
-            raise OSError(f"cannot listen on {self._path}: {self._server.errorString()}")
         os.chmod(self._path, 0o600)
+        listener.listen(128)
+        listener.setblocking(False)
+        self._listener = listener
+        self._accept_notifier = QSocketNotifier(listener.fileno(), QSocketNotifier.Type.Read, self)
+        self._accept_notifier.activated.connect(self._accept)
         log.info("listening on %s", self._path)
 
     def close(self) -> None:
-        self._server.close()
-        for sock in list(self._buffers):
-            sock.abort()
-        if self._path.exists():
-            self._path.unlink()
+        for conn in list(self._connections.values()):
+            self._drop(conn)
+        if self._accept_notifier is not None:
+            self._accept_notifier.setEnabled(False)
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+            if self._path.exists():
+                self._path.unlink()
 
     # ----------------------------------------------------------------- connections
 
-    def _accept(self) -> None:
-        while self._server.hasPendingConnections():
-            sock = self._server.nextPendingConnection()
-            self._buffers[sock] = bytearray()
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            sock.disconnected.connect(lambda s=sock: self._drop(s))
+    def _accept(self, *_args: object) -> None:
+        assert self._listener is not None
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. out of file descriptors: keep serving the others
+                log.warning("cannot accept a connection: %s", exc)
+                return
+            sock.setblocking(False)
+            reader = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+            writer = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Write, self)
+            writer.setEnabled(False)
+            conn = _Connection(sock, reader, writer)
+            reader.activated.connect(lambda *_a, c=conn: self._read(c))
+            writer.activated.connect(lambda *_a, c=conn: self._write(c))
+            self._connections[sock.fileno()] = conn
 
-    def _drop(self, sock: QLocalSocket) -> None:
-        self._buffers.pop(sock, None)
-        self._discarding.discard(sock)
-        sock.deleteLater()
-
-    def _read(self, sock: QLocalSocket) -> None:
-        buffer = self._buffers.get(sock)
-        if buffer is None:
+    def _drop(self, conn: _Connection) -> None:
+        if conn.closed:
             return
-        buffer += bytes(sock.readAll().data())
+        conn.closed = True
+        conn.reader.setEnabled(False)
+        conn.writer.setEnabled(False)
+        conn.reader.deleteLater()
+        conn.writer.deleteLater()
+        self._connections.pop(conn.sock.fileno(), None)
+        conn.sock.close()
+
+    def _read(self, conn: _Connection) -> None:
+        while not conn.closed:
+            try:
+                chunk = conn.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._drop(conn)
+                return
+            conn.inbox += chunk
+            self._take_frames(conn)
+
+    def _take_frames(self, conn: _Connection) -> None:
+        buffer = conn.inbox
         while True:
             newline = buffer.find(b"\n")
             if newline < 0:
-                if len(buffer) > MAX_FRAME and sock not in self._discarding:
-                    self._discarding.add(sock)
-                    self._answer(sock, _error(f"frame over {MAX_FRAME // 1024} KiB refused"))
-                if sock in self._discarding:
+                if len(buffer) > MAX_FRAME and not conn.discarding:
+                    conn.discarding = True
+                    self._answer(conn, _error(f"frame over {MAX_FRAME // 1024} KiB refused"))
+                if conn.discarding:
                     buffer.clear()
                 return
             line = bytes(buffer[:newline])
             del buffer[: newline + 1]
-            if sock in self._discarding:
-                self._discarding.discard(sock)  # the end of the oversized frame
+            if conn.discarding:
+                conn.discarding = False  # the end of the oversized frame
                 continue
             if len(line) > MAX_FRAME:
-                self._answer(sock, _error(f"frame over {MAX_FRAME // 1024} KiB refused"))
+                self._answer(conn, _error(f"frame over {MAX_FRAME // 1024} KiB refused"))
                 continue
-            self._dispatch(sock, line)
+            self._dispatch(conn, line)
 
-    def _dispatch(self, sock: QLocalSocket, line: bytes) -> None:
+    def _dispatch(self, conn: _Connection, line: bytes) -> None:
         if not line.strip():
             return
         try:
             request = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self._answer(sock, _error(f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}"))
+        except json.JSONDecodeError as exc:
+            self._answer(conn, _error(f"malformed JSON: {exc.msg} at character {exc.pos}"))
+            return
+        except UnicodeDecodeError:
+            self._answer(conn, _error("malformed JSON: not UTF-8"))
             return
         if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
-            self._answer(sock, _error('a request is a JSON object with a "cmd" string'))
+            self._answer(conn, _error('a request is a JSON object with a "cmd" string'))
             return
         if request["cmd"] == "send":
-            self._pending.append((sock, request))
+            self._pending.append((conn, request))
             self._flush_timer.start()
             return
         # Keep each connection's answers in order: earlier sends go first.
-        if any(s is sock for s, _ in self._pending):
+        if any(c is conn for c, _ in self._pending):
             self._flush()
-        self._answer(sock, self._safe(lambda: self._handle(request)))
+        self._answer(conn, self._safe(lambda: self._handle(request)))
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, []
@@ -160,8 +219,8 @@ class IpcServer(QObject):
         except Exception:  # a bug must not take the server down
             log.exception("batch of %d sends failed", len(pending))
             answers = [_error("internal error; see the log")] * len(pending)
-        for (sock, _), answer in zip(pending, answers, strict=True):
-            self._answer(sock, answer)
+        for (conn, _), answer in zip(pending, answers, strict=True):
+            self._answer(conn, answer)
 
     def _safe(self, call: Callable[[], Answer]) -> Answer:
         try:
@@ -170,10 +229,24 @@ class IpcServer(QObject):
             log.exception("request failed")
             return _error("internal error; see the log")
 
-    def _answer(self, sock: QLocalSocket, answer: Answer) -> None:
-        if sock in self._buffers and sock.state() == QLocalSocket.LocalSocketState.ConnectedState:
-            sock.write(encode(answer))
-            sock.flush()
+    def _answer(self, conn: _Connection, answer: Answer) -> None:
+        if conn.closed:
+            return
+        conn.outbox += encode(answer)
+        self._write(conn)
+
+    def _write(self, conn: _Connection) -> None:
+        while conn.outbox and not conn.closed:
+            try:
+                sent = conn.sock.send(conn.outbox)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._drop(conn)
+                return
+            del conn.outbox[:sent]
+        if not conn.closed:
+            conn.writer.setEnabled(bool(conn.outbox))
 
 
 def _error(message: str) -> Answer:

@@ -234,6 +234,8 @@ MIGRATIONS: list[tuple[str, ...]] = [
         )""",
         "CREATE INDEX feedback_notification ON feedback (notification_id)",
     ),
+    # 2: the engine asks for the next release time after every batch of notifications.
+    ("CREATE INDEX notifications_release ON notifications (status, release_ts)",),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -903,6 +905,19 @@ class Store:
             )
             for row in rows
         ]
+
+    def next_release_after(self, after: datetime) -> datetime | None:
+        """The earliest ``release_at`` of a held item later than ``after`` (engine wake-ups).
+
+        One indexed query instead of loading every held item: the engine asks after each
+        batch of notifications.
+        """
+        row = self._db.execute(
+            "SELECT release_at FROM notifications WHERE status = 'held' AND release_ts > ?"
+            " ORDER BY release_ts LIMIT 1",
+            (_ts(after),),
+        ).fetchone()
+        return _parse_instant(row["release_at"]) if row is not None else None
 
     def held_count(self) -> int:
         """How many notifications are held (the number on the tray icon)."""

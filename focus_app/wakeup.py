@@ -103,6 +103,8 @@ class Wakeup(QObject):
 
     def wake_at_time(self, when: datetime | None) -> None:
         """Replace the pending wake-up with one at ``when`` (``None``: no wake-up)."""
+        if when == self._wake_at and (when is None or self._scheduler.get_job(_JOB_ID)):
+            return  # unchanged: the common case after every batch of notifications
         self._wake_at = when
         if self._scheduler.get_job(_JOB_ID) is not None:
             self._scheduler.remove_job(_JOB_ID)

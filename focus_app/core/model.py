@@ -80,7 +80,9 @@ class Recurrence:
         if not self.weekdays:
             raise ValueError("a recurrence needs at least one weekday")
         if any(not 0 <= d <= 6 for d in self.weekdays):
-            raise ValueError(f"weekdays must be 0 (Monday) to 6 (Sunday), got {sorted(self.weekdays)}")
+            raise ValueError(
+                f"weekdays must be 0 (Monday) to 6 (Sunday), got {sorted(self.weekdays)}"
+            )
         if self.interval_weeks < 1:
             raise ValueError(f"interval_weeks must be at least 1, got {self.interval_weeks}")
         if self.starts and self.until and self.until < self.starts:
