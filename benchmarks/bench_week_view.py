@@ -80,26 +80,8 @@ def measure(action: Callable[[], object], rounds: int = ROUNDS) -> tuple[list[fl
     return wall, cpu
 
 
-def _shield_none_from_pyside_refcount_bug() -> None:
-    """Work around PySide6 6.12.0 on Python < 3.12 decref'ing ``None`` on void calls.
-
-    Every call of a C++ method returning ``void`` (``QPainter.fillRect``,
-    ``QWidget.update``, ...) drops one reference to ``None`` that it never took, so a
-    few hundred thousand calls kill the interpreter with "none_dealloc: deallocating
-    None". Python 3.12 made ``None`` immortal, which hides the bug. Until the project
-    pins a fixed PySide6 or Python 3.12+, the benchmark gives ``None`` a huge refcount
-    (what 3.12 does) so it can make its hundreds of thousands of calls.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    import ctypes
-
-    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
 def main() -> int:
     """Run both measurements and report; 0 when both targets are met, else 1."""
-    _shield_none_from_pyside_refcount_bug()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     repo = InMemoryBlockRepository(TZ, make_blocks(BLOCKS))
     controller = CalendarController(repo)
