@@ -42,9 +42,15 @@ from PySide6.QtWidgets import (
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.core.model import Mode
 from focus_app.engine import Engine
-from focus_app.paths import settings_path, state_dir
+from focus_app.paths import state_dir
 from focus_app.status_text import Status, held_text, mode_title, next_text, until_text
 from focus_app.ui.icons import app_icon, mode_icon
+from focus_app.ui.pages import (
+    LazyPage,
+    build_calendar_page,
+    build_inbox_page,
+    build_settings_page,
+)
 from focus_app.ui.quick_actions import (
     PAGE_CALENDAR,
     PAGE_INBOX,
@@ -69,29 +75,13 @@ def window_state_path() -> Path:
 
 
 def _placeholder_texts() -> dict[str, str]:
-    """What each not-yet-built page will hold, and what to use until then."""
+    """What each not-yet-built page will hold (the weekly review is its own issue)."""
     return {
-        PAGE_CALENDAR: (
-            "Your week will be drawn here: focus blocks, availability windows and off-time "
-            "on a 7-day grid. Drag to create, move and resize them; double-click one to edit "
-            "its title, kind, days, recurrence and exceptions. Until then, add blocks with "
-            "'focus-app block add' and see them with 'focus-app block list'."
-        ),
-        PAGE_INBOX: (
-            "Held notifications will be listed here, grouped by sender and source: release "
-            "or dismiss them, let a sender always through, and say whether something should "
-            "have reached you or could wait. Until then, 'focus-app held' lists them and "
-            "'Release held now' on the Today page sends them as one digest."
-        ),
         PAGE_REVIEW: (
             "Your weekly review will be here: focus kept versus planned, interruptions by "
             "hour, who broke through and whether it was worth it, with suggested rule "
-            "changes to do more of what worked and drop the rest."
-        ),
-        PAGE_SETTINGS: (
-            "Settings will be edited here: breakthrough people and apps, the breakthrough "
-            "budget, pacing, the heads-up before focus ends, digests and start at login. "
-            f"Until then they live in {settings_path()}, which explains every option."
+            "changes to do more of what worked and drop the rest. Every decision is already "
+            "recorded for it."
         ),
     }
 
@@ -325,10 +315,21 @@ class MainWindow(QMainWindow):
             PAGE_REVIEW: "Review",
             PAGE_SETTINGS: "Settings",
         }
-        for key, text in _placeholder_texts().items():
+        factories = {
+            PAGE_CALENDAR: build_calendar_page,
+            PAGE_INBOX: build_inbox_page,
+            PAGE_SETTINGS: build_settings_page,
+        }
+        placeholders = _placeholder_texts()
+        for key, title in titles.items():
             theme, fallback = icons[key]
             icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
-            self.add_page(key, titles[key], PlaceholderPage(titles[key], text), icon)
+            if key in factories:
+                factory = factories[key]
+                page: QWidget = LazyPage(lambda f=factory: f(engine))
+            else:
+                page = PlaceholderPage(title, placeholders[key])
+            self.add_page(key, title, page, icon)
         self.quick_actions.refreshed.connect(self._update_inbox_title)
         self._update_inbox_title(self.quick_actions.status)
 

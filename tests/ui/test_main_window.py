@@ -50,12 +50,30 @@ def test_placeholders_only_on_the_pages_not_built_yet(window: MainWindow) -> Non
     placeholders = {
         key for key in window.page_keys() if isinstance(window.page(key), PlaceholderPage)
     }
-    assert placeholders == {"calendar", "inbox", "review", "settings"}
+    assert placeholders == {"review"}
     assert window.page("today").findChildren(PlaceholderPage) == []
     for key in placeholders:
         page = window.page(key)
         assert isinstance(page, PlaceholderPage)
         assert len(page.text.text()) > 80, "one real paragraph on what will be there"
+
+
+def test_real_pages_are_built_when_first_shown(window: MainWindow, qtbot: object) -> None:
+    from focus_app.ui.inbox_page import InboxPage
+    from focus_app.ui.pages import LazyPage
+    from focus_app.ui.settings_page import SettingsPage
+    from focus_app.ui.week_page import WeekPage
+
+    expected = {"calendar": WeekPage, "inbox": InboxPage, "settings": SettingsPage}
+    for key in expected:
+        page = window.page(key)
+        assert isinstance(page, LazyPage) and not page.is_built
+    window.show()
+    for key, kind in expected.items():
+        window.show_page(key)
+        page = window.page(key)
+        assert isinstance(page, LazyPage) and page.is_built
+        assert isinstance(page.content, kind)
 
 
 def test_add_page_replaces_a_placeholder_and_keeps_the_current_page(
