@@ -50,6 +50,9 @@ FLOWING = (Mode.AVAILABLE, Mode.PAUSED)
 """Modes in which notifications reach the user (and held ones are released)."""
 
 RETRY_DELIVERY_AFTER = timedelta(minutes=5)
+_MAX_HIDDEN_TRANSITIONS = 64
+"""How many same-mode transitions ``next_transition`` looks past (a bound, not a limit
+anyone meets: a day has a handful)."""
 ACTION_OPEN_INBOX = "open-inbox"
 ACTION_SNOOZE = "snooze-10"
 SNOOZE = timedelta(minutes=10)
@@ -160,8 +163,21 @@ class Engine(QObject):
         return self._state
 
     def next_transition(self) -> datetime | None:
-        """The next instant the mode changes (override end or schedule transition)."""
-        return next_wake(self._schedule, self._override(), self._clock.now())
+        """The next instant the effective mode changes.
+
+        Schedule transitions hidden under an override (lunch ends at 13:00 while "focus
+        now" runs until 13:14) are not changes; neither is an override ending into a
+        block of the same mode.
+        """
+        override = self._override()
+        now = self._clock.now()
+        mode = resolve_state(self._schedule, override, now).mode
+        at = next_wake(self._schedule, override, now)
+        for _ in range(_MAX_HIDDEN_TRANSITIONS):
+            if at is None or resolve_state(self._schedule, override, at).mode is not mode:
+                return at
+            at = next_wake(self._schedule, override, at)
+        return at
 
     def next_transition_state(self) -> ModeState | None:
         """The state that begins at ``next_transition`` (for "next: Office hours 16:00")."""

@@ -335,7 +335,7 @@ class MainWindow(QMainWindow):
 
         self._add_shortcuts()
         self.statusBar().setSizeGripEnabled(True)
-        self.resize(860, 560)
+        self.resize(1100, 720)  # the week view needs the room
         self.restore_state()
 
     # ----------------------------------------------------------------- pages

@@ -239,3 +239,18 @@ def test_heads_up_before_focus_ends_reaches_the_user_during_focus(
     assert engine.state().mode is Mode.FOCUS
     engine.reconcile()
     assert len(notifier.sent) == 1, "one heads-up per focus block"
+
+
+def test_next_transition_ignores_schedule_changes_hidden_under_an_override(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=0)
+    engine.add_block(
+        Block(kind=BlockKind.OFF, start=time(9, 0), end=time(10, 30), title="Lunch",
+              on_date=date(2026, 11, 26))
+    )
+    engine.start_override(Mode.FOCUS, timedelta(minutes=50), reason="Report")
+    # The off block ends at 10:30 under the override; the mode changes only at 10:50.
+    assert engine.next_transition() == datetime(2026, 11, 26, 10, 50, tzinfo=BERLIN)
+    nxt = engine.next_transition_state()
+    assert nxt is not None and nxt.mode is Mode.AVAILABLE

@@ -74,6 +74,7 @@ def test_real_pages_are_built_when_first_shown(window: MainWindow, qtbot: object
         page = window.page(key)
         assert isinstance(page, LazyPage) and page.is_built
         assert isinstance(page.content, kind)
+    window.hide()
 
 
 def test_add_page_replaces_a_placeholder_and_keeps_the_current_page(
@@ -258,3 +259,4 @@ def test_f1_opens_about(window: MainWindow, qtbot: object) -> None:
     boxes = [w for w in window.findChildren(QWidget) if w.windowTitle().startswith("About")]
     assert boxes and boxes[0].isVisible()
     assert any("0." in label.text() for label in boxes[0].findChildren(QLabel))
+    boxes[0].close()  # a modal box left open would swallow later tests' mouse events
