@@ -284,7 +284,7 @@ def block_from_request(request: Request) -> Block:
                 raise CommandError("give --days (e.g. mon,tue,fri or mon-fri) or --date")
             recurrence = Recurrence(
                 weekdays=parse_weekdays(days_text),
-                interval_weeks=int(request.get("every_weeks") or 1),
+                interval_weeks=_every_weeks(request),
                 starts=_opt_date(request, "from"),
                 until=_opt_date(request, "until"),
             )
@@ -399,6 +399,15 @@ def _int(request: Request, key: str) -> int:
     value = request.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise CommandError(f'"{key}" must be a whole number')
+    return value
+
+
+def _every_weeks(request: Request) -> int:
+    value = request.get("every_weeks")
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 52:
+        raise CommandError("--every-weeks must be a whole number from 1 to 52")
     return value
 
 

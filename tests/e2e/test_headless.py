@@ -171,3 +171,16 @@ def test_bad_input_gets_one_line_errors_and_the_engine_keeps_serving(
         assert answer["ok"] is False and "64 KiB" in answer["error"]
         assert client.call("ping") == "pong"
     assert cli(env, "status").returncode == 0
+
+
+@pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)
+def test_without_a_notification_server_the_engine_keeps_running_and_keeps_the_item(
+    desktop: DesktopSession, engine: AppProcess
+) -> None:
+    env = desktop.env
+    answer = cli_json(env, "send", "nobody listening", "--sender", "Erin")
+    assert answer["decision"] == "held"
+    assert "delivery failed" in answer["reason"]
+    held = cli_json(env, "held")
+    assert [item["title"] for item in held] == ["nobody listening"]
+    assert cli(env, "status").returncode == 0
