@@ -43,6 +43,7 @@ from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
 from focus_app.settings import Settings, save_settings
 from focus_app.store import HeldItem, Store
+from focus_app.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,6 @@ class Engine(QObject):
         self._retry_at: datetime | None = None
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
-        from focus_app.wakeup import Wakeup  # Qt/APScheduler only where the engine runs
-
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
 
     # ----------------------------------------------------------------- lifecycle
@@ -297,7 +296,7 @@ class Engine(QObject):
         if already_stored:
             for n, d in decisions:
                 assert n.id is not None
-                self._store.decide_queued(n.id, d, mode)
+                self._store.decide_queued(n.id, d, mode, decided_at=now)
             ids = [n.id for n, _ in decisions]
         else:
             ids = self._store.record_many([(n, d, mode) for n, d in decisions])
