@@ -6,6 +6,6 @@ bash scripts/bootstrap.sh --test
 . .venv/bin/activate
 echo "== ruff"; ruff check focus_app tests benchmarks
 echo "== mypy --strict focus_app/core"; mypy --strict focus_app/core
-echo "== pytest"; python -m pytest "$@"
 echo "== PyInstaller bundle: build, --version, headless and window smoke, size"
 bash scripts/build_bundle.sh
+echo "== pytest"; python -m pytest "$@"
