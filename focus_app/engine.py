@@ -41,7 +41,7 @@ from focus_app.core.model import (
 from focus_app.core.ports import Clock, Notifier
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
-from focus_app.settings import Settings, save_settings
+from focus_app.settings import Settings, save_settings, system_timezone
 from focus_app.store import HeldItem, Store
 from focus_app.wakeup import Wakeup
 
@@ -123,18 +123,38 @@ class Engine(QObject):
         self._retry_at: datetime | None = None
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
-        self._wakeup = Wakeup(self.reconcile, clock, self._tz)
+        self._wakeup = Wakeup(self.reconcile, clock, self._tz, tick=self.tick)
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
         """Decide what arrived while no engine ran, reconcile, and start waking up."""
         self._wakeup.start()
+        self._decide_queued()
+        self.reconcile()
+
+    def tick(self) -> None:
+        """Once a minute: cheap checks that nothing else would trigger.
+
+        Notifications queued by a ``send`` that found no engine (e.g. while this one was
+        starting) are decided, and when the settings follow the system time zone, a
+        changed zone (the user travelled) rebuilds the schedule.
+        """
+        self._decide_queued()
+        if not self._settings.timezone:
+            zone = system_timezone(reload=True)
+            if str(zone) != str(self._tz):
+                log.info("system time zone changed from %s to %s", self._tz, zone)
+                self._tz = zone
+                self._schedule = self._build_schedule()
+                self.settings_changed.emit()
+                self.reconcile()
+
+    def _decide_queued(self) -> None:
         queued = self._store.take_queued()
         if queued:
             log.info("deciding %d notification(s) queued while not running", len(queued))
             self._decide_and_record(queued, already_stored=True)
-        self.reconcile()
 
     def shutdown(self) -> None:
         self._wakeup.shutdown()
@@ -227,6 +247,7 @@ class Engine(QObject):
         else:
             self._flowing_since = None
             self._held_in = state.mode
+            self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
         self._plan_wakeup(now, state)
         if previous != state:
@@ -274,8 +295,19 @@ class Engine(QObject):
         return self.ingest_many([notification])[0]
 
     def ingest_many(self, notifications: Sequence[Notification]) -> list[Ingested]:
-        """Decide a batch; every held item is committed before this returns (one transaction)."""
-        return self._decide_and_record(notifications, already_stored=False)
+        """Decide a batch; every held item is committed before this returns (one transaction).
+
+        The app's own name as a source is reserved: another program sending as "Focus &
+        Boundaries" is relabelled, so it cannot borrow the rule that lets the app's
+        heads-up through.
+        """
+        outside = [
+            replace(n, source=f"{n.source} (external)")
+            if n.source.casefold() == DISPLAY_NAME.casefold()
+            else n
+            for n in notifications
+        ]
+        return self._decide_and_record(outside, already_stored=False)
 
     def _context(self, now: datetime) -> GateContext:
         state = self.state()
@@ -370,18 +402,25 @@ class Engine(QObject):
             self._send_digest(rest)
 
     def _send_digest(self, items: Sequence[HeldItem], *, paced: bool = False) -> int:
+        """Show held items (one digest, or one by one with ``digest = false``).
+
+        Returns how many were shown and released; what could not be shown stays held and
+        is retried in ``RETRY_DELIVERY_AFTER``.
+        """
         if not items:
             return 0
         notifications = [item.notification for item in items]
-        ids = [n.id for n in notifications if n.id is not None]
         now = self._clock.now()
+        shown: list[int] = []
+        error = ""
         if len(notifications) == 1 or not self._settings.digest:
-            results = [
-                self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
-                for n in notifications
-            ]
-            ok = all(r.ok for r in results)
-            error = next((r.error for r in results if not r.ok), "")
+            for n in notifications:
+                result = self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
+                if result.ok and n.id is not None:
+                    shown.append(n.id)
+                elif not result.ok:
+                    error = result.error
+                    break  # the server is gone: the rest would fail (and wait) the same way
         else:
             digest = (
                 build_paced_summary(notifications)
@@ -394,16 +433,30 @@ class Engine(QObject):
                 urgency=Urgency.NORMAL,
                 actions=((ACTION_OPEN_INBOX, "Open inbox"), (ACTION_SNOOZE, "Snooze 10 min")),
             )
-            ok, error = result.ok, result.error
-        if not ok:
+            if result.ok:
+                shown = [n.id for n in notifications if n.id is not None]
+            error = result.error
+        if shown:
+            self._store.mark_released(shown, now)
+            self._refresh_held()
+        if len(shown) < len(notifications):
             self._retry_at = now + RETRY_DELIVERY_AFTER
             self.problem.emit(f"Could not show held notifications: {error}; will retry")
-            log.warning("digest delivery failed: %s", error)
-            return 0
-        self._retry_at = None
-        self._store.mark_released(ids, now)
-        self._refresh_held()
-        return len(ids)
+            log.warning("delivery of held notifications failed: %s", error)
+        else:
+            self._retry_at = None
+        return len(shown)
+
+    def _retry_failed_breakthroughs(self, now: datetime) -> None:
+        """Outside flowing modes, retry items whose delivery failed when the gate let them
+        through (a critical one during focus must not wait for the next window)."""
+        if self._retry_at is None or now < self._retry_at:
+            return
+        failed = [item for item in self._store.held() if item.delivery_error]
+        if failed:
+            self._send_digest(failed)
+        else:
+            self._retry_at = None
 
     def _refresh_held(self) -> None:
         count = self._store.held_count()
@@ -433,7 +486,8 @@ class Engine(QObject):
             return
         self._heads_up_sent_for = state.period_key
         left = max(1, round((state.until - now).total_seconds() / 60))
-        self.ingest(
+        self._decide_and_record(
+            [
             Notification(
                 title=f"Focus ends in {left} min",
                 body=f"'{state.label}' ends at {state.until.astimezone(self._tz):%H:%M}.",
@@ -443,6 +497,8 @@ class Engine(QObject):
                 time_sensitive=True,
                 received_at=now,
             )
+            ],
+            already_stored=False,
         )
 
     # ----------------------------------------------------------------- blocks
@@ -520,9 +576,9 @@ class Engine(QObject):
 
     def update_settings(self, settings: Settings) -> None:
         """Replace the settings, save them, and apply them at once."""
-        self._settings = settings
         if self._settings_path is not None:
-            save_settings(self._settings_path, settings)
+            save_settings(self._settings_path, settings)  # first: a failed save changes nothing
+        self._settings = settings
         self._tz = settings.tzinfo()
         self._gate = self._gate.with_config(self._gate_rules(), settings.gate_settings())
         self._schedule = self._build_schedule()

@@ -325,16 +325,20 @@ SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(o.section for o in OPTIONS))
 """The TOML tables, in file order."""
 
 
-def system_timezone() -> tzinfo:
+def system_timezone(*, reload: bool = False) -> tzinfo:
     """The system's time zone with its daylight-saving rules.
 
     ``datetime.now().astimezone().tzinfo`` would be a fixed offset that is wrong after
     the next DST change, so ask tzlocal (installed with APScheduler) for the real zone.
+
+    Args:
+        reload: Read the system setting again (tzlocal caches it): the user may have
+            travelled since the app started.
     """
     try:
         import tzlocal
 
-        zone: tzinfo = tzlocal.get_localzone()
+        zone: tzinfo = tzlocal.reload_localzone() if reload else tzlocal.get_localzone()
         return zone
     except Exception:  # any broken local setup: a fixed offset beats crashing
         local = datetime.now().astimezone().tzinfo

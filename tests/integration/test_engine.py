@@ -254,3 +254,102 @@ def test_next_transition_ignores_schedule_changes_hidden_under_an_override(
     assert engine.next_transition() == datetime(2026, 11, 26, 10, 50, tzinfo=BERLIN)
     nxt = engine.next_transition_state()
     assert nxt is not None and nxt.mode is Mode.AVAILABLE
+
+
+def test_another_program_cannot_borrow_the_apps_heads_up_rule(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(
+        Block(kind=BlockKind.OFF, start=time(9), end=time(12), on_date=date(2026, 11, 26))
+    )
+    spoof = engine.ingest(
+        note(clock, "spoof", source="focus & BOUNDARIES", time_sensitive=True)
+    )
+    assert spoof.decision.outcome is Outcome.HELD
+    assert spoof.notification.source.endswith("(external)")
+
+
+def test_sends_queued_while_the_engine_started_are_decided_on_the_next_tick(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock)
+    engine.add_block(deep_work())
+    store.add_queued(note(clock, "late queued"))  # a CLI that just missed the socket
+    engine.tick()
+    assert [item.notification.title for item in engine.held()] == ["late queued"]
+    assert engine.held_count() == 1
+
+
+def test_a_changed_system_time_zone_is_followed(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import focus_app.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "system_timezone", lambda reload=False: BERLIN)
+    store_engine = Engine(store, Settings(), notifier, clock)
+    store_engine.start()
+    tokyo = ZoneInfo("Asia/Tokyo")
+    monkeypatch.setattr(engine_module, "system_timezone", lambda reload=False: tokyo)
+    store_engine.tick()
+    assert store_engine.tz == tokyo
+    assert store_engine.schedule().tz == tokyo
+
+
+def test_a_settings_save_that_fails_changes_nothing(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the settings folder should be")
+    engine = Engine(store, Settings(timezone="Europe/Berlin"), notifier, clock,
+                    settings_path=blocked / "settings.toml")
+    engine.start()
+    with pytest.raises(OSError):
+        engine.update_settings(Settings(timezone="Europe/Berlin", breakthrough_budget=9))
+    assert engine.settings.breakthrough_budget == 3
+
+
+def test_a_critical_breakthrough_that_failed_to_show_is_retried_during_focus(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=0)
+    engine.add_block(deep_work())
+    notifier.fail_with = "server went away"
+    first = engine.ingest(note(clock, "prod down", urgency=Urgency.CRITICAL))
+    assert first.decision.outcome is Outcome.HELD
+    notifier.fail_with = None
+    clock.advance(timedelta(minutes=5))
+    engine.reconcile()  # the retry wake-up, still inside the focus block
+    assert engine.state().mode is Mode.FOCUS
+    assert [s.title for s in notifier.sent if s.result.ok] == ["prod down"]
+    assert engine.held_count() == 0
+
+
+def test_without_digests_a_partial_failure_does_not_show_items_twice(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, digest=False, heads_up_minutes=0,
+                         repeat_escalation_minutes=0)
+    engine.add_block(deep_work())
+    for i in range(3):
+        engine.ingest(note(clock, f"n{i}", sender=f"s{i}"))
+    calls = 0
+    original = notifier.notify
+
+    def flaky(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        notifier.fail_with = "gone" if calls == 2 else None
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    notifier.notify = flaky  # type: ignore[method-assign]
+    clock.advance(timedelta(hours=2))
+    engine.reconcile()
+    assert engine.held_count() == 2
+    notifier.fail_with = None
+    notifier.notify = original  # type: ignore[method-assign]
+    clock.advance(timedelta(minutes=5))
+    engine.reconcile()
+    shown = [s.title for s in notifier.sent if s.result.ok]
+    assert sorted(shown) == ["n0", "n1", "n2"]
