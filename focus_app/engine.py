@@ -13,6 +13,7 @@ it through Qt's event loop), so there is no locking.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
@@ -41,7 +42,7 @@ from focus_app.core.model import (
 from focus_app.core.ports import Clock, Notifier
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
-from focus_app.settings import Settings, save_settings, system_timezone
+from focus_app.settings import Settings, render_settings, save_settings, system_timezone
 from focus_app.store import HeldItem, Store
 from focus_app.wakeup import Wakeup
 
@@ -577,6 +578,7 @@ class Engine(QObject):
     def update_settings(self, settings: Settings) -> None:
         """Replace the settings, save them, and apply them at once."""
         if self._settings_path is not None:
+            self._keep_hand_edits(self._settings_path)
             save_settings(self._settings_path, settings)  # first: a failed save changes nothing
         self._settings = settings
         self._tz = settings.tzinfo()
@@ -584,6 +586,24 @@ class Engine(QObject):
         self._schedule = self._build_schedule()
         self.settings_changed.emit()
         self.reconcile()
+
+    def _keep_hand_edits(self, path: Path) -> None:
+        """Copy the settings file aside if it holds anything we did not write ourselves.
+
+        Saving regenerates the whole file from the settings in use; a file edited by hand
+        since the start (or one that did not parse) would otherwise be lost silently.
+        """
+        try:
+            on_disk = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError):
+            on_disk = None
+        if on_disk == render_settings(self._settings):
+            return
+        backup = path.with_name(f"{path.name}.before-{self._clock.now():%Y%m%d-%H%M%S}")
+        shutil.copy2(path, backup)
+        self.problem.emit(f"{path.name} had changes of its own; a copy is kept in {backup}")
 
     # ----------------------------------------------------------------- misc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -353,3 +354,21 @@ def test_without_digests_a_partial_failure_does_not_show_items_twice(
     engine.reconcile()
     shown = [s.title for s in notifier.sent if s.result.ok]
     assert sorted(shown) == ["n0", "n1", "n2"]
+
+
+def test_saving_settings_keeps_a_copy_of_a_hand_edited_file(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("[gate]\nbreakthrough_budget = 5  # my own note\n")
+    from focus_app.settings import load_settings
+
+    settings, _ = load_settings(path)
+    engine = Engine(store, settings, notifier, clock, settings_path=path)
+    engine.start()
+    engine.update_settings(replace(settings, pacing_per_minute=2))
+    [backup] = tmp_path.glob("settings.toml.before-*")
+    assert "my own note" in backup.read_text()
+    assert load_settings(path)[0].pacing_per_minute == 2
+    engine.update_settings(replace(settings, pacing_per_minute=3))
+    assert len(list(tmp_path.glob("settings.toml.before-*"))) == 1, "our own file needs no copy"
