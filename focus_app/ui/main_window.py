@@ -5,6 +5,11 @@ the window alone is enough to run the day where no system tray exists. The other
 plugged in with :meth:`MainWindow.add_page` by whoever builds them; until they are, each
 says in one paragraph what will be there.
 
+The window is built the first time it is needed (see :mod:`focus_app.ui.shell`, which owns
+the quick actions and routes the engine's requests to it). Every label that can show the
+user's words (block titles, reasons, settings values, start-up problems) is plain text:
+Qt would otherwise take "<b>Deep</b>" for markup.
+
 Remembered UI state (geometry, last page) is kept in a JSON file in the state folder, not
 in the user's settings: deleting it must never lose a preference.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import logging
 import os
@@ -93,6 +99,13 @@ def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _plain_label(text: str = "") -> QLabel:
+    """A label that never interprets its text as rich text (it may be the user's)."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
 def _bold(font: QFont) -> QFont:
     font = QFont(font)
     font.setBold(True)
@@ -113,7 +126,7 @@ class PlaceholderPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         heading.setFont(font)
-        self.text = QLabel(text)
+        self.text = _plain_label(text)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
@@ -145,7 +158,8 @@ class ActionButton(QPushButton):
     def _sync(self) -> None:
         action = self.action_
         text = self._fixed_text or action.text()
-        self.setText(text.replace("&&", "\0").replace("&", "").replace("\0", "&"))
+        # Drop the menu's mnemonics but keep an escaped "&&" (a literal "&" on a button too).
+        self.setText(text.replace("&&", "\0").replace("&", "").replace("\0", "&&"))
         self.setEnabled(action.isEnabled())
         self.setCheckable(action.isCheckable())
         self.setChecked(action.isChecked())
@@ -158,15 +172,15 @@ class TodayPage(QWidget):
         super().__init__(parent)
         self.quick_actions = actions
         self.mode_icon = QLabel()
-        self.mode_label = QLabel()
+        self.mode_label = _plain_label()
         self.mode_label.setObjectName("mode")
         big = QFont(self.mode_label.font())
         big.setPointSizeF(big.pointSizeF() * 2.2)
         big.setBold(True)
         self.mode_label.setFont(big)
-        self.until_label = QLabel()
-        self.next_label = QLabel()
-        self.held_label = QLabel()
+        self.until_label = _plain_label()
+        self.next_label = _plain_label()
+        self.held_label = _plain_label()
         for label in (self.until_label, self.next_label, self.held_label):
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -246,8 +260,13 @@ class TodayPage(QWidget):
 class MainWindow(QMainWindow):
     """The one window: sidebar, pages, status bar and the app's keyboard shortcuts.
 
+    The window only shows; who owns it routes requests to it (the quick actions'
+    ``page_requested`` and ``problem``, the engine's ``raise_requested``, ``problem`` and
+    notification actions): see :class:`focus_app.ui.shell.Shell`.
+
     Args:
         engine: The running engine.
+        quick_actions: The actions shared with the tray menu (the Today page's buttons).
         state_file: Where geometry and last page are remembered (default:
             :func:`window_state_path`).
 
@@ -257,21 +276,18 @@ class MainWindow(QMainWindow):
             otherwise closing only hides it.
     """
 
-    def __init__(self, engine: Engine, *, state_file: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, quick_actions: QuickActions, *, state_file: Path | None = None
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.state_file = state_file or window_state_path()
         self.quit_on_close = False
         self.setWindowTitle(DISPLAY_NAME)
         self.setWindowIcon(app_icon())
-        self.quick_actions = QuickActions(engine, window=self)
-        self.quick_actions.page_requested.connect(self.open_page)
-        self.quick_actions.problem.connect(self.show_problem)
-        engine.problem.connect(self.show_problem)
-        engine.action_invoked.connect(self._on_notification_action)
-        engine.raise_requested.connect(self.bring_to_front)
+        self.quick_actions = quick_actions
 
-        self.banner = QLabel()
+        self.banner = _plain_label()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
@@ -443,16 +459,11 @@ class MainWindow(QMainWindow):
         self.banner.show()
 
     def show_problem(self, message: str) -> None:
-        """A runtime problem from the engine or an action, in the status bar."""
-        log.warning("%s", message)
+        """A runtime problem from the engine or an action, in the status bar (plain text).
+
+        Logging is the caller's: the shell logs problems whether or not a window exists.
+        """
         self.statusBar().showMessage(message)
-
-    def _on_notification_action(self, action: str) -> None:
-        """"Open inbox" on a digest notification opens the inbox page."""
-        from focus_app.engine import ACTION_OPEN_INBOX
-
-        if action == ACTION_OPEN_INBOX:
-            self.open_page(PAGE_INBOX)
 
     def show_about(self) -> None:
         """F1: what this is and which version (non-modal, so the tray keeps working)."""
@@ -460,8 +471,8 @@ class MainWindow(QMainWindow):
         box.setWindowTitle(f"About {DISPLAY_NAME}")
         box.setIconPixmap(app_icon().pixmap(64, 64))
         box.setText(
-            f"<b>{DISPLAY_NAME}</b> {__version__}<br>Filters, priorities and limits: protected "
-            "focus time, known windows of availability, and a weekly look back."
+            f"<b>{html.escape(DISPLAY_NAME)}</b> {__version__}<br>Filters, priorities and "
+            "limits: protected focus time, known windows of availability, and a weekly look back."
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -3,14 +3,22 @@
 The tray menu and the Today page of the main window offer the same actions; keeping one
 set of ``QAction`` objects means their text, checked and enabled state are computed in one
 place and both views change the moment the engine signals, without either polling.
+
+The actions belong to the UI shell, not to the main window: the tray menu works before
+(and without) the window being built. Some texts carry the user's words (a block titled
+"R&D", an override's reason); :func:`menu_text` and :func:`literal_tooltip` keep Qt from
+reading them as mnemonics or rich text.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
+from PySide6 import QtGui
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QWidget
@@ -20,7 +28,9 @@ from focus_app.core.model import Mode, Override
 from focus_app.core.parsing import next_wall_time
 from focus_app.engine import Engine
 from focus_app.status_text import Status, format_status, until_text
-from focus_app.ui.override_dialog import OverrideDialog
+
+if TYPE_CHECKING:
+    from focus_app.ui.override_dialog import OverrideDialog
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,28 @@ PAGE_REVIEW = "review"
 PAGE_SETTINGS = "settings"
 
 
+def menu_text(text: str) -> str:
+    """``text`` for a ``QAction`` or ``QMenu`` title, shown literally.
+
+    Qt reads a single ``&`` as a mnemonic marker: a block titled "R&D" would show as "RD"
+    with an underlined D. Doubling it shows the ampersand.
+    """
+    return text.replace("&", "&&")
+
+
+def literal_tooltip(text: str) -> str:
+    """``text`` for ``setToolTip``, shown literally.
+
+    Tooltips go through ``Qt::mightBeRichText``, so a title like "<b>Deep</b>" would turn
+    bold. Text Qt would take for rich text is escaped and wrapped in a paragraph that Qt
+    always renders as rich text (without wrapping, like a plain tooltip); anything else
+    stays as it is (a desktop's StatusNotifier host may show the string without Qt).
+    """
+    if not QtGui.Qt.mightBeRichText(text):  # Qt::mightBeRichText lives in QtGui
+        return text
+    return f"<p style='white-space:pre'>{html.escape(text, quote=False)}</p>"
+
+
 @dataclass(frozen=True)
 class _Choice:
     """What a quick action starts: a mode for a fixed time, to the end of the day, or asks."""
@@ -60,7 +92,11 @@ class QuickActions(QObject):
 
     Args:
         engine: The running engine.
-        window: The main window, parent of the custom-time dialog when it is visible.
+        parent: The owning object (the UI shell).
+
+    Attributes:
+        window: The main window once it exists (set by its owner); the custom-time dialog
+            is its child while it is visible.
 
     Signals:
         refreshed(object): The actions were updated; carries the engine's status dict,
@@ -74,10 +110,10 @@ class QuickActions(QObject):
     page_requested = Signal(str)
     problem = Signal(str)
 
-    def __init__(self, engine: Engine, window: QWidget | None = None) -> None:
-        super().__init__(window)
+    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.engine = engine
-        self._window = window
+        self.window: QWidget | None = None
         self._picked: tuple[Override, QAction] | None = None
         self.dialog: OverrideDialog | None = None
         self.status: Status = {}
@@ -159,7 +195,10 @@ class QuickActions(QObject):
         override = state.override
         held = self.engine.held_count()
 
-        self.status_action.setText(format_status(self.status, now=now, with_source=False))
+        line = format_status(self.status, now=now, with_source=False)
+        self.status_action.setText(menu_text(line))
+        # The menu shows tooltips; a QAction's default one is its text with the "&&" undone.
+        self.status_action.setToolTip(literal_tooltip(line))
         checked = self._checked_action(override)
         for action in self._choices:
             action.setChecked(action is checked)
@@ -225,7 +264,10 @@ class QuickActions(QObject):
             self.dialog.raise_()
             self.dialog.activateWindow()
             return
-        parent = self._window if self._window is not None and self._window.isVisible() else None
+        from focus_app.ui.override_dialog import OverrideDialog  # rarely used: not at start
+
+        window = self.window
+        parent = window if window is not None and window.isVisible() else None
         dialog = OverrideDialog(
             mode,
             self.engine.clock.now,

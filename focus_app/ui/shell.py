@@ -1,29 +1,128 @@
 """Starting the desktop UI on a running engine: the tray icon if there is a tray, the window.
 
 ``focus_app.app.run_app`` calls :func:`start_ui` once the engine runs. Where a system
-tray exists the app lives there and the window opens on demand; where none does (stock
-GNOME without the AppIndicator extension, some Wayland hosts) the window opens at once,
-says why in one line, and closing it quits.
+tray exists the app lives there and the window is built the first time it is needed (a
+left click on the icon, a menu item that opens a page, a second ``focus-app``, a
+notification's "Open inbox"): a window nobody opened would cost ~9 MB and ~28 ms at every
+start (``docs/benchmarks.md``). Where no tray exists (stock GNOME without the
+AppIndicator extension, some Wayland hosts), or something went wrong at start, the window
+opens at once; without a tray it says why in one line, and closing it quits.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from focus_app import APP_ID
+from focus_app.engine import ACTION_OPEN_INBOX, Engine
 from focus_app.ui.icons import app_icon
-from focus_app.ui.main_window import MainWindow
+from focus_app.ui.quick_actions import PAGE_INBOX, QuickActions
 from focus_app.ui.tray import TrayController
 
 if TYPE_CHECKING:
     from focus_app.app import Runtime
+    from focus_app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+class Shell(QObject):
+    """The quick actions, the main window once built, and where requests for it go.
+
+    Every request to show something (a page from the tray menu or the Today page, a raise
+    from a second start, "Open inbox" on a notification) comes here, so it works whether
+    or not the window exists yet; a problem reported while there is no window is logged
+    and shown in the status bar once the window is built.
+
+    Args:
+        engine: The running engine.
+        state_file: Where the window remembers its geometry (default:
+            ``main_window.window_state_path()``).
+
+    Attributes:
+        quick_actions: The tray menu's and the Today page's actions (one set).
+    """
+
+    def __init__(self, engine: Engine, *, state_file: Path | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.state_file = state_file
+        self.quick_actions = QuickActions(engine, parent=self)
+        self._window: MainWindow | None = None
+        self._no_tray = False
+        self._startup_problems: list[str] = []
+        self._last_problem: str | None = None
+        self.quick_actions.page_requested.connect(self.open_page)
+        self.quick_actions.problem.connect(self.show_problem)
+        engine.problem.connect(self.show_problem)
+        engine.action_invoked.connect(self._on_notification_action)
+        engine.raise_requested.connect(self.show_window)
+
+    @property
+    def window(self) -> MainWindow | None:
+        """The main window, or ``None`` while nothing has needed it yet."""
+        return self._window
+
+    def ensure_window(self) -> MainWindow:
+        """The main window, built now (hidden) if it does not exist yet."""
+        if self._window is None:
+            # Imported here as well: the module and its widgets are a cost of opening it.
+            from focus_app.ui.main_window import MainWindow
+
+            window = MainWindow(self.engine, self.quick_actions, state_file=self.state_file)
+            if self._no_tray:
+                window.show_no_tray_banner()
+            window.show_startup_problems(self._startup_problems)
+            if self._last_problem is not None:
+                window.show_problem(self._last_problem)
+            self.quick_actions.window = window
+            self._window = window
+        return self._window
+
+    def show_window(self) -> None:
+        """Build the window if needed and bring it to the front."""
+        self.ensure_window().bring_to_front()
+
+    def open_page(self, key: str) -> None:
+        """Show the window on page ``key`` (tray menu items, notification actions)."""
+        self.ensure_window().open_page(key)
+
+    def set_no_tray(self) -> None:
+        """There is no tray: the window says so, and closing it quits."""
+        self._no_tray = True
+        if self._window is not None:
+            self._window.show_no_tray_banner()
+
+    def set_startup_problems(self, problems: Sequence[str]) -> None:
+        """What went wrong at start; the window's banner shows it (now or when built)."""
+        self._startup_problems = list(problems)
+        if self._window is not None:
+            self._window.show_startup_problems(self._startup_problems)
+
+    def show_problem(self, message: str) -> None:
+        """A runtime problem: logged, and in the window's status bar (now or when built)."""
+        log.warning("%s", message)
+        self._last_problem = message
+        if self._window is not None:
+            self._window.show_problem(message)
+
+    def _on_notification_action(self, action: str) -> None:
+        """A digest notification's "Open inbox" opens the inbox page."""
+        if action == ACTION_OPEN_INBOX:
+            self.open_page(PAGE_INBOX)
+
+    def shutdown(self) -> None:
+        """Remember an open window's geometry before the app ends."""
+        if self._window is not None and self._window.isVisible():
+            self._window.save_state()
 
 
 @dataclass
@@ -31,26 +130,34 @@ class Ui:
     """What the running desktop UI holds on to (keeps the Qt objects alive).
 
     Attributes:
-        window: The main window (hidden at start when the tray exists).
+        shell: The quick actions and the main window (built on first use).
         tray: The tray controller, or ``None`` when no system tray was found.
     """
 
-    window: MainWindow
+    shell: Shell
     tray: TrayController | None
+
+    @property
+    def window(self) -> MainWindow | None:
+        """The main window, or ``None`` while nothing has opened it."""
+        return self.shell.window
 
     def shutdown(self) -> None:
         """Remember the window and take the icon out of the tray before the app ends."""
-        if self.window.isVisible():
-            self.window.save_state()
+        self.shell.shutdown()
         if self.tray is not None:
             self.tray.hide()
 
 
-def start_ui(runtime: Runtime) -> Ui:
-    """Create the tray icon (when a tray exists) and the main window.
+def start_ui(
+    runtime: Runtime, *, tray_available: bool | None = None, state_file: Path | None = None
+) -> Ui:
+    """Create the tray icon, or the main window when there is no tray or a start-up problem.
 
     Args:
         runtime: The started engine and its adapters (``app.start_runtime``).
+        tray_available: Whether to use the system tray; ``None`` asks Qt (tests decide).
+        state_file: Where the window remembers its geometry (default: the state folder).
 
     Returns:
         The :class:`Ui`; the caller keeps it alive as long as the event loop runs.
@@ -58,20 +165,22 @@ def start_ui(runtime: Runtime) -> Ui:
     # Lets the desktop match windows and notifications to our .desktop file (Wayland app id).
     QGuiApplication.setDesktopFileName(APP_ID)
     QApplication.setWindowIcon(app_icon())
-    window = MainWindow(runtime.engine)
+    if tray_available is None:
+        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+    shell = Shell(runtime.engine, state_file=state_file)
     tray: TrayController | None = None
-    if QSystemTrayIcon.isSystemTrayAvailable():
-        tray = TrayController(runtime.engine, window)
+    if tray_available:
+        tray = TrayController(shell.quick_actions, shell.show_window, parent=shell)
         tray.show()
     else:
         log.warning("no system tray found; running in the main window")
-        window.show_no_tray_banner()
+        shell.set_no_tray()
     if runtime.startup_problems:
         # Already in the log (start_runtime); the window is where a person will see them.
-        window.show_startup_problems(runtime.startup_problems)
+        shell.set_startup_problems(runtime.startup_problems)
     if tray is None or runtime.startup_problems:
-        window.bring_to_front()
-    ui = Ui(window, tray)
+        shell.show_window()
+    ui = Ui(shell, tray)
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(ui.shutdown)

@@ -12,7 +12,7 @@ bypass the gate. The app's own notifications go through the engine's notifier.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -20,18 +20,19 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from focus_app.core.model import Mode
 from focus_app.status_text import Status, format_status
 from focus_app.ui.icons import mode_icon
-
-if TYPE_CHECKING:
-    from focus_app.ui.main_window import MainWindow
+from focus_app.ui.quick_actions import QuickActions, literal_tooltip
 
 
 class TrayController(QObject):
     """Owns the tray icon and its menu.
 
+    The main window is not needed (nor built) for the menu: the icon only asks for it
+    through ``open_window`` on a left click.
+
     Args:
-        engine: Only used through the main window's quick actions; kept for symmetry
-            with the other views and for the icon's mode.
-        main_window: The window the icon opens; its ``quick_actions`` fill the menu.
+        actions: The shared quick actions; they fill the menu.
+        open_window: Shows the main window, building it on first use.
+        parent: The owning object (the UI shell).
 
     Attributes:
         icon: The ``QSystemTrayIcon``.
@@ -39,11 +40,15 @@ class TrayController(QObject):
         submenus: The "Focus now", "Available now" and "Pause until…" submenus by mode.
     """
 
-    def __init__(self, engine: object, main_window: MainWindow) -> None:
-        super().__init__(main_window)
-        self.engine = engine
-        self.window = main_window
-        self.actions = main_window.quick_actions
+    def __init__(
+        self,
+        actions: QuickActions,
+        open_window: Callable[[], object],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.actions = actions
+        self._open_window = open_window
         self.menu = QMenu()
         self.menu.setObjectName("tray-menu")
         self.menu.setToolTipsVisible(True)
@@ -96,12 +101,13 @@ class TrayController(QObject):
         if key != self._shown_icon_key:  # setIcon makes the panel redraw: only on change
             self.icon.setIcon(mode_icon(Mode(key[0]), key[1]))
             self._shown_icon_key = key
-        self.icon.setToolTip(format_status(status, now=now, with_source=False))
+        # The mode's label is the user's (block title, reason, imported SUMMARY).
+        self.icon.setToolTip(literal_tooltip(format_status(status, now=now, with_source=False)))
         for mode, sub in self.submenus.items():
             sub.setTitle(self.actions.group_title(mode))
 
     def tooltip(self) -> str:
-        """The tooltip as shown (for tests and the Today page's accessibility text)."""
+        """The tooltip as set on the icon (escaped as rich text when Qt would misread it)."""
         return self.icon.toolTip()
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -110,4 +116,4 @@ class TrayController(QObject):
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
-            self.window.bring_to_front()
+            self._open_window()

@@ -21,6 +21,8 @@ from focus_app.ui.main_window import (
     PlaceholderPage,
     window_state_path,
 )
+from focus_app.ui.quick_actions import QuickActions
+from focus_app.ui.shell import Shell
 from tests.ui.ui_engine import START, clock, engine, hold_some, notifier
 
 __all__ = ["clock", "engine", "notifier"]  # fixtures used by name
@@ -31,8 +33,14 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def window(engine: Engine, tmp_path: Path, qtbot: object) -> Iterator[MainWindow]:
-    win = MainWindow(engine, state_file=tmp_path / "window.json")
+def shell(engine: Engine, tmp_path: Path) -> Shell:
+    return Shell(engine, state_file=tmp_path / "window.json")
+
+
+@pytest.fixture
+def window(shell: Shell, qtbot: object) -> Iterator[MainWindow]:
+    """The window as the shell builds it (the shell routes the engine's requests to it)."""
+    win = shell.ensure_window()
     qtbot.addWidget(win)  # type: ignore[attr-defined]  # closed and deleted after the test
     yield win
     win.quit_on_close = False  # qtbot closes it after the test; that must not quit the app
@@ -169,7 +177,7 @@ def test_geometry_and_last_page_are_saved_on_close_and_restored(
     engine: Engine, tmp_path: Path, qtbot: object
 ) -> None:
     path = tmp_path / "window.json"
-    first = MainWindow(engine, state_file=path)
+    first = MainWindow(engine, QuickActions(engine), state_file=path)
     qtbot.addWidget(first)  # type: ignore[attr-defined]
     first.show()
     qtbot.waitExposed(first)  # type: ignore[attr-defined]
@@ -180,7 +188,7 @@ def test_geometry_and_last_page_are_saved_on_close_and_restored(
     assert data["page"] == "review"
     assert data["geometry"]
 
-    second = MainWindow(engine, state_file=path)
+    second = MainWindow(engine, QuickActions(engine), state_file=path)
     qtbot.addWidget(second)  # type: ignore[attr-defined]
     assert second.current_page() == "review"
     second.show()
@@ -195,7 +203,7 @@ def test_state_file_lives_in_the_state_folder_not_with_the_settings() -> None:
 def test_a_broken_state_file_means_defaults(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "window.json"
     path.write_text("{not json")
-    window = MainWindow(engine, state_file=path)
+    window = MainWindow(engine, QuickActions(engine), state_file=path)
     assert window.current_page() == "today"
 
 

@@ -15,6 +15,7 @@ from focus_app.clock import FakeClock
 from focus_app.core.model import Mode, ModeSource
 from focus_app.engine import Engine
 from focus_app.ui.main_window import MainWindow
+from focus_app.ui.shell import Shell
 from focus_app.ui.tray import TrayController
 from tests.ui.ui_engine import START, clock, engine, hold_some, notifier
 
@@ -27,16 +28,25 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 
 @pytest.fixture
-def window(engine: Engine, tmp_path: Path, qtbot: object) -> Iterator[MainWindow]:
-    win = MainWindow(engine, state_file=tmp_path / "window.json")
-    qtbot.addWidget(win)  # type: ignore[attr-defined]  # closed and deleted after the test
-    yield win
-    win.quit_on_close = False  # qtbot closes it after the test; that must not quit the app
+def shell(engine: Engine, tmp_path: Path, qtbot: object) -> Iterator[Shell]:
+    shell = Shell(engine, state_file=tmp_path / "window.json")
+    yield shell
+    if shell.window is not None:  # built by the test: close it, which must not quit the app
+        shell.window.quit_on_close = False
+        shell.window.close()
+        shell.window.deleteLater()
 
 
 @pytest.fixture
-def tray(engine: Engine, window: MainWindow) -> TrayController:
-    return TrayController(engine, window)
+def tray(shell: Shell) -> TrayController:
+    return TrayController(shell.quick_actions, shell.show_window, parent=shell)
+
+
+def shown_window(shell: Shell) -> MainWindow:
+    """The main window, which the action under test must have built and shown."""
+    window = shell.window
+    assert window is not None and window.isVisible()
+    return window
 
 
 def menu_texts(tray: TrayController) -> list[str]:
@@ -174,12 +184,11 @@ def test_release_held_now_sends_one_digest_and_disables_itself(
 
 
 def test_held_item_opens_the_inbox_page(
-    tray: TrayController, window: MainWindow, engine: Engine, clock: FakeClock
+    tray: TrayController, shell: Shell, engine: Engine, clock: FakeClock
 ) -> None:
     hold_some(engine, clock, 1)
     find(tray, "&Held (1)…").trigger()
-    assert window.isVisible()
-    assert window.current_page() == "inbox"
+    assert shown_window(shell).current_page() == "inbox"
 
 
 @pytest.mark.parametrize(
@@ -187,27 +196,36 @@ def test_held_item_opens_the_inbox_page(
     [("&Calendar…", "calendar"), ("Weekly re&view…", "review"), ("&Settings…", "settings")],
 )
 def test_window_items_open_their_page(
-    tray: TrayController, window: MainWindow, text: str, page: str
+    tray: TrayController, shell: Shell, text: str, page: str
 ) -> None:
     find(tray, text).trigger()
-    assert window.isVisible()
-    assert window.current_page() == page
+    assert shown_window(shell).current_page() == page
 
 
-def test_status_line_opens_the_today_page(tray: TrayController, window: MainWindow) -> None:
-    window.show_page("review")
+def test_status_line_opens_the_today_page(tray: TrayController, shell: Shell) -> None:
+    shell.ensure_window().show_page("review")
     tray.menu.actions()[0].trigger()
-    assert window.isVisible()
-    assert window.current_page() == "today"
+    assert shown_window(shell).current_page() == "today"
 
 
-def test_left_click_opens_the_window_and_right_click_does_not(
-    tray: TrayController, window: MainWindow
+def test_left_click_builds_and_opens_the_window_and_right_click_does_not(
+    tray: TrayController, shell: Shell
 ) -> None:
     tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
-    assert not window.isVisible()
+    assert shell.window is None
     tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
-    assert window.isVisible()
+    window = shown_window(shell)
+    window.close()  # to the tray
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert shown_window(shell) is window, "built once, shown again"
+
+
+def test_menu_works_without_a_main_window(tray: TrayController, shell: Shell) -> None:
+    sub_action(tray, Mode.FOCUS, "&25 min").trigger()
+    find(tray, "&Back to schedule").trigger()
+    sub_action(tray, Mode.PAUSED, "&1 hour").trigger()
+    assert shell.engine.state().mode is Mode.PAUSED
+    assert shell.window is None
 
 
 def test_start_at_login_writes_and_removes_the_autostart_entry(tray: TrayController) -> None:
