@@ -330,9 +330,9 @@ class Engine(QObject):
             for n, d in decisions:
                 assert n.id is not None
                 self._store.decide_queued(n.id, d, mode, decided_at=now)
-            ids = [n.id for n, _ in decisions]
+            ids: list[int | None] = [n.id for n, _ in decisions]
         else:
-            ids = self._store.record_many([(n, d, mode) for n, d in decisions])
+            ids = [*self._store.record_many([(n, d, mode) for n, d in decisions])]
         results = []
         for nid, (n, d) in zip(ids, decisions, strict=True):
             assert nid is not None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 # jeepney ships no type information; its few names used here are wrapped in typed methods.
-from jeepney import (  # type: ignore[import-untyped]
+from jeepney import (
     DBusAddress,
     HeaderFields,
     MatchRule,
@@ -29,8 +29,8 @@ from jeepney import (  # type: ignore[import-untyped]
     MessageType,
     new_method_call,
 )
-from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
-from jeepney.io.blocking import (  # type: ignore[import-untyped]
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import (
     DBusConnection,
     open_dbus_connection,
 )

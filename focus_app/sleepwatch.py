@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 
-from jeepney import (  # type: ignore[import-untyped]
+from jeepney import (
     DBusAddress,
     HeaderFields,
     MatchRule,
@@ -23,8 +23,8 @@ from jeepney import (  # type: ignore[import-untyped]
     MessageType,
     new_method_call,
 )
-from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
-from jeepney.io.blocking import (  # type: ignore[import-untyped]
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import (
     DBusConnection,
     open_dbus_connection,
 )

@@ -17,6 +17,7 @@ in the user's settings: deleting it must never lose a preference.
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import html
 import json
@@ -341,8 +342,7 @@ class MainWindow(QMainWindow):
             theme, fallback = icons[key]
             icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
             if key in factories:
-                factory = factories[key]
-                page: QWidget = LazyPage(lambda f=factory: f(engine))
+                page: QWidget = LazyPage(functools.partial(factories[key], engine))
             else:
                 page = PlaceholderPage(title, placeholders[key])
             self.add_page(key, title, page, icon)

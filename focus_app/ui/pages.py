@@ -24,8 +24,8 @@ class LazyPage(QWidget):
         super().__init__(parent)
         self._factory: Callable[[], QWidget] | None = factory
         self._content: QWidget | None = None
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
 
     @property
     def content(self) -> QWidget:
@@ -34,7 +34,7 @@ class LazyPage(QWidget):
             assert self._factory is not None
             self._content = self._factory()
             self._factory = None
-            self.layout().addWidget(self._content)
+            self._layout.addWidget(self._content)
         return self._content
 
     @property
