@@ -17,8 +17,8 @@ in the user's settings: deleting it must never lose a preference.
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import html
 import json
 import logging
