@@ -14,7 +14,6 @@ arrived with ``dispatch_pending``. ``focus_app.qt_notifier.NotifierBridge`` is t
 
 from __future__ import annotations
 
-import html
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ def escape_markup(text: str) -> str:
     Quotes are left alone: they are harmless outside attributes, and some servers only
     decode the three basic entities.
     """
-    return html.escape(text, quote=False)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def one_line(text: str) -> str:

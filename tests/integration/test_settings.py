@@ -323,3 +323,14 @@ def test_tzinfo_is_the_system_zone_when_empty() -> None:
     zone = Settings().tzinfo()
     assert isinstance(zone, tzinfo)
     assert zone.utcoffset(None) is not None or hasattr(zone, "key")
+
+
+def test_system_time_zone_follows_the_TZ_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    from focus_app.settings import system_timezone
+
+    monkeypatch.setenv("TZ", ":America/Santiago")
+    assert system_timezone() == ZoneInfo("America/Santiago")
+    monkeypatch.setenv("TZ", "/usr/share/zoneinfo/Asia/Tokyo")
+    assert system_timezone() == ZoneInfo("Asia/Tokyo")
