@@ -6,9 +6,16 @@ import sys
 
 
 def main() -> int:
+    args = sys.argv[1:]
+    if args in ([], ["--headless"]):
+        # Starting the app is the common case: skip the command line's parser (about
+        # 50 ms of imports and parser building, every start of a tray app at login).
+        from focus_app.app import run_app
+
+        return run_app(headless=bool(args))
     from focus_app.cli import main as cli_main
 
-    return cli_main(sys.argv[1:])
+    return cli_main(args)
 
 
 if __name__ == "__main__":
