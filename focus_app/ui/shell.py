@@ -80,6 +80,8 @@ class Shell(QObject):
             # Imported here as well: the module and its widgets are a cost of opening it.
             from focus_app.ui.main_window import MainWindow
 
+            # The theme lookup for the app icon is a cost of windows only (the tray has its own).
+            QApplication.setWindowIcon(app_icon())
             window = MainWindow(self.engine, self.quick_actions, state_file=self.state_file)
             if self._no_tray:
                 window.show_no_tray_banner()
@@ -167,7 +169,6 @@ def start_ui(
     """
     # Lets the desktop match windows and notifications to our .desktop file (Wayland app id).
     QGuiApplication.setDesktopFileName(APP_ID)
-    QApplication.setWindowIcon(app_icon())
     if tray_available is None:
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
     shell = Shell(runtime.engine, state_file=state_file)
