@@ -20,18 +20,21 @@ from focus_app import APP_NAME, DISPLAY_NAME, __version__
 from focus_app.clock import SystemClock
 from focus_app.commands import Commands
 from focus_app.engine import Engine
-from focus_app.ipc_client import Client, NotRunning, RemoteError, is_running
+from focus_app.instance import InstanceLock, acquire, holder_pid
+from focus_app.ipc_client import Client, NotRunning, RemoteError
 from focus_app.ipc_server import AlreadyRunning, IpcServer
 from focus_app.notifier import DBusNotifier
 from focus_app.paths import database_path, settings_path, socket_path, state_dir
 from focus_app.qt_notifier import NotifierBridge
 from focus_app.settings import load_settings
 from focus_app.sleepwatch import SleepWatch
-from focus_app.store import Store
+from focus_app.store import Store, StoreError
 
 log = logging.getLogger("focus_app")
 
 EXIT_ALREADY_RUNNING = 1
+RAISE_TIMEOUT = 5.0
+"""How long a second tray start waits for the running app to show its window."""
 
 
 @dataclass
@@ -67,11 +70,15 @@ def setup_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def start_runtime() -> Runtime:
+def start_runtime(lock: InstanceLock) -> Runtime:
     """Open everything and start serving.
 
+    Args:
+        lock: The instance lock, taken before anything is opened (``instance.acquire``).
+
     Raises:
-        AlreadyRunning: Another instance answers on the socket.
+        AlreadyRunning: ``lock`` is not held.
+        StoreError: The database cannot be used (the message says why).
     """
     problems: list[str] = []
     settings, settings_problems = load_settings(settings_path())
@@ -84,7 +91,7 @@ def start_runtime() -> Runtime:
     bridge = NotifierBridge(notifier)
     bridge.action_invoked.connect(lambda _id, key: engine.on_notification_action(key))
     commands = Commands(engine)
-    server = IpcServer(socket_path(), commands.handle, commands.handle_sends, is_running)
+    server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
     try:
         server.listen()
     except AlreadyRunning:
@@ -124,20 +131,38 @@ def _quit_on_signals(app: QCoreApplication) -> QSocketNotifier:
 _keepalive: list[object] = []
 
 
+def _already_running(headless: bool) -> int:
+    """Another process holds the instance lock: a tray start asks it to show its window."""
+    pid = holder_pid()
+    who = f" (pid {pid}?)" if pid is not None else ""
+    if headless:
+        print(f"focus-app: already running{who}; stop it first", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
+    try:
+        with Client(socket_path(), timeout=RAISE_TIMEOUT) as client:
+            client.call("raise")
+    except (NotRunning, RemoteError, OSError):  # OSError includes the answer timing out
+        print(
+            f"focus-app is already running but not answering{who}; "
+            "wait a moment, or stop it and start again",
+            file=sys.stderr,
+        )
+        return EXIT_ALREADY_RUNNING
+    print(f"{DISPLAY_NAME} is already running; showing its window.")
+    return 0
+
+
 def run_app(headless: bool = False) -> int:
     """``focus-app`` and ``focus-app --headless``."""
-    if not headless:
-        # A second start raises the running app's window and exits 0.
-        try:
-            with Client(socket_path()) as client:
-                client.call("raise")
-            print(f"{DISPLAY_NAME} is already running; showing its window.")
-            return 0
-        except (NotRunning, RemoteError, OSError):
-            pass
-    elif is_running(socket_path()):
-        print(f"focus-app: already running (socket {socket_path()})", file=sys.stderr)
-        return EXIT_ALREADY_RUNNING
+    # Who runs is decided by the lock alone, before the store is opened (instance.py).
+    try:
+        lock = acquire()
+    except OSError as exc:
+        print(f"focus-app: {exc}", file=sys.stderr)
+        return 1
+    if lock is None:
+        return _already_running(headless)
+    _keepalive.append(lock)  # held until the process exits
     setup_logging()
     if headless:
         app: QCoreApplication = QCoreApplication(sys.argv[:1])
@@ -150,10 +175,13 @@ def run_app(headless: bool = False) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     try:
-        runtime = start_runtime()
+        runtime = start_runtime(lock)
     except AlreadyRunning:
         print(f"focus-app: already running (socket {socket_path()})", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
+    except StoreError as exc:
+        print(f"focus-app: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"focus-app: {exc}", file=sys.stderr)
         return 1

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.ipc_client import Client, NotRunning, RemoteError
-from focus_app.status_text import clock_text, format_status
+from focus_app.status_text import clock_text, format_status, printable
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -130,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless:
         print("focus-app: --headless starts the engine; it takes no command", file=sys.stderr)
         return EXIT_USAGE
+    bad = _not_utf8(args)
+    if bad is not None:
+        _error(f"argument is not valid UTF-8: {bad}; pass text in UTF-8")
+        return EXIT_USAGE
     try:
         return _run_command(args)
     except NotRunning:
@@ -138,11 +144,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NOT_RUNNING, file=sys.stderr)
         return EXIT_NOT_RUNNING
     except RemoteError as exc:
-        print(f"focus-app: {exc}", file=sys.stderr)
+        _error(str(exc))
         return EXIT_REFUSED
     except OSError as exc:
-        print(f"focus-app: {exc}", file=sys.stderr)
+        _error(str(exc))
         return EXIT_REFUSED
+
+
+def _error(message: str) -> None:
+    """One line on stderr; the engine's messages may quote what was typed, so made safe."""
+    print(f"focus-app: {printable(message)}", file=sys.stderr)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str | Path):
+        yield str(value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _not_utf8(args: argparse.Namespace) -> str | None:
+    """The first argument that has no UTF-8 form, shown with its bad bytes escaped.
+
+    On Linux an argument that is not UTF-8 arrives with lone surrogates in place of its
+    bad bytes; neither the socket (JSON in UTF-8) nor the database can carry it.
+    """
+    for value in vars(args).values():
+        for text in _strings(value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                try:
+                    raw = text.encode("utf-8", "surrogateescape")
+                except UnicodeEncodeError:
+                    raw = text.encode("utf-8", "backslashreplace")
+                return raw.decode("utf-8", "backslashreplace")
+    return None
 
 
 def _socket() -> Path:
@@ -173,11 +211,8 @@ def _run_command(args: argparse.Namespace) -> int:
         cmd = f"rule.{args.rule_command}"
         request = _rule_request(args)
     elif cmd == "import":
-        try:
-            request = {"ics": args.file.read_text(encoding="utf-8")}
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"focus-app: cannot read {args.file}: {exc}", file=sys.stderr)
-            return EXIT_REFUSED
+        # The engine reads the file itself: a calendar is often over the 64 KiB frame limit.
+        request = {"path": os.path.abspath(args.file)}
     else:
         request = {}
     with Client(_socket()) as client:
@@ -212,13 +247,19 @@ def _rule_request(args: argparse.Namespace) -> dict[str, Any]:
 
 def _queue(args: argparse.Namespace) -> int:
     """No engine: store the notification durably; it is decided at the next start."""
+    import sqlite3
+
     from focus_app.core.model import Notification, Urgency
     from focus_app.paths import database_path
-    from focus_app.store import Store
+    from focus_app.store import Store, StoreError
 
-    store, warning = Store.open(database_path())
+    try:
+        store, warning = Store.open(database_path())
+    except StoreError as exc:
+        _error(str(exc))
+        return EXIT_REFUSED
     if warning:
-        print(f"focus-app: {warning}", file=sys.stderr)
+        _error(warning)
     try:
         nid = store.add_queued(
             Notification(
@@ -227,6 +268,12 @@ def _queue(args: argparse.Namespace) -> int:
                 received_at=datetime.now().astimezone(),
             )
         )
+    except (StoreError, sqlite3.Error) as exc:
+        _error(
+            f"cannot queue the notification in {store.path}: {exc}; "
+            "start focus-app and send it again"
+        )
+        return EXIT_REFUSED
     finally:
         store.close()
     reason = "queued: focus-app is not running; decided when it next starts"
@@ -237,8 +284,20 @@ def _queue(args: argparse.Namespace) -> int:
     return 0
 
 
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on: DEL, the C1
+# controls (U+009B is a one-character CSI), bidi overrides, and lone surrogates (which
+# cannot even be printed). Escaping them keeps the JSON value exactly as it was.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+def _say(text: str) -> None:
+    """Print one line of human output, made safe (titles and senders are anyone's text)."""
+    print(printable(text))
 
 
 def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
@@ -248,13 +307,13 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
     if cmd in ("status", "focus", "available", "pause", "resume"):
         print(format_status(result))
     elif cmd == "send":
-        print(f"#{result['id']} {result['reason']}")
+        _say(f"#{result['id']} {result['reason']}")
     elif cmd == "held":
         if not result:
             print("Nothing held.")
         for item in result:
             who = " · ".join(x for x in (item["sender"], item["source"]) if x) or "unknown"
-            print(f"#{item['id']:<5} {_hhmm(item['received_at'])}  {who}: {item['title']}")
+            _say(f"#{item['id']:<5} {_hhmm(item['received_at'])}  {who}: {item['title']}")
     elif cmd == "release":
         print(f"Released {result['released']}; {result['held']} still held.")
     elif cmd == "block.list":
@@ -264,8 +323,11 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
             when = b["date"] or b["days"]
             every = f" every {b['every_weeks']} weeks" if (b["every_weeks"] or 1) > 1 else ""
             title = f"  {b['title']}" if b["title"] else ""
-            print(f"#{b['id']:<4} {b['kind']:<9} {when}{every} {b['start']}-{b['end']}{title}")
-    elif cmd in ("block.add", "rule.add"):
+            _say(f"#{b['id']:<4} {b['kind']:<9} {when}{every} {b['start']}-{b['end']}{title}")
+    elif cmd == "block.add":
+        when = result["date"] or result["days"]
+        _say(f"Added #{result['id']}: {result['kind']} {when} {_span(result)}.")
+    elif cmd == "rule.add":
         print(f"Added #{result['id']}.")
     elif cmd in ("block.remove", "rule.remove"):
         print(f"Removed #{result['removed']}.")
@@ -273,17 +335,56 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
         if not result:
             print("No rules yet: add one with 'focus-app rule add'.")
         for position, r in enumerate(result, start=1):
-            print(f"{position:>2}. #{r['id']:<4} {r['description']}")
+            _say(f"{position:>2}. #{r['id']:<4} {r['description']}")
     elif cmd == "export":
-        args.file.write_text(result["ics"], encoding="utf-8", newline="")
-        print(f"Wrote {result['blocks']} block(s) to {args.file}.")
+        problem = _write_atomically(args.file, result["ics"])
+        if problem:
+            _error(problem)
+            return EXIT_REFUSED
+        _say(f"Wrote {result['blocks']} block(s) to {args.file}.")
     elif cmd == "import":
         print(f"Imported {len(result['added'])} block(s).")
         for line in result["skipped"]:
-            print(f"  skipped: {line}")
+            _say(f"  skipped: {line}")
     else:
-        print(result)
+        _say(str(result))
     return 0
+
+
+def _span(block: dict[str, Any]) -> str:
+    """``09:00–11:00``; ``19:00–07:00 (ends the next day)``; an end of 00:00 is ``24:00``.
+
+    A block whose end is at or before its start runs overnight. That is often meant
+    (19:00–07:00) but sometimes a typo (10:00–09:00 is 23 hours), so the line says it.
+    """
+    start, end = block["start"], block["end"]
+    if end == "00:00":
+        return f"{start}–24:00"
+    if end <= start:
+        return f"{start}–{end} (ends the next day)"
+    return f"{start}–{end}"
+
+
+def _write_atomically(path: Path, text: str) -> str | None:
+    """Write ``text`` to ``path`` via a temporary file and a rename; a message on failure.
+
+    An interrupted export never leaves a half-written calendar where a good one was.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        return (
+            f"cannot write {path}: {exc.strerror or exc}; "
+            "check that the folder exists and is writable"
+        )
+    return None
 
 
 def _hhmm(iso: str) -> str:

@@ -7,11 +7,15 @@ into an error answer and keeps serving.
 
 from __future__ import annotations
 
+import os
+import stat
+import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from focus_app.core.ics import export_ics, import_ics
 from focus_app.core.model import (
     Block,
     BlockKind,
@@ -42,6 +46,9 @@ DEFAULT_DURATIONS = {
     Mode.PAUSED: timedelta(hours=1),
 }
 MAX_TEXT = 8 * 1024
+MAX_ID = 2**63 - 1
+"""SQLite's largest integer: a bigger id cannot exist and would not even bind."""
+MAX_ICS_BYTES = 16 * 1024 * 1024
 
 
 class CommandError(Exception):
@@ -111,7 +118,7 @@ class Commands:
     # ----------------------------------------------------------------- overrides
 
     def _override(self, mode: Mode, request: Request) -> dict[str, Any]:
-        reason = _opt_str(request, "reason", limit=200)
+        reason = _opt_str(request, "reason", limit=200, one_line=True)
         until_text = _opt_str(request, "until")
         duration_text = _opt_str(request, "duration")
         if until_text and duration_text:
@@ -176,7 +183,10 @@ class Commands:
     def _rule_add(self, request: Request) -> dict[str, Any]:
         rule = rule_from_request(request)
         position = request.get("position")
-        if position is not None and (not isinstance(position, int) or position < 1):
+        if position is not None and (
+            isinstance(position, bool) or not isinstance(position, int)
+            or not 1 <= position <= MAX_ID
+        ):
             raise CommandError("position must be a whole number from 1")
         stored = self._engine.add_rule(rule, None if position is None else position - 1)
         return rule_to_json(stored)
@@ -190,18 +200,43 @@ class Commands:
     # ----------------------------------------------------------------- ICS
 
     def _export(self, _request: Request) -> dict[str, Any]:
+        # Imported here, not at the top: it costs every app start ~26 ms for a rare command.
+        from focus_app.core.ics import export_ics
+
         text = export_ics(self._engine.blocks(), self._engine.tz, now=self._engine.clock.now())
         return {"ics": text, "blocks": len(self._engine.blocks())}
 
     def _import(self, request: Request) -> dict[str, Any]:
-        text = request.get("ics")
-        if not isinstance(text, str):
-            raise CommandError('"ics" must be the text of an iCalendar file')
+        """Add the blocks of an iCalendar file.
+
+        The command line sends ``"path"`` (absolute; the engine reads the file, so its
+        size is not bound by the 64 KiB frame limit); small clients may send the text as
+        ``"ics"`` instead.
+        """
+        from focus_app.core.ics import import_ics  # see _export
+
+        if request.get("path") is not None:
+            if request.get("ics") is not None:
+                raise CommandError('give "path" or "ics", not both')
+            text = _read_ics(_opt_str(request, "path", limit=4096))
+        else:
+            given = request.get("ics")
+            if not isinstance(given, str):
+                raise CommandError(
+                    '"path" must be the absolute path of an iCalendar file '
+                    '(or "ics" its text)'
+                )
+            _check_utf8("ics", given)
+            text = given
         try:
             result = import_ics(text, self._engine.tz)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        added = [self._engine.add_block(block) for block in result.blocks]
+        # A calendar's SUMMARY may carry newlines or escape sequences; titles are one line.
+        added = [
+            self._engine.add_block(replace(block, title=_one_line(block.title)))
+            for block in result.blocks
+        ]
         return {
             "added": [block_to_json(b) for b in added],
             "skipped": list(result.skipped),
@@ -294,7 +329,7 @@ def block_from_request(request: Request) -> Block:
             kind=kind,
             start=start,
             end=end,
-            title=_opt_str(request, "title", limit=200),
+            title=_opt_str(request, "title", limit=200, one_line=True),
             recurrence=recurrence,
             on_date=on_date,
         )
@@ -345,6 +380,8 @@ def rule_from_request(request: Request) -> Rule:
     keywords = request.get("keywords") or []
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
         raise CommandError('"keywords" must be a list of non-empty strings')
+    for keyword in keywords:
+        _check_utf8("keywords", keyword)
     time_sensitive = request.get("time_sensitive")
     if time_sensitive is not None and not isinstance(time_sensitive, bool):
         raise CommandError('"time_sensitive" must be true or false')
@@ -360,7 +397,9 @@ def rule_from_request(request: Request) -> Rule:
             "a rule needs something to match: --sender, --source, --urgency, --keyword "
             "or --time-sensitive"
         )
-    return Rule(match=match, action=action, name=_opt_str(request, "name", limit=200))
+    return Rule(
+        match=match, action=action, name=_opt_str(request, "name", limit=200, one_line=True)
+    )
 
 
 def rule_to_json(rule: Rule) -> dict[str, Any]:
@@ -384,7 +423,14 @@ def rule_to_json(rule: Rule) -> dict[str, Any]:
 # --------------------------------------------------------------------- argument helpers
 
 
-def _opt_str(request: Request, key: str, *, limit: int = 100) -> str:
+def _opt_str(request: Request, key: str, *, limit: int = 100, one_line: bool = False) -> str:
+    """The string ``request[key]`` ("" when absent), checked.
+
+    Args:
+        limit: The most characters allowed.
+        one_line: Refuse newlines and other control characters (a reason or a title is
+            printed on one terminal line; an escape sequence there would repaint it).
+    """
     value = request.get(key)
     if value is None:
         return ""
@@ -392,13 +438,42 @@ def _opt_str(request: Request, key: str, *, limit: int = 100) -> str:
         raise CommandError(f'"{key}" must be a string, got {type(value).__name__}')
     if len(value) > limit:
         raise CommandError(f'"{key}" is too long ({len(value)} characters; at most {limit})')
+    _check_utf8(key, value)
+    if one_line:
+        bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            raise CommandError(
+                f'"{key}" must be one line of text without control characters '
+                f"(found U+{ord(bad):04X}); remove it"
+            )
     return value
+
+
+def _check_utf8(key: str, value: str) -> None:
+    """Refuse lone surrogates.
+
+    ``"\\ud800"`` is valid JSON but no text: SQLite and D-Bus would fail on it later, far
+    from the request that brought it.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CommandError(
+            f'"{key}" is not valid UTF-8 text (it has a lone surrogate such as \\ud800); '
+            "send text, not half of a character"
+        ) from None
+
+
+def _one_line(text: str) -> str:
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
 
 
 def _int(request: Request, key: str) -> int:
     value = request.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
         raise CommandError(f'"{key}" must be a whole number')
+    if not 0 <= value <= MAX_ID:
+        raise CommandError(f'"{key}" is out of range: ids go from 1 to {MAX_ID}')
     return value
 
 
@@ -417,7 +492,37 @@ def _opt_ids(request: Request) -> list[int]:
         isinstance(i, int) and not isinstance(i, bool) for i in ids
     ):
         raise CommandError('"ids" must be a list of whole numbers')
+    if not all(0 <= i <= MAX_ID for i in ids):
+        raise CommandError(f'"ids" out of range: ids go from 1 to {MAX_ID}')
     return ids
+
+
+def _read_ics(path_text: str) -> str:
+    """The text of the iCalendar file at ``path_text``, or one line saying why not."""
+    if not path_text or not os.path.isabs(path_text):
+        raise CommandError(f'"path" must be an absolute path, got \'{path_text}\'')
+    path = Path(path_text)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the engine
+            raise CommandError(f"{path} is not a regular file; give an .ics file")
+        with path.open("rb") as file:
+            data = file.read(MAX_ICS_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot read {path}: {exc.strerror or exc}; check the path and its permissions"
+        ) from None
+    if len(data) > MAX_ICS_BYTES:
+        raise CommandError(
+            f"{path} is over {MAX_ICS_BYTES // (1024 * 1024)} MiB: not an iCalendar file "
+            "of blocks; export fewer events"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(
+            f"{path} is not UTF-8 text, so not an iCalendar file; "
+            "export it again as .ics (UTF-8)"
+        ) from None
 
 
 def _opt_date(request: Request, key: str) -> date | None:

@@ -26,7 +26,17 @@ class RemoteError(Exception):
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    """One frame: compact JSON and a newline.
+
+    A string with a lone surrogate (``"\\ud800"`` arrived escaped in a request and is
+    echoed in the error) has no UTF-8 form; such a message goes out with every non-ASCII
+    character escaped, which JSON allows, so an answer can always be sent.
+    """
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(message, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 class Client:
@@ -78,13 +88,3 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def is_running(path: Path) -> bool:
-    """True if an engine answers ``ping`` on ``path``."""
-    try:
-        with Client(path, timeout=CONNECT_TIMEOUT) as client:
-            client.call("ping")
-    except (NotRunning, RemoteError, OSError, ValueError):
-        return False
-    return True

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
+from focus_app.instance import InstanceLock
 from focus_app.ipc_client import MAX_FRAME, encode
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ Answer = dict[str, Any]
 
 
 class AlreadyRunning(Exception):
-    """Another engine answers on the socket."""
+    """This process does not hold the instance lock, so it must not touch the socket."""
 
 
 class _Connection:
@@ -56,7 +57,9 @@ class IpcServer(QObject):
         path: The socket path.
         handle: Answers one request (not ``send``).
         handle_batch: Answers a list of ``send`` requests, in order, at once.
-        is_running: Tells whether another instance already answers on ``path``.
+        lock: The instance lock this process holds (``focus_app.instance``). Only its
+            holder may remove a socket left behind by a crash and bind a new one; a
+            socket that does not answer may belong to a live but busy app.
     """
 
     def __init__(
@@ -64,13 +67,13 @@ class IpcServer(QObject):
         path: Path,
         handle: Callable[[Request], Answer],
         handle_batch: Callable[[list[Request]], list[Answer]],
-        is_running: Callable[[Path], bool],
+        lock: InstanceLock,
     ) -> None:
         super().__init__()
         self._path = path
         self._handle = handle
         self._handle_batch = handle_batch
-        self._is_running = is_running
+        self._lock = lock
         self._listener: socket.socket | None = None
         self._accept_notifier: QSocketNotifier | None = None
         self._connections: dict[int, _Connection] = {}
@@ -84,13 +87,14 @@ class IpcServer(QObject):
         """Start serving.
 
         Raises:
-            AlreadyRunning: Another instance answers on the socket.
+            AlreadyRunning: The instance lock is not held (another instance runs).
             OSError: The socket cannot be created (the message says where and why).
         """
-        if self._path.exists():
-            if self._is_running(self._path):
-                raise AlreadyRunning(str(self._path))
-            self._path.unlink()  # stale: left behind by a crash
+        if not self._lock.held:
+            raise AlreadyRunning(str(self._path))
+        if self._path.exists() or self._path.is_symlink():
+            # We hold the instance lock, so no live app owns it: left behind by a crash.
+            self._path.unlink()
         self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old_umask = os.umask(0o177)  # never visible with looser permissions, not even briefly
@@ -188,6 +192,13 @@ class IpcServer(QObject):
             self._dispatch(conn, line)
 
     def _dispatch(self, conn: _Connection, line: bytes) -> None:
+        try:
+            self._dispatch_one(conn, line)
+        except Exception:  # a bug must not leave the client waiting for an answer
+            log.exception("request failed")
+            self._answer(conn, _error("internal error; see the log"))
+
+    def _dispatch_one(self, conn: _Connection, line: bytes) -> None:
         if not line.strip():
             return
         try:
@@ -197,6 +208,12 @@ class IpcServer(QObject):
             return
         except UnicodeDecodeError:
             self._answer(conn, _error("malformed JSON: not UTF-8"))
+            return
+        except ValueError:  # the int-to-str digit limit, the only other ValueError
+            self._answer(conn, _error("malformed JSON: a number with more than 4300 digits"))
+            return
+        except RecursionError:
+            self._answer(conn, _error("malformed JSON: nested too deeply"))
             return
         if not isinstance(request, dict) or not isinstance(request.get("cmd"), str):
             self._answer(conn, _error('a request is a JSON object with a "cmd" string'))
@@ -232,7 +249,12 @@ class IpcServer(QObject):
     def _answer(self, conn: _Connection, answer: Answer) -> None:
         if conn.closed:
             return
-        conn.outbox += encode(answer)
+        try:
+            frame = encode(answer)
+        except (TypeError, ValueError, RecursionError):  # a bug: still answer something
+            log.exception("cannot encode an answer")
+            frame = encode(_error("internal error; see the log"))
+        conn.outbox += frame
         self._write(conn)
 
     def _write(self, conn: _Connection) -> None:

@@ -8,12 +8,41 @@ No Qt here: the command line imports this and must start fast.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 Status = Mapping[str, Any]
 """The dict ``Engine.status()`` returns (ISO 8601 strings for instants)."""
+
+
+MARKER = "\ufffd"
+"""Shown where a control character was: visibly something, never an instruction."""
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for one terminal line.
+
+    Notification titles and senders come from mail filters and chat bridges; an escape
+    sequence in them must not recolour, move the cursor in, or retitle the user's
+    terminal. Tabs and line breaks become spaces; other control characters (C0, DEL,
+    C1), bidi overrides and lone surrogates (undecodable bytes) become ``MARKER``. What
+    is stored and what ``--json`` prints stay as they were given.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_printable_char(c) for c in text)
+
+
+def _printable_char(c: str) -> str:
+    if c in "\t\n\r\v\f":
+        return " "
+    if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI_CONTROLS:
+        return MARKER
+    return c
 
 
 def clock_text(iso: str, now: datetime | None = None) -> str:
@@ -79,4 +108,5 @@ def format_status(
     nxt = next_text(status, now)
     if nxt:
         parts.append(nxt)
-    return " · ".join(parts)
+    # The label and next label are block titles and reasons: typed text, made safe here.
+    return printable(" · ".join(parts))

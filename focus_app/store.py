@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import json
 import sqlite3
+import time as _time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -423,7 +424,10 @@ class Store:
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cls._configure(connection)
-            cls._migrate(connection)
+            cls._migrate(connection, path)
+        except StoreError:
+            connection.close()
+            raise
         except sqlite3.Error as error:
             connection.close()
             raise StoreError(
@@ -453,11 +457,7 @@ class Store:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > schema_version():
-                raise StoreError(
-                    f"the database {path} was written by a newer version of focus-app "
-                    f"(schema {version}, this version knows up to {schema_version()}); "
-                    "update focus-app, or move the file away to start afresh"
-                )
+                raise StoreError(_newer_version_message(path, version))
             check = connection.execute("PRAGMA quick_check").fetchall()
             if [tuple(row) for row in check] != [("ok",)]:
                 raise _Unusable(f"integrity check failed: {check[0][0]}")
@@ -473,26 +473,41 @@ class Store:
     @staticmethod
     def _configure(connection: sqlite3.Connection) -> None:
         connection.row_factory = sqlite3.Row
-        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _switch_to_wal(connection)
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"could not switch to WAL mode (got {mode})")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
 
     @staticmethod
-    def _migrate(connection: sqlite3.Connection) -> None:
+    def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+        """Apply the migrations this file lacks, one transaction each.
+
+        The version read before ``BEGIN IMMEDIATE`` is only a hint: several processes
+        (eight ``focus-app send`` on a fresh folder) may open the file at once, and
+        whoever gets the write lock second must see the first one's work. So the
+        version is read again inside the transaction and applied migrations are skipped.
+
+        Raises:
+            StoreError: Another process migrated the file past what this version knows.
+        """
         version: int = connection.execute("PRAGMA user_version").fetchone()[0]
-        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+        while version < schema_version():
             connection.execute("BEGIN IMMEDIATE")
             try:
-                for statement in statements:
-                    connection.execute(statement)
-                # user_version lives in the file header: it commits with the migration.
-                connection.execute(f"PRAGMA user_version = {number}")
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                if version < schema_version():
+                    for statement in MIGRATIONS[version]:
+                        connection.execute(statement)
+                    version += 1
+                    # user_version lives in the file header: it commits with the migration.
+                    connection.execute(f"PRAGMA user_version = {version}")
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+        if version > schema_version():
+            raise StoreError(_newer_version_message(path, version))
 
     def close(self) -> None:
         """Close the connection; every write was already committed."""
@@ -1054,6 +1069,34 @@ class Store:
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> str:
+    """``PRAGMA journal_mode = WAL``, waiting out other processes doing the same.
+
+    SQLite answers "database is locked" at once, without its busy handler, when several
+    connections open a fresh file together and one of them is switching it to WAL (eight
+    ``focus-app send`` on a new folder), so retry for as long as ``busy_timeout``.
+    """
+    deadline = _time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.002
+    while True:
+        try:
+            return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED")
+            if not busy or _time.monotonic() > deadline:
+                raise
+        _time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _newer_version_message(path: Path, version: int) -> str:
+    return (
+        f"the database {path} was written by a newer version of focus-app "
+        f"(schema {version}, this version knows up to {schema_version()}); "
+        "update focus-app, or move the file away to start afresh"
+    )
 
 
 class _Unusable(Exception):

@@ -13,6 +13,8 @@ from focus_app.core.model import WEEKDAY_NAMES
 
 _DURATION_PART = re.compile(r"(\d+)\s*(h|m|min|s)", re.IGNORECASE)
 _MAX_DURATION = timedelta(days=7)
+_MAX_DIGITS = 7
+"""A week is 604800 seconds: a longer number is refused before ``timedelta`` overflows."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -24,7 +26,9 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip().lower().replace(" ", "")
     if not raw:
         raise ValueError("empty duration: use e.g. 25m, 1h30m or 2h")
-    if raw.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if raw.isdecimal():
+        _check_digits(raw, text)
         total = timedelta(minutes=int(raw))
     else:
         pos = 0
@@ -32,6 +36,7 @@ def parse_duration(text: str) -> timedelta:
         for match in _DURATION_PART.finditer(raw):
             if match.start() != pos:
                 break
+            _check_digits(match.group(1), text)
             amount, unit = int(match.group(1)), match.group(2)
             if unit == "h":
                 total += timedelta(hours=amount)
@@ -47,6 +52,15 @@ def parse_duration(text: str) -> timedelta:
     if total > _MAX_DURATION:
         raise ValueError(f"bad duration '{text}': at most 7 days")
     return total
+
+
+def _check_digits(number: str, text: str) -> None:
+    if len(number.lstrip("0")) > _MAX_DIGITS:
+        raise ValueError(f"bad duration '{_shorten(text)}': at most 7 days")
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def format_duration(delta: timedelta) -> str:

@@ -1,0 +1,85 @@
+"""One app per user session: an exclusive lock on a file in the runtime dir.
+
+Who runs is decided by ``flock``, never by asking the socket: a running app that is busy
+(stopped in a debugger, swapping, ``kill -STOP``) does not answer a ping, and treating that
+silence as "stale" would let a second engine delete the live socket and write to the same
+database. The kernel drops the lock when its holder exits, however it exits (``kill -9``
+included), so a crash never leaves a lock behind.
+
+The lock file is never deleted: unlinking it would let two processes lock two different
+files of the same name. It holds the holder's pid as text, for messages only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from focus_app.paths import runtime_dir
+
+LOCK_NAME = "focus-app.lock"
+
+
+def lock_path() -> Path:
+    """The lock file next to the socket (``$XDG_RUNTIME_DIR/focus-app/focus-app.lock``)."""
+    return runtime_dir() / LOCK_NAME
+
+
+class InstanceLock:
+    """The held lock; keep it for the life of the process (or call :meth:`release`).
+
+    Create one with :func:`acquire`.
+    """
+
+    def __init__(self, fd: int, path: Path) -> None:
+        self._fd: int | None = fd
+        self.path = path
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        """Give the lock up (tests; a running app keeps it until it exits)."""
+        if self._fd is not None:
+            os.close(self._fd)  # closing the only descriptor drops the flock
+            self._fd = None
+
+
+def acquire(path: Path | None = None) -> InstanceLock | None:
+    """Take the instance lock without waiting.
+
+    Returns:
+        The lock, or ``None`` when another process holds it (see :func:`holder_pid`).
+
+    Raises:
+        OSError: The lock file cannot be created or locked (the message says where).
+    """
+    path = lock_path() if path is None else path
+    try:
+        # O_CLOEXEC (Python's default): a child process never inherits the lock.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise OSError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except OSError as exc:
+        os.close(fd)
+        raise OSError(f"cannot lock {path}: {exc.strerror}") from exc
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return InstanceLock(fd, path)
+
+
+def holder_pid(path: Path | None = None) -> int | None:
+    """The pid the lock holder wrote, if it is readable (for messages; may be stale)."""
+    path = lock_path() if path is None else path
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isascii() and text.isdecimal() and len(text) < 12 else None

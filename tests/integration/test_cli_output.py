@@ -1,0 +1,111 @@
+"""What the command line prints: one safe line per item, faithful JSON, clear refusals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from focus_app import cli
+from focus_app.paths import database_path
+from focus_app.status_text import MARKER, format_status, printable
+
+NASTY = "a\nb \x1b[31mRED\x1b[0m \x9b2J \x07 \u202egnp.exe \udcff"
+
+
+def _ns(**kwargs: object) -> argparse.Namespace:
+    return argparse.Namespace(**{"json": False, **kwargs})
+
+
+def _assert_terminal_safe(text: str) -> None:
+    for char in text.rstrip("\n"):
+        assert char.isprintable() or char == " " or char == "\n", repr(char)
+
+
+def test_printable_replaces_every_control_character_and_keeps_the_rest() -> None:
+    shown = printable(NASTY)
+    assert "\x1b" not in shown and "\x9b" not in shown and "\n" not in shown
+    assert "\u202e" not in shown and "\udcff" not in shown
+    assert shown.startswith("a b ") and MARKER + "[31mRED" in shown
+    assert printable("Müller · 10:00 – 11:00 ✓") == "Müller · 10:00 – 11:00 ✓"
+
+
+def test_held_lines_are_sanitised(capsys: pytest.CaptureFixture[str]) -> None:
+    item = {"id": 7, "sender": "bot\x1b]0;title\x07", "source": "chat",
+            "title": NASTY, "received_at": "2026-11-26T10:00:00+01:00"}
+    cli._print_result("held", _ns(), [item])
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    _assert_terminal_safe(out)
+    assert "RED" in out and "bot" in out
+
+
+def test_status_line_is_sanitised() -> None:
+    status = {"mode": "focus", "label": "Deep\x1b[2Jwork\nnow", "source": "override",
+              "until": None, "held": 2, "next_transition": None}
+    line = format_status(status)
+    _assert_terminal_safe(line)
+    assert "\n" not in line and "Deep" in line and "work now" in line
+
+
+def test_block_and_rule_lists_are_sanitised(capsys: pytest.CaptureFixture[str]) -> None:
+    block = {"id": 1, "kind": "focus", "date": None, "days": "mon", "every_weeks": 1,
+             "start": "09:00", "end": "10:00", "title": "x\x1b[31my"}
+    cli._print_result("block.list", _ns(), [block])
+    cli._print_result("rule.list", _ns(), [{"id": 2, "description": "allow \x1b[5mboss"}])
+    out = capsys.readouterr().out
+    assert out.count("\n") == 2
+    _assert_terminal_safe(out)
+
+
+def test_json_output_stays_faithful_but_escapes_what_a_terminal_acts_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    value = [{"title": NASTY, "sender": "Zoë"}]
+    cli._print_result("held", _ns(json=True), value)
+    out = capsys.readouterr().out
+    _assert_terminal_safe(out)
+    assert "Zoë" in out  # still readable, not \\u-escaped
+    assert json.loads(out) == value
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "span"),
+    [
+        ("09:00", "11:00", "09:00–11:00."),
+        ("19:00", "07:00", "19:00–07:00 (ends the next day)."),
+        ("10:00", "09:00", "10:00–09:00 (ends the next day)."),
+        ("22:00", "00:00", "22:00–24:00."),
+    ],
+)
+def test_added_block_line_says_when_it_ends_the_next_day(
+    capsys: pytest.CaptureFixture[str], start: str, end: str, span: str
+) -> None:
+    result = {"id": 3, "kind": "focus", "date": None, "days": "mon,tue", "start": start,
+              "end": end, "title": ""}
+    cli._print_result("block.add", _ns(), result)
+    assert capsys.readouterr().out == f"Added #3: focus mon,tue {span}\n"
+
+
+def test_an_argument_that_is_not_utf8_is_refused_before_anything_is_queued() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "focus_app", "send", "caf\udce9", "--sender", "x"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == cli.EXIT_USAGE
+    assert done.stderr == "focus-app: argument is not valid UTF-8: caf\\xe9; pass text in UTF-8\n"
+    assert not database_path().exists()
+
+
+def test_an_export_that_cannot_be_written_says_why_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "missing-folder" / "week.ics"
+    code = cli._print_result("export", _ns(file=target), {"ics": "BEGIN:VCALENDAR", "blocks": 1})
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_REFUSED
+    assert err.startswith(f"focus-app: cannot write {target}: ") and err.count("\n") == 1
