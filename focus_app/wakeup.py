@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 
 from focus_app.core.ports import Clock
 from focus_app.sleepwatch import ClockJumpDetector
@@ -44,6 +44,7 @@ def _make_scheduler(tz: tzinfo) -> Any:
     """A ``QtScheduler`` running jobs on the GUI thread with one owned, precise timer."""
     from apscheduler.executors.debug import DebugExecutor
     from apscheduler.schedulers.qt import QtScheduler
+    from PySide6.QtCore import Qt
 
     class GuiThreadQtScheduler(QtScheduler):  # type: ignore[misc]
         def __init__(self, **options: Any) -> None:

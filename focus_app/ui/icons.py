@@ -20,7 +20,7 @@ import functools
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -106,18 +106,16 @@ def app_icon() -> QIcon:
 def guess_dark_panel() -> bool:
     """Guess whether the tray sits on a dark panel.
 
-    Qt cannot see the panel, so this asks the desktop's colour scheme and, when that is
-    unknown, the lightness of the application palette. With no application at all it
-    says dark, the common case for panels (GNOME, KDE Breeze Dark, Windows 11).
+    Qt cannot see the panel, so this asks the lightness of the application palette,
+    which the platform theme sets from the desktop's light or dark scheme. With no
+    application at all it says dark, the common case for panels (GNOME, KDE Breeze
+    Dark, Windows 11). (``QStyleHints.colorScheme()`` would say the same where it knows,
+    but its answer is a ``Qt`` enum, and the first touch of the ``Qt`` namespace costs
+    about 25 ms of a tray app's start.)
     """
     app = QGuiApplication.instance()
     if not isinstance(app, QGuiApplication):
         return True
-    scheme = QGuiApplication.styleHints().colorScheme()
-    if scheme == Qt.ColorScheme.Dark:
-        return True
-    if scheme == Qt.ColorScheme.Light:
-        return False
     window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
     return window.lightness() < 128
 
@@ -144,8 +142,11 @@ def mode_icon(mode: Mode, held: int = 0, dark_panel: bool | None = None) -> QIco
 
 def render_mode_image(mode: Mode, size: int, held: int = 0, dark_panel: bool = True) -> QImage:
     """One size of a tray icon as a transparent ARGB image (for icons, tests, the docs sheet)."""
-    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(Qt.GlobalColor.transparent)
+    # Transparent from zeroed bytes: ``QImage.fill``'s overload resolution would load the
+    # whole ``Qt`` namespace (~25 ms of a tray app's start; see guess_dark_panel).
+    image = QImage(
+        bytes(size * size * 4), size, size, QImage.Format.Format_ARGB32_Premultiplied
+    ).copy()
     renderer = QSvgRenderer(str(tray_svg_path(mode, dark_panel)))
     if not renderer.isValid():
         raise ValueError(f"broken icon file {tray_svg_path(mode, dark_panel)}; reinstall the app")
@@ -199,6 +200,8 @@ def _paint_badge(painter: QPainter, size: int, held: int, dark_panel: bool) -> N
     moat = max(1.0, size / 32)
     badge = QRectF(size - width, size - diameter, width, diameter)
     radius = diameter / 2
+
+    from PySide6.QtCore import Qt  # only badges need it (see guess_dark_panel)
 
     painter.save()
     painter.setPen(Qt.PenStyle.NoPen)
