@@ -142,6 +142,7 @@ class Wakeup(QObject):
     def shutdown(self) -> None:
         self._backstop.stop()
         self._deferred_start.stop()
+        self._fire_timer.stop()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 

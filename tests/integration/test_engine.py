@@ -44,6 +44,23 @@ def notifier() -> MemoryNotifier:
     return MemoryNotifier()
 
 
+_running: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+def shut_engines_down() -> Iterator[None]:
+    """Engines started here stop with their test: a live waker would fire in a later one."""
+    yield
+    while _running:
+        _running.pop().shutdown()
+
+
+def started(engine: Engine) -> Engine:
+    engine.start()
+    _running.append(engine)
+    return engine
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store, warning = Store.open(tmp_path / "focus.sqlite3")
@@ -53,9 +70,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def make_engine(store: Store, notifier: MemoryNotifier, clock: FakeClock, **settings: object):
-    engine = Engine(store, Settings(timezone="Europe/Berlin", **settings), notifier, clock)  # type: ignore[arg-type]
-    engine.start()
-    return engine
+    settings_ = Settings(timezone="Europe/Berlin", **settings)  # type: ignore[arg-type]
+    return started(Engine(store, settings_, notifier, clock))
 
 
 def deep_work(start: time = time(9, 0), end: time = time(11, 30)) -> Block:
@@ -289,8 +305,7 @@ def test_a_changed_system_time_zone_is_followed(
     import focus_app.engine as engine_module
 
     monkeypatch.setattr(engine_module, "system_timezone", lambda reload=False: BERLIN)
-    store_engine = Engine(store, Settings(), notifier, clock)
-    store_engine.start()
+    store_engine = started(Engine(store, Settings(), notifier, clock))
     tokyo = ZoneInfo("Asia/Tokyo")
     monkeypatch.setattr(engine_module, "system_timezone", lambda reload=False: tokyo)
     store_engine.tick()
@@ -305,7 +320,7 @@ def test_a_settings_save_that_fails_changes_nothing(
     blocked.write_text("a file where the settings folder should be")
     engine = Engine(store, Settings(timezone="Europe/Berlin"), notifier, clock,
                     settings_path=blocked / "settings.toml")
-    engine.start()
+    started(engine)
     with pytest.raises(OSError):
         engine.update_settings(Settings(timezone="Europe/Berlin", breakthrough_budget=9))
     assert engine.settings.breakthrough_budget == 3
@@ -365,7 +380,7 @@ def test_saving_settings_keeps_a_copy_of_a_hand_edited_file(
 
     settings, _ = load_settings(path)
     engine = Engine(store, settings, notifier, clock, settings_path=path)
-    engine.start()
+    started(engine)
     engine.update_settings(replace(settings, pacing_per_minute=2))
     [backup] = tmp_path.glob("settings.toml.before-*")
     assert "my own note" in backup.read_text()
