@@ -89,7 +89,9 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     notifier = DBusNotifier()
     engine = Engine(store, settings, notifier, SystemClock(), settings_path=settings_path())
     bridge = NotifierBridge(notifier)
-    bridge.action_invoked.connect(lambda _id, key: engine.on_notification_action(key))
+    bridge.action_invoked.connect(
+        lambda server_id, key: engine.on_notification_action(key, server_id)
+    )
     commands = Commands(engine)
     server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
     try:

@@ -52,6 +52,7 @@ FLOWING = (Mode.AVAILABLE, Mode.PAUSED)
 """Modes in which notifications reach the user (and held ones are released)."""
 
 RETRY_DELIVERY_AFTER = timedelta(minutes=5)
+_DIGESTS_REMEMBERED = 32
 _MAX_HIDDEN_TRANSITIONS = 64
 """How many same-mode transitions ``next_transition`` looks past (a bound, not a limit
 anyone meets: a day has a handful)."""
@@ -122,6 +123,7 @@ class Engine(QObject):
         self._flowing_since: datetime | None = None
         self._held_in: Mode | None = None  # the protected mode items were last held in
         self._retry_at: datetime | None = None
+        self._shown_in_digest: dict[int, list[int]] = {}
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
         self._wakeup = Wakeup(self.reconcile, clock, self._tz, tick=self.tick)
@@ -436,6 +438,7 @@ class Engine(QObject):
             )
             if result.ok:
                 shown = [n.id for n in notifications if n.id is not None]
+                self._remember_digest(result.server_id, shown)
             error = result.error
         if shown:
             self._store.mark_released(shown, now)
@@ -447,6 +450,13 @@ class Engine(QObject):
         else:
             self._retry_at = None
         return len(shown)
+
+    def _remember_digest(self, server_id: int, ids: list[int]) -> None:
+        """Which items a digest showed, for its "Snooze" action (the last few digests)."""
+        if server_id:
+            self._shown_in_digest[server_id] = ids
+            while len(self._shown_in_digest) > _DIGESTS_REMEMBERED:
+                del self._shown_in_digest[next(iter(self._shown_in_digest))]
 
     def _retry_failed_breakthroughs(self, now: datetime) -> None:
         """Outside flowing modes, retry items whose delivery failed when the gate let them
@@ -465,10 +475,21 @@ class Engine(QObject):
             self._held_count = count
             self.held_changed.emit(count)
 
-    def on_notification_action(self, action: str) -> None:
-        """A notification action was clicked (open inbox, snooze)."""
+    def on_notification_action(self, action: str, server_id: int = 0) -> None:
+        """A notification action was clicked (open inbox, snooze).
+
+        "Snooze 10 min" on a digest means: quiet for ten minutes, then show me these
+        again. A ten-minute focus override holds what arrives meanwhile, and the digest's
+        items go back on hold, so both come back together when the override ends.
+        """
         if action == ACTION_SNOOZE:
-            self.start_override(Mode.FOCUS, SNOOZE, reason="Snoozed")
+            override = self.start_override(Mode.FOCUS, SNOOZE, reason="Snoozed")
+            ids = self._shown_in_digest.pop(server_id, [])
+            if ids:
+                until = f"{override.until.astimezone(self._tz):%H:%M}"
+                self._store.hold_again(ids, override.until, f"snoozed until {until}")
+                self._refresh_held()
+                self.reconcile()
         self.action_invoked.emit(action)
 
     # ----------------------------------------------------------------- heads-up

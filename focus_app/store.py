@@ -948,6 +948,23 @@ class Store:
         """
         return self._change_status(ids, (Status.HELD,), Status.RELEASED, at)
 
+    def hold_again(self, ids: Iterable[int], release_at: datetime, reason: str) -> int:
+        """Put shown notifications back on hold until ``release_at`` (a snoozed digest).
+
+        Returns:
+            How many were released or delivered and are held again.
+        """
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        with self._write() as db:
+            cursor = db.executemany(
+                "UPDATE notifications SET status = 'held', reason = ?, release_at = ?,"
+                " release_ts = ?, paced = 0 WHERE id = ? AND status IN ('released', 'delivered')",
+                [(reason, _instant(release_at), _ts(release_at), nid) for nid in id_list],
+            )
+            return cursor.rowcount
+
     def dismiss(self, ids: Iterable[int], at: datetime | None = None) -> int:
         """Drop held (or queued) notifications without showing them.
 

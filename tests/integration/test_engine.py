@@ -387,3 +387,28 @@ def test_saving_settings_keeps_a_copy_of_a_hand_edited_file(
     assert load_settings(path)[0].pacing_per_minute == 2
     engine.update_settings(replace(settings, pacing_per_minute=3))
     assert len(list(tmp_path.glob("settings.toml.before-*"))) == 1, "our own file needs no copy"
+
+
+def test_snoozing_a_digest_brings_its_items_back_when_the_quiet_ten_minutes_end(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=0, repeat_escalation_minutes=0)
+    engine.add_block(deep_work())
+    for sender in ("A", "B", "C"):
+        engine.ingest(note(clock, f"from {sender}", sender=sender))
+    clock.advance(timedelta(hours=1, minutes=30))
+    engine.reconcile()
+    digest = notifier.sent[-1]
+    assert "3" in digest.title and engine.held_count() == 0
+
+    engine.on_notification_action("snooze-10", digest.result.server_id)
+    assert engine.state().mode is Mode.FOCUS and engine.state().label == "Snoozed"
+    assert engine.held_count() == 3
+    assert all("snoozed until 11:40" in item.reason for item in engine.held())
+    engine.ingest(note(clock, "during the snooze", sender="D"))
+    assert engine.held_count() == 4
+
+    clock.advance(timedelta(minutes=10))
+    engine.reconcile()
+    assert engine.held_count() == 0
+    assert "4" in notifier.sent[-1].title
