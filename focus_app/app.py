@@ -21,7 +21,7 @@ from focus_app.clock import SystemClock
 from focus_app.commands import Commands
 from focus_app.engine import Engine
 from focus_app.instance import InstanceLock, acquire, holder_pid
-from focus_app.ipc_client import Client, NotRunning, RemoteError
+from focus_app.ipc_client import Client, NotAnswering, NotRunning, RemoteError
 from focus_app.ipc_server import AlreadyRunning, IpcServer
 from focus_app.notifier import DBusNotifier
 from focus_app.paths import database_path, settings_path, socket_path, state_dir
@@ -143,7 +143,7 @@ def _already_running(headless: bool) -> int:
     try:
         with Client(socket_path(), timeout=RAISE_TIMEOUT) as client:
             client.call("raise")
-    except (NotRunning, RemoteError, OSError):  # OSError includes the answer timing out
+    except (NotRunning, NotAnswering, RemoteError, OSError):
         print(
             f"focus-app is already running but not answering{who}; "
             "wait a moment, or stop it and start again",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
-from focus_app.ipc_client import Client, NotRunning, RemoteError
+from focus_app.ipc_client import ANSWER_TIMEOUT, Client, NotAnswering, NotRunning, RemoteError
 from focus_app.status_text import clock_text, format_status, printable
 
 EXIT_REFUSED = 1
@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _queue(args)
         print(NOT_RUNNING, file=sys.stderr)
         return EXIT_NOT_RUNNING
-    except RemoteError as exc:
+    except (RemoteError, NotAnswering) as exc:
         _error(str(exc))
         return EXIT_REFUSED
     except OSError as exc:
@@ -215,7 +215,9 @@ def _run_command(args: argparse.Namespace) -> int:
         request = {"path": os.path.abspath(args.file)}
     else:
         request = {}
-    with Client(_socket()) as client:
+    # Reading or writing a large calendar may take the engine a while; the rest is quick.
+    timeout = 60.0 if cmd in ("import", "export") else ANSWER_TIMEOUT
+    with Client(_socket(), timeout=timeout) as client:
         result = client.call(cmd, **request)
     return _print_result(cmd, args, result)
 

@@ -14,11 +14,15 @@ from typing import Any
 
 MAX_FRAME = 64 * 1024
 CONNECT_TIMEOUT = 2.0
-ANSWER_TIMEOUT = 30.0
+ANSWER_TIMEOUT = 10.0
 
 
 class NotRunning(Exception):
     """No engine answers on the socket."""
+
+
+class NotAnswering(Exception):
+    """The engine accepted the connection but did not answer in time (busy or stopped)."""
 
 
 class RemoteError(Exception):
@@ -76,6 +80,11 @@ class Client:
                 self._buffer += chunk
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise NotRunning(str(exc)) from exc
+        except TimeoutError as exc:
+            raise NotAnswering(
+                f"focus-app is running but did not answer within {self._sock.gettimeout():.0f} s "
+                "(busy, or stopped); try again, or restart it"
+            ) from exc
         line, _, self._buffer = self._buffer.partition(b"\n")
         answer: dict[str, Any] = json.loads(line)
         return answer

@@ -33,6 +33,11 @@ def test_a_stopped_app_keeps_its_socket_and_a_second_start_refuses(
             assert done.returncode == 1, done.stderr
             assert f"already running but not answering (pid {app.proc.pid}?)" in done.stderr
 
+            done = cli(env, "status", timeout=30)  # one clear line, not a 30 s hang
+            assert done.returncode == 1, done.stderr
+            assert "running but did not answer within 10 s" in done.stderr
+            assert len(done.stderr.strip().splitlines()) == 1
+
             after = sock.lstat()
             assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
         finally:
