@@ -21,7 +21,7 @@ class NotRunning(Exception):
     """No engine answers on the socket."""
 
 
-class NotAnswering(Exception):
+class NotAnswering(TimeoutError):
     """The engine accepted the connection but did not answer in time (busy or stopped)."""
 
 
