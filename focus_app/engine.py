@@ -201,9 +201,13 @@ class Engine(QObject):
             at = next_wake(self._schedule, override, at)
         return at
 
-    def next_transition_state(self) -> ModeState | None:
-        """The state that begins at ``next_transition`` (for "next: Office hours 16:00")."""
-        at = self.next_transition()
+    def next_transition_state(self, at: datetime | None = None) -> ModeState | None:
+        """The state that begins at ``next_transition`` (for "next: Office hours 16:00").
+
+        Args:
+            at: That instant, when the caller has it already.
+        """
+        at = at if at is not None else self.next_transition()
         if at is None:
             return None
         return resolve_state(self._schedule, self._override(), at)
@@ -218,7 +222,7 @@ class Engine(QObject):
         """The status as the command line reports it (``status --json``)."""
         state = self.state()
         nxt = self.next_transition()
-        nxt_state = self.next_transition_state()
+        nxt_state = self.next_transition_state(nxt)
         return {
             "mode": state.mode.value,
             "source": state.source.value,
