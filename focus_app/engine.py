@@ -157,7 +157,8 @@ class Engine(QObject):
         queued = self._store.take_queued()
         if queued:
             log.info("deciding %d notification(s) queued while not running", len(queued))
-            self._decide_and_record(queued, already_stored=True)
+            # Queued by the command line: from outside, like everything sent to us.
+            self._decide_and_record(_from_outside(queued), already_stored=True)
 
     def shutdown(self) -> None:
         self._wakeup.shutdown()
@@ -308,13 +309,7 @@ class Engine(QObject):
         Boundaries" is relabelled, so it cannot borrow the rule that lets the app's
         heads-up through.
         """
-        outside = [
-            replace(n, source=f"{n.source} (external)")
-            if n.source.casefold() == DISPLAY_NAME.casefold()
-            else n
-            for n in notifications
-        ]
-        return self._decide_and_record(outside, already_stored=False)
+        return self._decide_and_record(_from_outside(notifications), already_stored=False)
 
     def _context(self, now: datetime) -> GateContext:
         state = self.state()
@@ -648,6 +643,16 @@ _OWN_HEADS_UP = Rule(
     action=RuleAction.PRIORITY,
     name=f"{DISPLAY_NAME} heads-up",
 )
+
+
+def _from_outside(notifications: Sequence[Notification]) -> list[Notification]:
+    """Relabel other programs' notifications that claim to come from this app."""
+    return [
+        replace(n, source=f"{n.source} (external)")
+        if n.source.casefold() == DISPLAY_NAME.casefold()
+        else n
+        for n in notifications
+    ]
 
 
 def _iso(t: datetime | None) -> str | None:
