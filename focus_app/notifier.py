@@ -28,7 +28,6 @@ from jeepney import (
     MessageType,
     new_method_call,
 )
-from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import (
     DBusConnection,
     open_dbus_connection,
@@ -36,6 +35,7 @@ from jeepney.io.blocking import (
 
 from focus_app.core.model import Urgency
 from focus_app.core.ports import DeliveryResult
+from focus_app.dbus_signals import read_available, socket_fd, subscribe, take_signals
 
 APP_NAME = "Focus & Boundaries"
 APP_ICON = "focus-app"
@@ -205,7 +205,7 @@ class DBusNotifier:
 
     def fileno(self) -> int | None:
         """The connection's socket, to watch with a ``QSocketNotifier``; ``None`` if none."""
-        return self._conn.sock.fileno() if self._conn is not None else None
+        return socket_fd(self._conn)
 
     def dispatch_pending(self) -> list[tuple[int, str]]:
         """Read every message available now, without blocking; return the action clicks.
@@ -213,22 +213,13 @@ class DBusNotifier:
         ``NotificationClosed``, stray replies (of calls that timed out) and anything else
         are dropped. A broken connection is closed here, so the next ``notify`` reconnects.
         """
-        conn = self._conn
-        if conn is not None:
-            try:
-                while True:
-                    conn.recv_messages(timeout=0)
-            except TimeoutError:
-                pass
-            except (OSError, ValueError):
-                self._disconnect()
-                self._wake()
+        if self._conn is not None and not read_available(self._conn):
+            self._disconnect()
+            self._wake()
         clicks: list[tuple[int, str]] = []
-        while self._signals:
-            msg = self._signals.popleft()
-            if msg.header.fields.get(HeaderFields.member) == "ActionInvoked":
-                server_id, key = msg.body
-                clicks.append((int(server_id), str(key)))
+        for msg in take_signals(self._signals, "ActionInvoked"):
+            server_id, key = msg.body
+            clicks.append((int(server_id), str(key)))
         return clicks
 
     def set_wakeup(self, callback: Wakeup | None) -> None:
@@ -256,9 +247,8 @@ class DBusNotifier:
             interface=NOTIFICATIONS.interface,
             path=NOTIFICATIONS.object_path,
         )
-        conn.filter(rule, queue=self._signals)
         try:
-            reply = conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=self._timeout_s)
+            reply = subscribe(conn, rule, self._signals, self._timeout_s)
         except (OSError, TimeoutError, ValueError) as exc:
             conn.close()
             return one_line(f"cannot subscribe to notification actions on D-Bus: {exc}")

@@ -17,13 +17,11 @@ from datetime import datetime
 
 from jeepney import (
     DBusAddress,
-    HeaderFields,
     MatchRule,
     Message,
     MessageType,
     new_method_call,
 )
-from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import (
     DBusConnection,
     open_dbus_connection,
@@ -31,6 +29,7 @@ from jeepney.io.blocking import (
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from focus_app.core.ports import Clock
+from focus_app.dbus_signals import read_available, socket_fd, subscribe, take_signals
 
 LOGIND = DBusAddress(
     "/org/freedesktop/login1",
@@ -102,7 +101,7 @@ class LogindSleepSource:
 
     def fileno(self) -> int | None:
         """The connection's socket for a ``QSocketNotifier``; ``None`` if unavailable."""
-        return self._conn.sock.fileno() if self._conn is not None else None
+        return socket_fd(self._conn)
 
     def dispatch_pending(self) -> list[bool]:
         """Read what is available now; each ``PrepareForSleep`` argument, oldest first.
@@ -110,21 +109,11 @@ class LogindSleepSource:
         ``True`` means the machine is about to sleep, ``False`` that it woke up. A broken
         connection makes the source unavailable.
         """
-        conn = self._conn
-        if conn is not None:
-            try:
-                while True:
-                    conn.recv_messages(timeout=0)
-            except TimeoutError:
-                pass
-            except (OSError, ValueError):
-                self.close()
-        events: list[bool] = []
-        while self._signals:
-            msg = self._signals.popleft()
-            if msg.header.fields.get(HeaderFields.member) == "PrepareForSleep" and msg.body:
-                events.append(bool(msg.body[0]))
-        return events
+        if self._conn is not None and not read_available(self._conn):
+            self.close()
+        return [
+            bool(msg.body[0]) for msg in take_signals(self._signals, "PrepareForSleep") if msg.body
+        ]
 
     def close(self) -> None:
         """Close the connection; the source becomes unavailable."""
@@ -145,8 +134,7 @@ class LogindSleepSource:
             member="PrepareForSleep",
             path=LOGIND.object_path,
         )
-        conn.filter(rule, queue=self._signals)
-        reply = conn.send_and_get_reply(message_bus.AddMatch(rule), timeout=timeout_s)
+        reply = subscribe(conn, rule, self._signals, timeout_s)
         return reply.header.message_type is not MessageType.error
 
 
