@@ -554,13 +554,13 @@ class Store:
             NotFoundError: No block has that id.
         """
         with self._write() as db:
-            cursor = db.execute(
+            _update_one(
+                db,
                 "UPDATE blocks SET kind = ?, title = ?, start_time = ?, end_time = ?,"
                 " on_date = ?, recurrence = ?, exceptions = ? WHERE id = ?",
                 (*self._block_values(block), block.id),
+                f"there is no block {block.id}",
             )
-            if cursor.rowcount != 1:
-                raise NotFoundError(f"there is no block {block.id}")
 
     def remove_block(self, block_id: int) -> bool:
         """Delete a block; ``False`` if there was none with that id."""
@@ -612,14 +612,14 @@ class Store:
             NotFoundError: No rule has that id.
         """
         with self._write() as db:
-            cursor = db.execute(
+            _update_one(
+                db,
                 "UPDATE rules SET name = ?, enabled = ?, action = ?, match_sender = ?,"
                 " match_source = ?, match_urgency = ?, match_keywords = ?,"
                 " match_time_sensitive = ? WHERE id = ?",
                 (*self._rule_values(rule), rule.id),
+                f"there is no rule {rule.id}",
             )
-            if cursor.rowcount != 1:
-                raise NotFoundError(f"there is no rule {rule.id}")
 
     def remove_rule(self, rule_id: int) -> bool:
         """Delete a rule and close the gap; ``False`` if there was none with that id."""
@@ -821,7 +821,8 @@ class Store:
         """
         when = decided_at if decided_at is not None else datetime.now().astimezone()
         with self._write() as db:
-            cursor = db.execute(
+            _update_one(
+                db,
                 "UPDATE notifications SET status = ?, reason = ?, release_at = ?,"
                 " release_ts = ?, paced = ?, status_at = ? WHERE id = ? AND status = 'queued'",
                 (
@@ -832,9 +833,8 @@ class Store:
                     _instant(when),
                     notification_id,
                 ),
+                f"there is no queued notification {notification_id}",
             )
-            if cursor.rowcount != 1:
-                raise NotFoundError(f"there is no queued notification {notification_id}")
             self._insert_decision(db, notification_id, decision, mode, when)
 
     @staticmethod
@@ -1001,7 +1001,8 @@ class Store:
             NotFoundError: No notification has that id.
         """
         with self._write() as db:
-            cursor = db.execute(
+            _update_one(
+                db,
                 "UPDATE notifications SET delivery_error = ?,"
                 " status = CASE WHEN status IN ('delivered', 'released') THEN 'held'"
                 " ELSE status END,"
@@ -1011,9 +1012,8 @@ class Store:
                 " ELSE release_ts END"
                 " WHERE id = ?",
                 (error, notification_id),
+                f"there is no notification {notification_id}",
             )
-            if cursor.rowcount != 1:
-                raise NotFoundError(f"there is no notification {notification_id}")
 
     def get_notification(self, notification_id: int) -> Notification | None:
         """One notification by id, or ``None``."""
@@ -1086,6 +1086,12 @@ class Store:
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+
+def _update_one(db: sqlite3.Connection, sql: str, params: Sequence[Any], missing: str) -> None:
+    """Run an UPDATE that must change exactly one row; ``NotFoundError(missing)`` if not."""
+    if db.execute(sql, params).rowcount != 1:
+        raise NotFoundError(missing)
 
 
 def _switch_to_wal(connection: sqlite3.Connection) -> str:
