@@ -67,14 +67,18 @@ def _next_change(schedule: Schedule, override: Override | None, tu: datetime) ->
     active = _active(override, tu)
     if active is not None:
         return _utc(active.until, "override.until")
-    candidates: list[datetime] = []
+    if override is None:
+        return _earliest_after(schedule, tu)
+    return _earliest_after(schedule, tu, _utc(override.starts, "override.starts"))
+
+
+def _earliest_after(schedule: Schedule, tu: datetime, *edges: datetime) -> datetime | None:
+    """The earliest of the schedule's next transition after ``tu`` and the ``edges`` later
+    than ``tu`` (all UTC); ``None`` if there is none."""
+    candidates = [edge for edge in edges if edge > tu]
     following = schedule.next_transition(tu)
     if following is not None:
         candidates.append(following.astimezone(UTC))
-    if override is not None:
-        starts = _utc(override.starts, "override.starts")
-        if starts > tu:
-            candidates.append(starts)
     return min(candidates, default=None)
 
 
@@ -114,15 +118,12 @@ def next_wake(schedule: Schedule, override: Override | None, now: datetime) -> d
         ValueError: ``now`` is naive.
     """
     tu = _utc(now, "now")
-    candidates: list[datetime] = []
-    following = schedule.next_transition(tu)
-    if following is not None:
-        candidates.append(following.astimezone(UTC))
-    if override is not None:
+    if override is None:
+        earliest = _earliest_after(schedule, tu)
+    else:
         starts = _utc(override.starts, "override.starts")
         until = _utc(override.until, "override.until")
-        candidates.extend(edge for edge in (starts, until) if edge > tu)
-    earliest = min(candidates, default=None)
+        earliest = _earliest_after(schedule, tu, starts, until)
     return earliest.astimezone(schedule.tz) if earliest is not None else None
 
 
