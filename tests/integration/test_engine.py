@@ -28,20 +28,9 @@ from focus_app.engine import Engine
 from focus_app.notifier import MemoryNotifier
 from focus_app.settings import Settings
 from focus_app.store import Store
+from tests.ui.ui_engine import BERLIN, clock, notifier
 
-BERLIN = ZoneInfo("Europe/Berlin")
-# Thursday 2026-11-26, 10:00 in Berlin.
-START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def notifier() -> MemoryNotifier:
-    return MemoryNotifier()
+__all__ = ["clock", "notifier"]  # fixtures used by name (Thursday 2026-11-26, 10:00 Berlin)
 
 
 _running: list[Engine] = []

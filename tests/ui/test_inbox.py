@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -26,36 +23,22 @@ from focus_app.core.model import (
 )
 from focus_app.engine import Engine
 from focus_app.notifier import MemoryNotifier
-from focus_app.settings import Settings
-from focus_app.store import Store, Verdict
+from focus_app.store import Verdict
 from focus_app.ui.inbox_model import Column, HeldModel, HeldProxyModel, HeldRole
 from focus_app.ui.inbox_page import EMPTY_TEXT, InboxPage, escape_pattern
+from tests.ui.ui_engine import START, clock, engine, notifier
 
-BERLIN = ZoneInfo("Europe/Berlin")
-START = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)  # a Thursday, inside "Deep work"
+__all__ = ["clock", "engine", "notifier"]  # fixtures used by name
+
+# START (ui_engine) is a Thursday at 10:00 in Berlin, inside "Deep work".
 RICH = "<b>bold</b> & <img src=x>"
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def notifier() -> MemoryNotifier:
-    return MemoryNotifier()
-
-
-@pytest.fixture
-def engine(
-    qapp: QApplication, tmp_path: Path, clock: FakeClock, notifier: MemoryNotifier
-) -> Iterator[Engine]:
-    store, _ = Store.open(tmp_path / "focus.sqlite3")
-    settings = Settings(timezone="Europe/Berlin", repeat_escalation_minutes=0, heads_up_minutes=0)
-    engine = Engine(store, settings, notifier, clock)
-    engine.start()
+@pytest.fixture(autouse=True)
+def deep_work(engine: Engine) -> None:
+    """Every test here runs inside a daily "Deep work" focus block (9:00 to 11:30)."""
     engine.add_block(
         Block(
             kind=BlockKind.FOCUS,
@@ -65,9 +48,6 @@ def engine(
             recurrence=Recurrence(weekdays=frozenset(range(7))),
         )
     )
-    yield engine
-    engine.shutdown()
-    store.close()
 
 
 def send(engine: Engine, clock: FakeClock, title: str, sender: str = "", **kw: object) -> int:
