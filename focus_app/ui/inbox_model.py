@@ -1,4 +1,5 @@
-"""The held notifications as a Qt table model, and the proxy that sorts and filters it.
+"""The held notifications as a Qt table model, the proxy that sorts and filters it, and
+the tree model that groups the proxy's rows by sender or source.
 
 The inbox is a thin view over ``Engine.held()``: this model mirrors that list and
 follows the engine's ``held_changed`` and ``decided`` signals with row inserts and
@@ -16,6 +17,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QByteArray,
     QModelIndex,
@@ -283,3 +285,277 @@ class HeldProxyModel(QSortFilterProxyModel):
     def set_filter_text(self, text: str) -> None:
         """Show only rows whose sender, source, title or body contain ``text``."""
         self.setFilterFixedString(text.strip())
+
+
+class GroupBy(enum.StrEnum):
+    """How the inbox groups its rows."""
+
+    NONE = "none"
+    SENDER = "sender"
+    SOURCE = "source"
+
+
+class GroupRole(enum.IntEnum):
+    """Named data roles of :class:`GroupedHeldModel`'s group rows.
+
+    Child rows answer every :class:`HeldRole` (forwarded from the source model) and
+    ``IsGroupRole`` (``False``).
+    """
+
+    IsGroupRole = Qt.ItemDataRole.UserRole + 21
+    """``True`` on a group row, ``False`` on a held item."""
+    GroupKeyRole = Qt.ItemDataRole.UserRole + 22
+    """The sender (or source) the group is for, as the items spell it."""
+    GroupCountRole = Qt.ItemDataRole.UserRole + 23
+    """How many held items the group has (after filtering)."""
+    GroupItemsRole = Qt.ItemDataRole.UserRole + 24
+    """The group's :class:`~focus_app.store.HeldItem` list, in row order."""
+    LatestRole = Qt.ItemDataRole.UserRole + 25
+    """When the group's most recent item arrived (aware ``datetime``)."""
+
+
+def group_key(item: HeldItem, group_by: GroupBy) -> str:
+    """The group ``item`` belongs to.
+
+    By sender, an item without a sender goes with its app, as in the digest ("2 from CI")
+    and in "always let this sender through".
+    """
+    n = item.notification
+    if group_by is GroupBy.SOURCE:
+        return n.source or "(no app)"
+    return n.who
+
+
+class _Group:
+    """One top-level row: a key and the source rows of its items, in source order."""
+
+    __slots__ = ("items", "key", "latest", "rows")
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.rows: list[int] = []
+        self.items: list[HeldItem] = []
+        self.latest: datetime | None = None
+
+    def label(self) -> str:
+        return f"{one_line(self.key)} ({len(self.rows)})"
+
+
+class GroupedHeldModel(QAbstractItemModel):
+    """A two-level tree over a :class:`HeldModel` (or a proxy of one): groups, then items.
+
+    One top-level row per sender (or source), labelled "Alice (3)" and ordered by its
+    most recent item; its children are the source's rows in the source's order, with the
+    same columns and roles. Built on top of :class:`HeldProxyModel` the filter box still
+    applies, and a group only counts what the filter lets through.
+
+    Any structural change of the source resets this model (bracketed by the source's own
+    "about to" signals, so views never see stale rows); grouping is cheap and the inbox
+    is short.
+
+    Args:
+        source: The rows to group; its column 0 must answer ``HeldItemRole``.
+        group_by: What to group by; :attr:`GroupBy.NONE` is treated as by sender.
+        parent: The Qt parent.
+    """
+
+    def __init__(
+        self,
+        source: QAbstractItemModel,
+        group_by: GroupBy = GroupBy.SENDER,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._group_by = group_by
+        self._resetting = False
+        for about, done in (
+            (source.modelAboutToBeReset, source.modelReset),
+            (source.layoutAboutToBeChanged, source.layoutChanged),
+            (source.rowsAboutToBeInserted, source.rowsInserted),
+            (source.rowsAboutToBeRemoved, source.rowsRemoved),
+            (source.rowsAboutToBeMoved, source.rowsMoved),
+        ):
+            about.connect(self._begin_reset)
+            done.connect(self._end_reset)
+        source.dataChanged.connect(self._source_data_changed)
+        self._groups: list[_Group] = []
+        self._where: dict[int, tuple[int, int]] = {}  # source row -> (group row, child row)
+        self._groups, self._where = self._build()
+
+    # ----------------------------------------------------------------- configuration
+
+    def source_model(self) -> QAbstractItemModel:
+        """The model whose rows are grouped."""
+        return self._source
+
+    def group_by(self) -> GroupBy:
+        """What the rows are grouped by."""
+        return self._group_by
+
+    def set_group_by(self, group_by: GroupBy) -> None:
+        """Regroup by sender or by source."""
+        if group_by is self._group_by:
+            return
+        self._begin_reset()
+        self._group_by = group_by
+        self._end_reset()
+
+    # ----------------------------------------------------------------- access
+
+    def is_group(self, index: AnyIndex) -> bool:
+        """Whether ``index`` is a group row (rather than a held item)."""
+        return index.isValid() and index.internalId() == 0
+
+    def items_at(self, index: AnyIndex) -> list[HeldItem]:
+        """The held items ``index`` stands for: all of a group's, or the one item."""
+        if not index.isValid():
+            return []
+        if self.is_group(index):
+            return list(self._groups[index.row()].items)
+        return [self._groups[index.internalId() - 1].items[index.row()]]
+
+    def group_row(self, key: str) -> int:
+        """The top-level row of the group ``key``, or -1."""
+        return next((r for r, g in enumerate(self._groups) if g.key == key), -1)
+
+    def child_index(self, notification_id: int) -> QModelIndex:
+        """Where the held item with that id is, or an invalid index."""
+        for row, group in enumerate(self._groups):
+            for child, item in enumerate(group.items):
+                if item.notification.id == notification_id:
+                    return self.index(child, 0, self.index(row, 0))
+        return QModelIndex()
+
+    # ----------------------------------------------------------------- Qt model API
+
+    def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.column() != 0 or parent.internalId() != 0:
+            return 0
+        return len(self._groups[parent.row()].rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return len(Column)
+
+    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(Column)
+        ):
+            return _HEADERS[Column(section)]
+        return None
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        for role in (*HeldRole, *GroupRole):
+            names[int(role)] = QByteArray(role.name.removesuffix("Role").encode())
+        return names
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the items inside each group (groups stay ordered by their latest item)."""
+        self._source.sort(column, order)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._group_data(self._groups[index.row()], index.column(), role)
+        if role == GroupRole.IsGroupRole:
+            return False
+        group = self._groups[index.internalId() - 1]
+        return self._source.index(group.rows[index.row()], index.column()).data(role)
+
+    def _group_data(self, group: _Group, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return group.label() if column == Column.TIME else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(f"{len(group.rows)} held from {group.key}")
+        if role == GroupRole.IsGroupRole:
+            return True
+        if role == GroupRole.GroupKeyRole:
+            return group.key
+        if role == GroupRole.GroupCountRole:
+            return len(group.rows)
+        if role == GroupRole.GroupItemsRole:
+            return list(group.items)
+        if role == GroupRole.LatestRole:
+            return group.latest
+        if role == HeldRole.WhoRole:
+            return group.key
+        return None
+
+    # ----------------------------------------------------------------- internals
+
+    def _begin_reset(self, *_: object) -> None:
+        if not self._resetting:
+            self._resetting = True
+            self.beginResetModel()
+
+    def _end_reset(self, *_: object) -> None:
+        self._groups, self._where = self._build()
+        if self._resetting:
+            self._resetting = False
+            self.endResetModel()
+
+    def _build(self) -> tuple[list[_Group], dict[int, tuple[int, int]]]:
+        source = self._source
+        by_key: dict[str, _Group] = {}
+        for row in range(source.rowCount()):
+            item: HeldItem = source.index(row, 0).data(HeldRole.HeldItemRole)
+            key = group_key(item, self._group_by)
+            group = by_key.setdefault(key, _Group(key))
+            group.rows.append(row)
+            group.items.append(item)
+            received = item.notification.received_at
+            if group.latest is None or received > group.latest:
+                group.latest = received
+        groups = sorted(
+            by_key.values(),
+            key=lambda g: (-g.latest.timestamp() if g.latest else 0.0, g.key.casefold()),
+        )
+        where = {
+            row: (g_row, child)
+            for g_row, group in enumerate(groups)
+            for child, row in enumerate(group.rows)
+        }
+        return groups, where
+
+    def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        rows = range(top_left.row(), bottom_right.row() + 1)
+        for row in rows:
+            item: HeldItem = self._source.index(row, 0).data(HeldRole.HeldItemRole)
+            g_row, child = self._where[row]
+            if group_key(item, self._group_by) != self._groups[g_row].key:
+                self._begin_reset()
+                self._end_reset()
+                return
+            self._groups[g_row].items[child] = item
+        for row in rows:
+            g_row, child = self._where[row]
+            parent = self.index(g_row, 0)
+            self.dataChanged.emit(
+                self.index(child, 0, parent), self.index(child, len(Column) - 1, parent)
+            )

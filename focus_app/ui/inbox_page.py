@@ -1,17 +1,20 @@
 """The inbox page: what was held, and what to do with it.
 
 Everything here acts through the engine (release, dismiss, rules, feedback); the page
-keeps no state of its own beyond the selection and the filter text. Notification text is
+keeps no state of its own beyond the selection, the filter text and the grouping. Grouped
+by sender or source, a tree shows one row per group over its items; acting on a group row
+acts on all of its (shown) items. Notification text is
 shown as plain text everywhere: a body like ``<img src=x>`` is something a person wrote,
 not markup for us to render.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +34,9 @@ from focus_app.engine import Engine
 from focus_app.store import HeldItem, Verdict
 from focus_app.ui.inbox_model import (
     Column,
+    GroupBy,
+    GroupedHeldModel,
+    GroupRole,
     HeldModel,
     HeldProxyModel,
     HeldRole,
@@ -68,6 +75,9 @@ class InboxPage(QWidget):
 
     Keyboard: Ctrl+F focuses the filter, Enter releases the selection, Delete dismisses
     it; in the filter box, Down or Enter moves to the table.
+
+    "Group by" switches between the flat ``table`` and the ``tree`` over
+    :class:`GroupedHeldModel`, which sits on the same filtered proxy.
     """
 
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
@@ -76,6 +86,9 @@ class InboxPage(QWidget):
         self.model = HeldModel(engine, self)
         self.proxy = HeldProxyModel(self)
         self.proxy.setSourceModel(self.model)
+        self.grouped = GroupedHeldModel(self.proxy, GroupBy.SENDER, self)
+        self._collapsed: set[str] = set()  # groups the user folded, kept across resets
+        self._tree_selection: tuple[set[str], set[int]] = (set(), set())
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter by sender, app, title or text  (Ctrl+F)")
@@ -84,6 +97,17 @@ class InboxPage(QWidget):
         self.filter_edit.returnPressed.connect(self._focus_table)
         self.count_label = _plain_label()
         self.count_label.setWordWrap(False)
+        self.group_combo = QComboBox()
+        for text, group_by in (
+            ("None", GroupBy.NONE),
+            ("Sender", GroupBy.SENDER),
+            ("Source", GroupBy.SOURCE),
+        ):
+            self.group_combo.addItem(text, group_by.value)
+        self.group_combo.setToolTip("Show the held notifications grouped by sender or by app")
+        self.group_combo.currentIndexChanged.connect(self._group_by_changed)
+        group_label = QLabel("&Group by:")
+        group_label.setBuddy(self.group_combo)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -107,11 +131,35 @@ class InboxPage(QWidget):
         header.resizeSection(Column.TITLE, 300)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
+        self.tree = QTreeView()
+        self.tree.setModel(self.grouped)
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.setSortingEnabled(True)
+        self.tree.header().setSortIndicator(Column.TIME, Qt.SortOrder.DescendingOrder)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.tree.setUniformRowHeights(True)
+        tree_header = self.tree.header()
+        tree_header.setHighlightSections(False)
+        tree_header.setStretchLastSection(True)
+        tree_header.resizeSection(Column.TIME, 110)
+        tree_header.resizeSection(Column.FROM, 200)
+        tree_header.resizeSection(Column.TITLE, 300)
+        self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.tree.collapsed.connect(self._group_collapsed)
+        self.tree.expanded.connect(self._group_expanded)
+        self.grouped.modelAboutToBeReset.connect(self._remember_tree_selection)
+        self.grouped.modelReset.connect(self._restore_tree)
+
         self.empty_label = _plain_label(EMPTY_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setEnabled(False)  # drawn in the palette's quiet colour
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
+        self.stack.addWidget(self.tree)
         self.stack.addWidget(self.empty_label)
 
         # Details of the current item: plain text only.
@@ -170,6 +218,8 @@ class InboxPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
+        top.addWidget(group_label)
+        top.addWidget(self.group_combo)
         top.addWidget(self.count_label)
         actions = QHBoxLayout()
         for button in (self.release_button, self.release_all_button, self.dismiss_button):
@@ -199,11 +249,12 @@ class InboxPage(QWidget):
             ((Qt.Key.Key_Return, Qt.Key.Key_Enter), self.release_selected),
             ((Qt.Key.Key_Delete,), self.dismiss_selected),
         ):
-            action = QAction(self.table)
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            action.triggered.connect(slot)
-            self.table.addAction(action)
+            for view in (self.table, self.tree):
+                action = QAction(view)
+                action.setShortcuts([QKeySequence(k) for k in keys])
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+                action.triggered.connect(slot)
+                view.addAction(action)
         self.filter_edit.installEventFilter(self)
 
         self.model.rowsInserted.connect(self._rows_changed)
@@ -213,14 +264,46 @@ class InboxPage(QWidget):
         self.proxy.rowsRemoved.connect(self._rows_changed)
         self.proxy.modelReset.connect(self._rows_changed)
         self.proxy.layoutChanged.connect(self._rows_changed)
+        self._restore_tree()
         self._rows_changed()
+
+    # ----------------------------------------------------------------- grouping
+
+    def group_by(self) -> GroupBy:
+        """How the page groups its rows (the "Group by" combo)."""
+        return GroupBy(self.group_combo.currentData())
+
+    def set_group_by(self, group_by: GroupBy) -> None:
+        """Show the rows flat (:attr:`GroupBy.NONE`) or grouped by sender or source."""
+        self.group_combo.setCurrentIndex(self.group_combo.findData(group_by.value))
+
+    def view(self) -> QAbstractItemView:
+        """The view in use: ``tree`` when grouped, else ``table``."""
+        return self.table if self.group_by() is GroupBy.NONE else self.tree
 
     # ----------------------------------------------------------------- selection
 
     def selected_items(self) -> list[HeldItem]:
-        """The selected held items, in the order they are shown."""
-        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.proxy.index(row, 0).data(HeldRole.HeldItemRole) for row in rows]
+        """The selected held items, in the order they are shown.
+
+        A selected group row stands for all of its items; an item selected both on its
+        own and through its group counts once.
+        """
+        if self.group_by() is GroupBy.NONE:
+            rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+            return [self.proxy.index(row, 0).data(HeldRole.HeldItemRole) for row in rows]
+        indexes = sorted(
+            self.tree.selectionModel().selectedRows(),
+            key=lambda i: (i.parent().row(), i.row()) if i.parent().isValid() else (i.row(), -1),
+        )
+        items: list[HeldItem] = []
+        seen: set[int | None] = set()
+        for index in indexes:
+            for item in self.grouped.items_at(index):
+                if item.notification.id not in seen:
+                    seen.add(item.notification.id)
+                    items.append(item)
+        return items
 
     def selected_ids(self) -> list[int]:
         """Ids of the selected held notifications."""
@@ -228,6 +311,11 @@ class InboxPage(QWidget):
 
     def current_item(self) -> HeldItem | None:
         """The item the details pane shows: the current row if selected, else the first."""
+        if self.group_by() is not GroupBy.NONE:
+            current = self.tree.currentIndex().siblingAtColumn(0)
+            if current.isValid() and self.tree.selectionModel().isSelected(current):
+                return next(iter(self.grouped.items_at(current)), None)
+            return next(iter(self.selected_items()), None)
         current = self.table.currentIndex()
         if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
             item: HeldItem = current.data(HeldRole.HeldItemRole)
@@ -348,6 +436,11 @@ class InboxPage(QWidget):
     def _focus_table(self) -> None:
         if self.proxy.rowCount() == 0:
             return
+        if self.group_by() is not GroupBy.NONE:
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not self.tree.selectionModel().hasSelection():
+                self.tree.setCurrentIndex(self.grouped.index(0, 0))
+            return
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
@@ -370,7 +463,7 @@ class InboxPage(QWidget):
             self.stack.setCurrentWidget(self.empty_label)
             self.count_label.setText(f"0 of {total} held shown")
         else:
-            self.stack.setCurrentWidget(self.table)
+            self.stack.setCurrentWidget(self.view())
             self.count_label.setText(
                 f"{total} held" if shown == total else f"{shown} of {total} held shown"
             )
@@ -380,7 +473,7 @@ class InboxPage(QWidget):
     def _selection_changed(
         self, _selected: QItemSelection | None = None, _deselected: QItemSelection | None = None
     ) -> None:
-        has = self.table.selectionModel().hasSelection()
+        has = self.view().selectionModel().hasSelection()
         for button in (
             self.release_button,
             self.dismiss_button,
@@ -399,6 +492,53 @@ class InboxPage(QWidget):
             text = "Always let this sender &through"
         self.allow_button.setText(text)
         self._show_details(self.current_item())
+
+    def _group_by_changed(self, _index: int = 0) -> None:
+        group_by = self.group_by()
+        source = self.table.horizontalHeader() if group_by is GroupBy.NONE else self.tree.header()
+        # Both views sort the one proxy; the one coming into sight shows its order.
+        source.setSortIndicator(self.proxy.sortColumn(), self.proxy.sortOrder())
+        self.table.clearSelection()
+        self.tree.clearSelection()
+        if group_by is not GroupBy.NONE:
+            self.grouped.set_group_by(group_by)
+        self._rows_changed()
+
+    def _group_collapsed(self, index: QModelIndex) -> None:
+        self._collapsed.add(index.data(GroupRole.GroupKeyRole))
+
+    def _group_expanded(self, index: QModelIndex) -> None:
+        self._collapsed.discard(index.data(GroupRole.GroupKeyRole))
+
+    def _remember_tree_selection(self) -> None:
+        keys: set[str] = set()
+        ids: set[int] = set()
+        for index in self.tree.selectionModel().selectedRows():
+            if self.grouped.is_group(index):
+                keys.add(index.data(GroupRole.GroupKeyRole))
+            else:
+                ids.add(index.data(HeldRole.NotificationIdRole))
+        self._tree_selection = (keys, ids)
+
+    def _restore_tree(self) -> None:
+        """After the grouped model reset: span the group rows, re-expand, reselect."""
+        root = QModelIndex()
+        for row in range(self.grouped.rowCount()):
+            self.tree.setFirstColumnSpanned(row, root, True)
+            index = self.grouped.index(row, 0)
+            self.tree.setExpanded(index, index.data(GroupRole.GroupKeyRole) not in self._collapsed)
+        keys, ids = self._tree_selection
+        self._tree_selection = (set(), set())
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        selection = self.tree.selectionModel()
+        for key in keys:
+            row = self.grouped.group_row(key)
+            if row >= 0:
+                selection.select(self.grouped.index(row, 0), flags)
+        for nid in ids:
+            index = self.grouped.child_index(nid)
+            if index.isValid():
+                selection.select(index, flags)
 
     def _show_details(self, item: HeldItem | None) -> None:
         if item is None:
