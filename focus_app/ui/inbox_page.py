@@ -173,7 +173,7 @@ class InboxPage(QWidget):
         self.detail_meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.detail_body = QPlainTextEdit()
         self.detail_body.setReadOnly(True)
-        self.detail_body.setPlaceholderText("Select a notification to read it here.")
+        self.detail_body.setPlaceholderText(_NOTHING_SELECTED)
         details = QWidget()
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 6, 0, 0)
@@ -545,6 +545,7 @@ class InboxPage(QWidget):
             self.detail_title.clear()
             self.detail_meta.clear()
             self.detail_body.clear()
+            self.detail_body.setPlaceholderText(_NOTHING_SELECTED)
             return
         n = item.notification
         tz = self._engine.tz
@@ -563,9 +564,13 @@ class InboxPage(QWidget):
         self.detail_title.setText(n.title or "(no title)")
         self.detail_meta.setText("\n".join(lines))
         self.detail_body.setPlainText(n.body)
+        self.detail_body.setPlaceholderText("This notification has no text beyond its title.")
 
     def _say(self, text: str) -> None:
         self.status_label.setText(text)
+
+
+_NOTHING_SELECTED = "Select a notification to read it here."
 
 
 def _count(number: int, noun: str) -> str:
