@@ -13,6 +13,7 @@ render as rich text if they *look* like HTML, are escaped with ``convertFromPlai
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -190,19 +191,10 @@ class HeldModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return _HEADERS[Column(section)]
-        return None
+        return _header(section, orientation, role)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        for role in HeldRole:
-            names[int(role)] = QByteArray(role.name.removesuffix("Role").encode())
-        return names
+        return _with_role_names(super().roleNames(), HeldRole)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._items):
@@ -260,6 +252,26 @@ class HeldModel(QAbstractTableModel):
             }[column]
             return f"{text.casefold()}\x00{stamp}"
         return None
+
+
+def _header(section: int, orientation: Qt.Orientation, role: int) -> Any:
+    """The column titles both inbox models show."""
+    if (
+        orientation is Qt.Orientation.Horizontal
+        and role == Qt.ItemDataRole.DisplayRole
+        and 0 <= section < len(Column)
+    ):
+        return _HEADERS[Column(section)]
+    return None
+
+
+def _with_role_names(
+    names: dict[int, QByteArray], roles: Iterable[enum.IntEnum]
+) -> dict[int, QByteArray]:
+    """Qt's role names plus ours: ``SenderRole`` is named ``Sender``."""
+    for role in roles:
+        names[int(role)] = QByteArray(role.name.removesuffix("Role").encode())
+    return names
 
 
 def _id(item: HeldItem) -> int:
@@ -460,19 +472,10 @@ class GroupedHeldModel(QAbstractItemModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if (
-            orientation is Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
-        ):
-            return _HEADERS[Column(section)]
-        return None
+        return _header(section, orientation, role)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        for role in (*HeldRole, *GroupRole):
-            names[int(role)] = QByteArray(role.name.removesuffix("Role").encode())
-        return names
+        return _with_role_names(super().roleNames(), (*HeldRole, *GroupRole))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the items inside each group (groups stay ordered by their latest item)."""
