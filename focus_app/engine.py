@@ -123,6 +123,7 @@ class Engine(QObject):
         self._flowing_since: datetime | None = None
         self._held_in: Mode | None = None  # the protected mode items were last held in
         self._retry_at: datetime | None = None
+        self._current_override = self._store.get_override()
         self._shown_in_digest: dict[int, list[int]] = {}
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
@@ -263,9 +264,15 @@ class Engine(QObject):
             self.state_changed.emit()
 
     def _override(self) -> Override | None:
-        override = self._store.get_override()
+        """The override in force; an expired one is cleared (and logged as ended) here.
+
+        Kept in memory: only the engine sets or clears it, so the store is read once, at
+        start, instead of on every batch of notifications.
+        """
+        override = self._current_override
         if override is not None and override.until <= self._clock.now():
             self._store.clear_override(override.until)
+            self._current_override = None
             return None
         return override
 
@@ -288,12 +295,14 @@ class Engine(QObject):
         now = self._clock.now()
         override = Override(mode=mode, starts=now, until=until, reason=reason)
         self._store.set_override(override)
+        self._current_override = override
         self.reconcile()
         return override
 
     def resume_schedule(self) -> None:
         """Back to the schedule: end the current override now."""
         self._store.clear_override(self._clock.now())
+        self._current_override = None
         self.reconcile()
 
     # ----------------------------------------------------------------- notifications
