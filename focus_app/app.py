@@ -19,15 +19,15 @@ from PySide6.QtCore import QCoreApplication, QSocketNotifier
 from focus_app import APP_NAME, DISPLAY_NAME, __version__
 from focus_app.clock import SystemClock
 from focus_app.commands import Commands
+from focus_app.desktop.instance import InstanceLock, acquire, holder_pid
+from focus_app.desktop.notifier import DBusNotifier
+from focus_app.desktop.qt_notifier import NotifierBridge
+from focus_app.desktop.sleepwatch import SleepWatch
 from focus_app.engine import Engine
-from focus_app.instance import InstanceLock, acquire, holder_pid
 from focus_app.ipc_client import Client, NotAnswering, NotRunning, RemoteError
 from focus_app.ipc_server import AlreadyRunning, IpcServer
-from focus_app.notifier import DBusNotifier
 from focus_app.paths import database_path, settings_path, socket_path, state_dir
-from focus_app.qt_notifier import NotifierBridge
 from focus_app.settings import load_settings
-from focus_app.sleepwatch import SleepWatch
 from focus_app.store import Store, StoreError
 
 log = logging.getLogger("focus_app")
@@ -156,7 +156,7 @@ def _already_running(headless: bool) -> int:
 
 def run_app(headless: bool = False) -> int:
     """``focus-app`` and ``focus-app --headless``."""
-    # Who runs is decided by the lock alone, before the store is opened (instance.py).
+    # Who runs is decided by the lock alone, before the store is opened (desktop/instance.py).
     try:
         lock = acquire()
     except OSError as exc:

@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
-from focus_app.instance import InstanceLock
+from focus_app.desktop.instance import InstanceLock
 from focus_app.ipc_client import MAX_FRAME, encode
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class IpcServer(QObject):
         path: The socket path.
         handle: Answers one request (not ``send``).
         handle_batch: Answers a list of ``send`` requests, in order, at once.
-        lock: The instance lock this process holds (``focus_app.instance``). Only its
+        lock: The instance lock this process holds (``focus_app.desktop.instance``). Only its
             holder may remove a socket left behind by a crash and bind a new one; a
             socket that does not answer may belong to a live but busy app.
     """

@@ -30,7 +30,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from focus_app.core.ports import Clock
-from focus_app.sleepwatch import ClockJumpDetector
+from focus_app.desktop.sleepwatch import ClockJumpDetector
 
 log = logging.getLogger(__name__)
 

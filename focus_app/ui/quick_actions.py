@@ -22,9 +22,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QWidget
 
-from focus_app import autostart
 from focus_app.core.model import Mode, Override
 from focus_app.core.parsing import next_wall_time
+from focus_app.desktop import autostart
 from focus_app.engine import Engine
 from focus_app.status_text import Status, format_status, until_text
 

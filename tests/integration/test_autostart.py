@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from focus_app import APP_ID, autostart
+from focus_app import APP_ID
+from focus_app.desktop import autostart
 
 
 def test_autostart_path_follows_xdg_config_home(isolated_xdg: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from focus_app.clock import FakeClock
 from focus_app.commands import Commands
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.notifier import MemoryNotifier
 from focus_app.settings import Settings
 from focus_app.store import Store
 from tests.ui.ui_engine import START

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from focus_app import APP_ID, APP_NAME, __version__, autostart
+from focus_app import APP_ID, APP_NAME, __version__
+from focus_app.desktop import autostart
 from focus_app.ui.icons import APP_ICON_SIZES, resources_dir
 
 RESOURCES = resources_dir()

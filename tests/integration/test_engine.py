@@ -24,8 +24,8 @@ from focus_app.core.model import (
     RuleMatch,
     Urgency,
 )
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.notifier import MemoryNotifier
 from focus_app.settings import Settings
 from focus_app.store import Store
 from tests.ui.ui_engine import BERLIN, clock, notifier

@@ -19,14 +19,14 @@ from typing import Any, TypeVar
 import pytest
 from pytestqt.qtbot import QtBot
 
-from focus_app import instance
 from focus_app.clock import SystemClock
 from focus_app.commands import Commands
 from focus_app.core.model import Block, BlockKind, Recurrence
+from focus_app.desktop import instance
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.ipc_client import Client
 from focus_app.ipc_server import AlreadyRunning, IpcServer
-from focus_app.notifier import MemoryNotifier
 from focus_app.paths import socket_path
 from focus_app.settings import Settings
 from focus_app.store import Store

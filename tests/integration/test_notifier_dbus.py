@@ -14,8 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from focus_app.core.model import Urgency
 from focus_app.core.ports import DeliveryResult, Notifier
-from focus_app.notifier import NOTIFICATIONS, DBusNotifier, MemoryNotifier
-from focus_app.qt_notifier import NotifierBridge
+from focus_app.desktop.notifier import NOTIFICATIONS, DBusNotifier, MemoryNotifier
+from focus_app.desktop.qt_notifier import NotifierBridge
 from tests.e2e import conftest as e2e_fixtures
 from tests.e2e.harness import DesktopSession
 

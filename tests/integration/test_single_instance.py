@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from focus_app import instance
+from focus_app.desktop import instance
 from focus_app.paths import socket_path
 
 HOLD_LOCK = (
     "import sys, time\n"
-    "from focus_app import instance\n"
+    "from focus_app.desktop import instance\n"
     "lock = instance.acquire()\n"
     "print('locked' if lock else 'busy', flush=True)\n"
     "time.sleep(120)\n"

@@ -11,7 +11,7 @@ from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-unty
 from pytestqt.qtbot import QtBot
 
 from focus_app.clock import FakeClock
-from focus_app.sleepwatch import LOGIND, ClockJumpDetector, LogindSleepSource, SleepWatch
+from focus_app.desktop.sleepwatch import LOGIND, ClockJumpDetector, LogindSleepSource, SleepWatch
 from tests.e2e import conftest as e2e_fixtures
 from tests.e2e.harness import DesktopSession
 

@@ -21,8 +21,8 @@ from focus_app.core.model import (
     RuleAction,
     Urgency,
 )
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.notifier import MemoryNotifier
 from focus_app.store import Verdict
 from focus_app.ui.inbox_model import Column, HeldModel, HeldProxyModel, HeldRole
 from focus_app.ui.inbox_page import EMPTY_TEXT, InboxPage, escape_pattern

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from focus_app.clock import FakeClock
 from focus_app.core.model import Notification, Outcome, RuleAction, RuleMatch
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.notifier import MemoryNotifier
 from focus_app.store import Verdict
 from focus_app.ui.inbox_model import (
     Column,

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 
 from focus_app.clock import FakeClock
 from focus_app.core.model import Mode, Rule, RuleAction, RuleMatch, Urgency
+from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.notifier import MemoryNotifier
 from focus_app.settings import OPTIONS, Settings
 from focus_app.store import Store
 from focus_app.ui.settings_page import EMPTY_MATCH_REASON, RuleEditorDialog, SettingsPage

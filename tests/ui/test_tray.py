@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialogButtonBox, QSystemTrayIcon
 
-from focus_app import autostart
 from focus_app.clock import FakeClock
 from focus_app.core.model import Mode, ModeSource
+from focus_app.desktop import autostart
 from focus_app.engine import Engine
 from focus_app.ui.main_window import MainWindow
 from focus_app.ui.shell import Shell

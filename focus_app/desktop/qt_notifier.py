@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 
-from focus_app.notifier import ActionSource
+from focus_app.desktop.notifier import ActionSource
 
 
 class NotifierBridge(QObject):

@@ -9,7 +9,7 @@ notification server.
 Action clicks come back as ``ActionInvoked`` signals on the same connection. To receive
 them on the Qt GUI thread without threads or polling, a notifier is an ``ActionSource``:
 it exposes the connection's socket (``fileno``) for a ``QSocketNotifier`` and drains what
-arrived with ``dispatch_pending``. ``focus_app.qt_notifier.NotifierBridge`` is the glue.
+arrived with ``dispatch_pending``. ``focus_app.desktop.qt_notifier.NotifierBridge`` is the glue.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from jeepney.io.blocking import (
 
 from focus_app.core.model import Urgency
 from focus_app.core.ports import DeliveryResult
-from focus_app.dbus_signals import read_available, socket_fd, subscribe, take_signals
+from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
 
 APP_NAME = "Focus & Boundaries"
 APP_ICON = "focus-app"

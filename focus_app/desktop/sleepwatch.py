@@ -29,7 +29,7 @@ from jeepney.io.blocking import (
 from PySide6.QtCore import QObject, QSocketNotifier, Signal
 
 from focus_app.core.ports import Clock
-from focus_app.dbus_signals import read_available, socket_fd, subscribe, take_signals
+from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
 
 LOGIND = DBusAddress(
     "/org/freedesktop/login1",
