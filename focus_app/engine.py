@@ -40,6 +40,13 @@ from focus_app.core.model import (
     Urgency,
 )
 from focus_app.core.ports import Clock, Notifier
+from focus_app.core.program_prefs import (
+    Program,
+    ProgramChoice,
+    program_rule,
+    program_rules,
+    week_start,
+)
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
 from focus_app.settings import Settings, render_settings, save_settings, system_timezone
@@ -593,12 +600,14 @@ class Engine(QObject):
         self._rules_edited()
 
     def _gate_rules(self) -> list[Rule]:
-        """The user's rules, then the app's own: its heads-up may pass focus.
+        """The user's rules, then the Programs list's choices, then the app's own heads-up.
 
-        The app's notifications go through the same gate as everyone else's; this rule
-        comes after the user's, so a user rule can still hold or mute them.
+        The user's rules come first, so "Alice on Slack → allow" still wins over "Slack:
+        always hold". The app's notifications go through the same gate as everyone
+        else's; its heads-up rule comes last, so a user rule can still hold or mute them.
         """
-        return [*self._store.list_rules(), _OWN_HEADS_UP]
+        programs = program_rules(self._store.chosen_programs())
+        return [*self._store.list_rules(), *programs, _OWN_HEADS_UP]
 
     def _rules_edited(self) -> None:
         self._gate = self._gate.with_config(self._gate_rules(), self._settings.gate_settings())
@@ -645,6 +654,60 @@ class Engine(QObject):
     @property
     def store(self) -> Store:
         return self._store
+
+    # ----------------------------------------------------------------- programs
+
+    programs_changed = Signal()
+    """A program was seen, or its choice or sender rule changed (the Programs list)."""
+
+    def programs(self) -> list[Program]:
+        """Every program that sent notifications, with its count since Monday 00:00."""
+        return self._store.list_programs(week_start(self._clock.now(), self._tz))
+
+    def program(self, key: str) -> Program | None:
+        """One program by key (without a count), or ``None`` if it never sent anything."""
+        return self._store.get_program(key)
+
+    def note_program_seen(
+        self, key: str, display_name: str, icon: str = "", at: datetime | None = None
+    ) -> Program:
+        """Record that a program sent a notification (call before ingesting it).
+
+        A renamed program whose choice is not "follow" gets its rule rebuilt, since the
+        rule matches the name its notifications carry as their source.
+        """
+        program = self._store.note_program_seen(
+            key, display_name, icon, at if at is not None else self._clock.now()
+        )
+        rule = program_rule(program)
+        if rule is not None and rule not in self._gate.rules:
+            self._programs_edited()
+        self.programs_changed.emit()
+        return program
+
+    def set_program_choice(self, key: str, choice: ProgramChoice | str) -> None:
+        """Follow the schedule, always let through, always hold or mute; applies at once.
+
+        Raises:
+            ValueError: Unknown choice.
+            NotFoundError: No program has that key.
+        """
+        self._store.set_program_choice(key, choice)
+        self._programs_edited()
+        self.programs_changed.emit()
+
+    def set_program_sender_rule(self, key: str, rule_value: str) -> None:
+        """Where the program's notifications name the sender ("" = program default).
+
+        Raises:
+            ValueError: Unknown sender rule.
+            NotFoundError: No program has that key.
+        """
+        self._store.set_program_sender_rule(key, rule_value)
+        self.programs_changed.emit()
+
+    def _programs_edited(self) -> None:
+        self._gate = self._gate.with_config(self._gate_rules(), self._settings.gate_settings())
 
 
 _OWN_HEADS_UP = Rule(

@@ -48,6 +48,7 @@ from focus_app.core.model import (
     RuleMatch,
     Urgency,
 )
+from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -237,6 +238,30 @@ MIGRATIONS: list[tuple[str, ...]] = [
     ),
     # 2: the engine asks for the next release time after every batch of notifications.
     ("CREATE INDEX notifications_release ON notifications (status, release_ts)",),
+    # 3: programs that sent notifications, with the user's choice for each (the Programs
+    # list), and what a notification caught from another program carries. Self-contained:
+    # it only adds, so it can move to another position before it is released.
+    (
+        """CREATE TABLE programs (
+            key TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            icon TEXT NOT NULL DEFAULT '',
+            choice TEXT NOT NULL DEFAULT 'follow'
+                CHECK (choice IN ('follow', 'allow', 'hold', 'mute')),
+            sender_rule TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL,
+            first_seen_ts REAL NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_seen_ts REAL NOT NULL
+        )""",
+        "ALTER TABLE notifications ADD COLUMN program TEXT",
+        "ALTER TABLE notifications ADD COLUMN origin TEXT NOT NULL DEFAULT 'send'"
+        " CHECK (origin IN ('send', 'caught'))",
+        "ALTER TABLE notifications ADD COLUMN app_icon TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE notifications ADD COLUMN category TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE notifications ADD COLUMN server_id INTEGER",
+        "CREATE INDEX notifications_program ON notifications (program, received_ts)",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -368,6 +393,23 @@ def _notification_from(row: sqlite3.Row) -> Notification:
         urgency=Urgency(row["urgency"]),
         time_sensitive=bool(row["time_sensitive"]),
         received_at=datetime.fromisoformat(row["received_at"]),
+        program=row["program"] or "",
+        origin=row["origin"],
+        app_icon=row["app_icon"],
+        category=row["category"],
+    )
+
+
+def _program_from(row: sqlite3.Row, count_week: int = 0) -> Program:
+    return Program(
+        key=row["key"],
+        display_name=row["display_name"],
+        icon=row["icon"],
+        choice=ProgramChoice(row["choice"]),
+        sender_rule=row["sender_rule"],
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]),
+        count_week=count_week,
     )
 
 
@@ -854,8 +896,9 @@ class Store:
     ) -> int:
         cursor = db.execute(
             "INSERT INTO notifications (title, body, sender, source, urgency, time_sensitive,"
-            " received_at, received_ts, status, reason, release_at, release_ts, paced)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " received_at, received_ts, status, reason, release_at, release_ts, paced,"
+            " program, origin, app_icon, category)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 n.title,
                 n.body,
@@ -869,6 +912,10 @@ class Store:
                 decision.reason if decision else "",
                 *cls._release_values(decision),
                 int(decision.paced) if decision else 0,
+                n.program or None,
+                n.origin,
+                n.app_icon,
+                n.category,
             ),
         )
         assert cursor.lastrowid is not None
@@ -1086,6 +1133,129 @@ class Store:
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    # Programs ----------------------------------------------------------------------------
+
+    def note_program_seen(self, key: str, display_name: str, icon: str, at: datetime) -> Program:
+        """Record that program ``key`` sent a notification at ``at`` (upsert).
+
+        A program seen for the first time follows the schedule; one seen before keeps the
+        user's choice and sender rule, takes the newest non-empty name and icon (programs
+        get renamed and re-themed), and moves ``last_seen`` only forward (a late
+        notification from a queue must not make it look older).
+
+        Returns:
+            The program as stored now (``count_week`` is 0: ask :meth:`list_programs`).
+
+        Raises:
+            ValueError: ``key`` is empty or ``at`` is naive.
+        """
+        if not key:
+            raise ValueError("a program needs a key (e.g. its desktop entry or app name)")
+        stamp, ts = _instant(at), _ts(at)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO programs (key, display_name, icon, first_seen, first_seen_ts,"
+                " last_seen, last_seen_ts) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET"
+                " display_name = CASE WHEN excluded.display_name <> ''"
+                "  THEN excluded.display_name ELSE display_name END,"
+                " icon = CASE WHEN excluded.icon <> '' THEN excluded.icon ELSE icon END,"
+                " first_seen = CASE WHEN excluded.first_seen_ts < first_seen_ts"
+                "  THEN excluded.first_seen ELSE first_seen END,"
+                " first_seen_ts = min(first_seen_ts, excluded.first_seen_ts),"
+                " last_seen = CASE WHEN excluded.last_seen_ts > last_seen_ts"
+                "  THEN excluded.last_seen ELSE last_seen END,"
+                " last_seen_ts = max(last_seen_ts, excluded.last_seen_ts)",
+                (key, display_name, icon, stamp, ts, stamp, ts),
+            )
+            row = db.execute("SELECT * FROM programs WHERE key = ?", (key,)).fetchone()
+        return _program_from(row)
+
+    def get_program(self, key: str) -> Program | None:
+        """One program by key (``count_week`` is 0), or ``None`` if never seen."""
+        row = self._db.execute("SELECT * FROM programs WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _program_from(row)
+
+    def chosen_programs(self) -> list[Program]:
+        """The programs whose choice is not "follow the schedule" (what the gate needs)."""
+        rows = self._db.execute(
+            "SELECT * FROM programs WHERE choice <> 'follow' ORDER BY key"
+        ).fetchall()
+        return [_program_from(row) for row in rows]
+
+    def list_programs(self, week_start: datetime) -> list[Program]:
+        """Every program seen, by name, each with its notifications since ``week_start``.
+
+        One query: the count is a correlated subquery answered from the
+        ``(program, received_ts)`` index, so it stays fast with a long history.
+        """
+        rows = self._db.execute(
+            "SELECT p.*, (SELECT count(*) FROM notifications n"
+            "  WHERE n.program = p.key AND n.received_ts >= ?) AS count_week"
+            " FROM programs p ORDER BY p.display_name COLLATE NOCASE, p.key",
+            (_ts(week_start),),
+        ).fetchall()
+        return [_program_from(row, row["count_week"]) for row in rows]
+
+    def set_program_choice(self, key: str, choice: ProgramChoice | str) -> None:
+        """Follow the schedule, always let through, always hold or mute a program.
+
+        Raises:
+            ValueError: ``choice`` is not one of :class:`ProgramChoice`.
+            NotFoundError: No program has that key.
+        """
+        try:
+            choice = ProgramChoice(choice)
+        except ValueError:
+            allowed = ", ".join(c.value for c in ProgramChoice)
+            raise ValueError(f"unknown choice {choice!r}; use one of {allowed}") from None
+        with self._write() as db:
+            _update_one(
+                db,
+                "UPDATE programs SET choice = ? WHERE key = ?",
+                (choice.value, key),
+                f"there is no program {key!r}; it appears after its first notification",
+            )
+
+    def set_program_sender_rule(self, key: str, rule_value: str) -> None:
+        """Where a program's notifications name the sender ("" = the program's default).
+
+        Raises:
+            ValueError: ``rule_value`` is not one of ``SENDER_RULE_VALUES``.
+            NotFoundError: No program has that key.
+        """
+        if rule_value not in SENDER_RULE_VALUES:
+            allowed = ", ".join(repr(v) for v in SENDER_RULE_VALUES)
+            raise ValueError(f"unknown sender rule {rule_value!r}; use one of {allowed}")
+        with self._write() as db:
+            _update_one(
+                db,
+                "UPDATE programs SET sender_rule = ? WHERE key = ?",
+                (rule_value, key),
+                f"there is no program {key!r}; it appears after its first notification",
+            )
+
+    def set_server_id(self, notification_id: int, server_id: int) -> None:
+        """Remember the notification server's id of a caught notification (to close it there).
+
+        Raises:
+            NotFoundError: No notification has that id.
+        """
+        with self._write() as db:
+            _update_one(
+                db,
+                "UPDATE notifications SET server_id = ? WHERE id = ?",
+                (server_id, notification_id),
+                f"there is no notification {notification_id}",
+            )
+
+    def server_id(self, notification_id: int) -> int | None:
+        """The server's id stored by :meth:`set_server_id`, or ``None``."""
+        row = self._db.execute(
+            "SELECT server_id FROM notifications WHERE id = ?", (notification_id,)
+        ).fetchone()
+        return None if row is None else row[0]
 
 
 def _update_one(db: sqlite3.Connection, sql: str, params: Sequence[Any], missing: str) -> None:

@@ -232,6 +232,14 @@ class Notification:
     urgency: Urgency = Urgency.NORMAL
     time_sensitive: bool = False
     id: int | None = None
+    program: str = ""
+    """The key of the program it was caught from ("" when sent through ``send``)."""
+    origin: str = "send"
+    """How it reached the app: "send" (command line, IPC) or "caught" (another program)."""
+    app_icon: str = ""
+    """The icon the program gave it (a theme name or a file path), if any."""
+    category: str = ""
+    """The freedesktop category hint (e.g. "im.received"), if any."""
 
     @property
     def who(self) -> str:

@@ -24,6 +24,7 @@ from focus_app.core.model import (
     RuleMatch,
     Urgency,
 )
+from focus_app.core.program_prefs import ProgramChoice
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.settings import Settings
@@ -401,3 +402,143 @@ def test_snoozing_a_digest_brings_its_items_back_when_the_quiet_ten_minutes_end(
     engine.reconcile()
     assert engine.held_count() == 0
     assert "4" in notifier.sent[-1].title
+
+
+# Programs list choices ------------------------------------------------------------------
+
+
+def from_program(clock: FakeClock, key: str, name: str, sender: str = "Bob") -> Notification:
+    return note(clock, f"from {name}", sender=sender, source=name, program=key, origin="caught")
+
+
+def quiet_engine(store: Store, notifier: MemoryNotifier, clock: FakeClock) -> Engine:
+    return make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+
+
+def test_program_set_to_always_hold_is_held_while_available(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("slack", "Slack")
+    first = engine.ingest(from_program(clock, "slack", "Slack"))
+    assert first.decision.outcome is Outcome.DELIVERED
+
+    engine.set_program_choice("slack", "hold")
+    result = engine.ingest(from_program(clock, "slack", "Slack"))
+
+    assert engine.state().mode is Mode.AVAILABLE
+    assert result.decision.outcome is Outcome.HELD
+    assert "Slack: always hold" in result.decision.reason
+    assert len(notifier.sent) == 1  # only the first one
+    other = engine.ingest(from_program(clock, "mail", "Thunderbird"))
+    assert other.decision.outcome is Outcome.DELIVERED
+
+
+def test_muted_program_is_muted_and_never_shown(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("steam", "Steam")
+    engine.set_program_choice("steam", ProgramChoice.MUTE)
+
+    result = engine.ingest(from_program(clock, "steam", "steam"))  # source case differs
+
+    assert result.decision.outcome is Outcome.MUTED
+    assert "Steam: mute" in result.decision.reason
+    assert notifier.sent == []
+
+
+def test_program_always_let_through_is_delivered_during_focus_and_off_time(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("pager", "Pager")
+    engine.set_program_choice("pager", ProgramChoice.ALLOW)
+    engine.add_block(deep_work())
+    assert engine.state().mode is Mode.FOCUS
+
+    in_focus = engine.ingest(from_program(clock, "pager", "Pager"))
+    other = engine.ingest(from_program(clock, "chat", "Chat"))
+    engine.start_override(Mode.OFF, timedelta(hours=1))
+    in_off_time = engine.ingest(from_program(clock, "pager", "Pager"))
+
+    assert in_focus.decision.outcome is Outcome.DELIVERED
+    assert "Pager: always let through" in in_focus.decision.reason
+    assert other.decision.outcome is Outcome.HELD
+    assert in_off_time.decision.outcome is Outcome.DELIVERED
+
+
+def test_a_user_rule_wins_over_the_program_choice(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("slack", "Slack")
+    engine.set_program_choice("slack", ProgramChoice.MUTE)
+    engine.add_rule(Rule(match=RuleMatch(sender="Alice"), action=RuleAction.ALLOW, name="Alice"))
+
+    alice = engine.ingest(from_program(clock, "slack", "Slack", sender="Alice"))
+    bob = engine.ingest(from_program(clock, "slack", "Slack", sender="Bob"))
+
+    assert alice.decision.outcome is Outcome.DELIVERED
+    assert bob.decision.outcome is Outcome.MUTED
+
+
+def test_back_to_follow_the_schedule_drops_the_programs_rule(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("slack", "Slack")
+    engine.set_program_choice("slack", ProgramChoice.HOLD)
+    engine.set_program_choice("slack", ProgramChoice.FOLLOW)
+    first = engine.ingest(from_program(clock, "slack", "Slack"))
+    assert first.decision.outcome is Outcome.DELIVERED
+
+
+def test_a_renamed_program_keeps_its_choice_under_the_new_name(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    engine.note_program_seen("slack", "Slack")
+    engine.set_program_choice("slack", ProgramChoice.HOLD)
+
+    engine.note_program_seen("slack", "Slack Beta")
+    result = engine.ingest(from_program(clock, "slack", "Slack Beta"))
+
+    assert result.decision.outcome is Outcome.HELD
+
+
+def test_program_choices_survive_a_restart(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    quiet_engine(store, notifier, clock).note_program_seen("slack", "Slack")
+    store.set_program_choice("slack", ProgramChoice.HOLD)
+    engine = quiet_engine(store, notifier, clock)
+    assert engine.ingest(from_program(clock, "slack", "Slack")).decision.outcome is Outcome.HELD
+
+
+def test_programs_count_since_monday_in_the_engines_zone_and_signal_changes(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = quiet_engine(store, notifier, clock)
+    changes: list[None] = []
+    engine.programs_changed.connect(lambda: changes.append(None))
+    monday = datetime(2026, 11, 23, 0, 0, tzinfo=BERLIN)
+    engine.note_program_seen("slack", "Slack", "slack", at=monday - timedelta(minutes=1))
+    engine.ingest(replace(from_program(clock, "slack", "Slack"), received_at=monday))
+    engine.ingest(
+        replace(from_program(clock, "slack", "Slack"), received_at=monday - timedelta(minutes=1))
+    )
+    engine.set_program_choice("slack", ProgramChoice.HOLD)
+    engine.set_program_sender_rule("slack", "summary")
+
+    (program,) = engine.programs()
+    assert (program.key, program.count_week, program.choice, program.sender_rule) == (
+        "slack",
+        1,
+        ProgramChoice.HOLD,
+        "summary",
+    )
+    assert program.last_seen == monday - timedelta(minutes=1)
+    assert len(changes) == 3
+    assert engine.program("slack") is not None
+    assert engine.program("nobody") is None

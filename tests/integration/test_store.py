@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time as monotonic_time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ from focus_app.core.model import (
     RuleMatch,
     Urgency,
 )
+from focus_app.core.program_prefs import Program, ProgramChoice
 from focus_app.store import (
     HeldItem,
     NotFoundError,
@@ -705,3 +707,193 @@ def test_writer_waits_for_a_busy_database_instead_of_failing(db_path: Path, stor
     finally:
         child.wait(timeout=10)
     assert store.notification_status(nid) is Status.QUEUED
+
+
+# Programs (the Programs list) and caught notifications ------------------------------------
+
+PROGRAMS_MIGRATION = next(
+    i for i, m in enumerate(store_module.MIGRATIONS) if any("TABLE programs" in s for s in m)
+)
+"""Index of the migration that adds programs (it may move when branches merge)."""
+
+MONDAY = datetime(2025, 3, 10, 0, 0, tzinfo=BERLIN)  # the week of T0
+
+
+def caught(title: str, program: str, minutes: int = 0, **kwargs: object) -> Notification:
+    return note(title, minutes, program=program, origin="caught", **kwargs)
+
+
+def make_old_database(path: Path, version: int) -> None:
+    """A database file exactly as an older version of the app left it, with data in it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path)
+    try:
+        for migration in store_module.MIGRATIONS[:version]:
+            for statement in migration:
+                raw.execute(statement)
+        raw.execute(
+            "INSERT INTO notifications (title, body, sender, source, urgency, received_at,"
+            " received_ts, status, reason) VALUES ('Build failed', 'red', 'CI', 'Jenkins',"
+            " 'normal', ?, ?, 'held', 'held: focus')",
+            (T0.isoformat(), T0.timestamp()),
+        )
+        raw.execute(
+            "INSERT INTO rules (position, name, action, match_sender) VALUES (0, 'A', 'allow',"
+            " 'Alice')"
+        )
+        raw.execute(f"PRAGMA user_version = {version}")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("version", range(1, PROGRAMS_MIGRATION + 1))
+def test_database_from_before_programs_is_migrated_and_keeps_its_data(
+    db_path: Path, version: int
+) -> None:
+    make_old_database(db_path, version)
+    assert "programs" not in tables(db_path)
+
+    opened, warning = Store.open(db_path)
+    try:
+        (item,) = opened.held()
+        rules = opened.list_rules()
+        programs = opened.list_programs(MONDAY)
+    finally:
+        opened.close()
+
+    assert warning is None
+    assert user_version(db_path) == schema_version()
+    assert "programs" in tables(db_path)
+    assert item.notification == Notification(
+        title="Build failed",
+        body="red",
+        sender="CI",
+        source="Jenkins",
+        received_at=T0,
+        id=item.notification.id,
+    )
+    assert item.notification.origin == "send" and item.notification.program == ""
+    assert [r.name for r in rules] == ["A"]
+    assert programs == []
+
+
+def test_a_program_seen_for_the_first_time_follows_the_schedule(store: Store) -> None:
+    program = store.note_program_seen("slack", "Slack", "slack", T0)
+    assert program == Program(
+        key="slack",
+        display_name="Slack",
+        icon="slack",
+        choice=ProgramChoice.FOLLOW,
+        sender_rule="",
+        first_seen=T0,
+        last_seen=T0,
+    )
+    assert store.get_program("slack") == program
+    assert store.get_program("signal") is None
+
+
+def test_seeing_a_program_again_keeps_the_users_choice_and_takes_the_new_name(
+    store: Store,
+) -> None:
+    store.note_program_seen("slack", "Slack", "slack", T0)
+    store.set_program_choice("slack", ProgramChoice.HOLD)
+    store.set_program_sender_rule("slack", "summary")
+
+    later = T0 + timedelta(hours=2)
+    program = store.note_program_seen("slack", "Slack (beta)", "/opt/slack/icon.png", later)
+
+    assert program.choice is ProgramChoice.HOLD
+    assert program.sender_rule == "summary"
+    assert (program.display_name, program.icon) == ("Slack (beta)", "/opt/slack/icon.png")
+    assert (program.first_seen, program.last_seen) == (T0, later)
+
+
+def test_an_empty_name_or_icon_keeps_the_known_ones_and_a_late_one_does_not_go_back(
+    store: Store,
+) -> None:
+    store.note_program_seen("slack", "Slack", "slack", T0)
+    earlier = T0 - timedelta(days=1)
+    program = store.note_program_seen("slack", "", "", earlier)
+    assert (program.display_name, program.icon) == ("Slack", "slack")
+    assert (program.first_seen, program.last_seen) == (earlier, T0)
+
+
+def test_note_program_seen_refuses_an_empty_key(store: Store) -> None:
+    with pytest.raises(ValueError, match="needs a key"):
+        store.note_program_seen("", "Slack", "", T0)
+
+
+def test_list_programs_counts_each_programs_notifications_since_the_week_start(
+    store: Store,
+) -> None:
+    store.note_program_seen("slack", "Slack", "", T0)
+    store.note_program_seen("mail", "Thunderbird", "", T0)
+    store.note_program_seen("quiet", "Quiet tool", "", T0)
+    store.record_many(
+        [
+            (caught("this week", "slack", 0), DELIVERED, Mode.AVAILABLE),
+            (caught("this week too", "slack", 30), held_until(None), Mode.FOCUS),
+            (caught("last week", "slack", -60 * 24 * 2), DELIVERED, Mode.AVAILABLE),
+            (caught("mail", "mail", 5), DELIVERED, Mode.AVAILABLE),
+            (note("sent through the CLI", 5, source="Slack"), DELIVERED, Mode.AVAILABLE),
+        ]
+    )
+    store.add_queued(caught("queued", "mail", 6))
+
+    programs = store.list_programs(MONDAY)
+
+    assert [(p.display_name, p.count_week) for p in programs] == [
+        ("Quiet tool", 0),
+        ("Slack", 2),
+        ("Thunderbird", 2),
+    ]
+
+
+def test_list_programs_counts_from_the_program_index(store: Store) -> None:
+    plan = store.connection.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM notifications n"
+        " WHERE n.program = ? AND n.received_ts >= ?",
+        ("slack", 0.0),
+    ).fetchall()
+    assert any("notifications_program" in row["detail"] for row in plan), plan
+
+
+def test_program_choice_and_sender_rule_refuse_unknown_values_and_programs(
+    store: Store,
+) -> None:
+    store.note_program_seen("slack", "Slack", "", T0)
+    with pytest.raises(ValueError, match="unknown choice 'always'; use one of follow, allow"):
+        store.set_program_choice("slack", "always")
+    with pytest.raises(ValueError, match="unknown sender rule 'title'"):
+        store.set_program_sender_rule("slack", "title")
+    with pytest.raises(NotFoundError, match="no program 'signal'"):
+        store.set_program_choice("signal", ProgramChoice.MUTE)
+    with pytest.raises(NotFoundError, match="no program 'signal'"):
+        store.set_program_sender_rule("signal", "none")
+    program = store.get_program("slack")
+    assert program is not None and program.choice is ProgramChoice.FOLLOW
+
+
+def test_chosen_programs_are_those_not_following_the_schedule(store: Store) -> None:
+    for key in ("a", "b", "c"):
+        store.note_program_seen(key, key.upper(), "", T0)
+    store.set_program_choice("b", "mute")
+    store.set_program_choice("c", ProgramChoice.ALLOW)
+    store.set_program_choice("c", ProgramChoice.FOLLOW)
+    assert [(p.key, p.choice) for p in store.chosen_programs()] == [("b", ProgramChoice.MUTE)]
+
+
+def test_a_caught_notification_keeps_its_program_icon_category_and_server_id(
+    store: Store,
+) -> None:
+    n = caught("Alice: lunch?", "slack", app_icon="slack", category="im.received")
+    (nid,) = store.record_many([(n, held_until(None), Mode.FOCUS)])
+    store.set_server_id(nid, 4711)
+
+    (item,) = store.held()
+    assert item.notification == replace(n, id=nid)
+    assert store.get_notification(nid) == replace(n, id=nid)
+    assert store.server_id(nid) == 4711
+    with pytest.raises(NotFoundError, match="no notification 999"):
+        store.set_server_id(999, 1)
