@@ -1,4 +1,4 @@
-"""The settings page: the ordered rules, and a form built from the declared settings.
+"""The settings page: the ordered rules, a form built from the declared settings, programs.
 
 The form has no list of its own: every row comes from :data:`focus_app.settings.OPTIONS`
 (section, key, doc, allowed values, parser), and every value is checked by the option's
@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +47,14 @@ from focus_app.core.model import Rule, RuleAction, RuleMatch, Urgency
 from focus_app.core.rules import describe_rule
 from focus_app.engine import Engine
 from focus_app.settings import OPTIONS, SECTIONS, Option, Settings
+from focus_app.ui.programs_model import (
+    CHOICE_LABELS,
+    EMPTY_TEXT,
+    SENDER_LABELS,
+    ChoiceDelegate,
+    Column,
+    ProgramsModel,
+)
 from focus_app.ui.rules_model import RuleRole, RulesModel
 
 SECTION_TITLES = {
@@ -492,13 +502,86 @@ class SettingsPage(QWidget):
         settings_column.addWidget(scroll, 1)
         settings_column.addLayout(bottom)
 
-        layout = QHBoxLayout(self)
-        layout.addWidget(rules_box, 5)
-        layout.addLayout(settings_column, 6)
+        columns = QHBoxLayout()
+        columns.addWidget(rules_box, 5)
+        columns.addLayout(settings_column, 6)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 2)
+        layout.addWidget(self._build_programs_box(), 1)
 
         engine.settings_changed.connect(self.revert)
         self.revert()
         self._rule_selection_changed()
+
+    # ----------------------------------------------------------------- programs
+
+    def _build_programs_box(self) -> QGroupBox:
+        """The Programs list: one row per program that sent notifications, choices in place."""
+        self.programs_model = ProgramsModel(self._engine, self)
+        view = QTableView()
+        view.setModel(self.programs_model)
+        view.setObjectName("programsView")
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Keys open the combo box in place (F2, or a letter); a click opens its list.
+        view.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        view.clicked.connect(self.open_program_choice)
+        view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside it
+        view.setItemDelegateForColumn(Column.CHOICE, ChoiceDelegate(CHOICE_LABELS, view))
+        view.setItemDelegateForColumn(Column.SENDER, ChoiceDelegate(SENDER_LABELS, view))
+        view.verticalHeader().hide()
+        view.setShowGrid(False)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (Column.WEEK, Column.LAST_SEEN, Column.CHOICE, Column.SENDER):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        view.verticalHeader().setDefaultSectionSize(
+            max(view.verticalHeader().defaultSectionSize(), QComboBox().sizeHint().height() + 6)
+        )
+        self.programs_view = view
+        self.programs_empty = _label(EMPTY_TEXT, HELP_STYLE)
+        self.programs_empty.setObjectName("programsEmpty")
+        self.programs_status = _label()
+        self.programs_model.applied.connect(self.programs_status.setText)
+        for change in (self.programs_model.modelReset, self.programs_model.rowsInserted):
+            change.connect(self._programs_count_changed)
+
+        box = QGroupBox("Programs")
+        rows = QVBoxLayout(box)
+        rows.addWidget(
+            _label(
+                "Every program that has sent notifications. Choose what happens to each "
+                "one's notifications; your rules above still come first. Changes apply at "
+                "once.",
+                HELP_STYLE,
+            )
+        )
+        rows.addWidget(view, 1)
+        rows.addWidget(self.programs_empty)
+        rows.addWidget(self.programs_status)
+        self._programs_count_changed()
+        return box
+
+    def open_program_choice(self, index: QModelIndex) -> None:
+        """Open the choice or sender combo box of ``index`` with its list showing."""
+        if not index.flags() & Qt.ItemFlag.ItemIsEditable:
+            return
+        self.programs_view.setCurrentIndex(index)
+        self.programs_view.edit(index)
+        editor = self.programs_view.indexWidget(index)
+        if isinstance(editor, QComboBox):
+            editor.showPopup()
+
+    def _programs_count_changed(self, *_: object) -> None:
+        empty = self.programs_model.rowCount() == 0
+        self.programs_view.setVisible(not empty)
+        self.programs_empty.setVisible(empty)
 
     # ----------------------------------------------------------------- settings form
 
