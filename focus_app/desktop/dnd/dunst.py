@@ -43,8 +43,8 @@ class DunstDnd:
             interface=PROPERTIES,
             member="PropertiesChanged",
             path=DUNST.object_path,
-            arg0=DUNST.interface,
         )
+        match.add_arg_condition(0, DUNST.interface)
         self._link = BusLink(bus, "dunst", match=match, timeout_s=timeout_s)
 
     def is_on(self) -> bool:

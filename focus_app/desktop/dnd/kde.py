@@ -51,8 +51,8 @@ class KdeDnd:
             interface=PROPERTIES,
             member="PropertiesChanged",
             path=NOTIFICATIONS.object_path,
-            arg0=NOTIFICATIONS.interface,
         )
+        match.add_arg_condition(0, NOTIFICATIONS.interface)
         self._link = BusLink(
             bus, "the Plasma notification server", match=match, timeout_s=timeout_s
         )

@@ -41,8 +41,8 @@ class XfceDnd:
             type="signal",
             interface=XFCONF.interface,
             path=XFCONF.object_path,
-            arg0=CHANNEL,
         )
+        match.add_arg_condition(0, CHANNEL)
         self._link = BusLink(bus, "xfconf", match=match, timeout_s=timeout_s)
 
     def is_on(self) -> bool:
