@@ -10,6 +10,7 @@ leaves the bus).
 
 from __future__ import annotations
 
+import glob
 import os
 import select
 import signal
@@ -33,9 +34,16 @@ from jeepney import (  # type: ignore[import-untyped]
 from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
 from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 
-XFCONFD = "/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd"
-XFCE4_NOTIFYD = "/usr/lib/x86_64-linux-gnu/xfce4/notifyd/xfce4-notifyd"
-DCONF_SERVICE = "/usr/libexec/dconf-service"
+
+def _installed(pattern: str) -> str:
+    """The one installed file matching ``pattern`` (multiarch folders differ by machine)."""
+    found = sorted(glob.glob(pattern))
+    return found[0] if found else pattern
+
+
+XFCONFD = _installed("/usr/lib/*/xfce4/xfconf/xfconfd")  # Debian package xfconf
+XFCE4_NOTIFYD = _installed("/usr/lib/*/xfce4/notifyd/xfce4-notifyd")  # xfce4-notifyd
+DCONF_SERVICE = _installed("/usr/libexec/dconf-service")  # dconf-service
 
 _PATH = "/org/freedesktop/Notifications"
 _IFACE = "org.freedesktop.Notifications"
