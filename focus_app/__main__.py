@@ -7,6 +7,11 @@ import sys
 
 def main() -> int:
     args = sys.argv[1:]
+    if args == ["--dnd-guardian"]:
+        # A PyInstaller bundle has no ``-m``: the do-not-disturb guardian starts this way.
+        from focus_app.desktop.dnd.guardian import main as guardian_main
+
+        return guardian_main()
     if args in ([], ["--headless"]):
         # Starting the app is the common case: skip the command line's parser (about
         # 50 ms of imports and parser building, every start of a tray app at login).
