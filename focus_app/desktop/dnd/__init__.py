@@ -1,0 +1,1 @@
+"""Do-not-disturb drivers, one per notification server, behind one port."""
