@@ -16,6 +16,9 @@ from tests.e2e.wayland import MAKO, WaylandSession, wayland_missing_programs
 
 pytestmark = pytest.mark.e2e
 
+DND = "[mode=do-not-disturb]\ninvisible=1\n"
+CRITICAL = "[mode=do-not-disturb urgency=critical]\ninvisible=0\n"
+
 
 def session(server: str | None, **options: str) -> Iterator[WaylandSession]:
     missing = wayland_missing_programs(server)
@@ -145,7 +148,7 @@ def test_mako_without_a_dnd_mode_in_its_config_is_unsupported_with_one_clear_lin
 
 
 def test_mako_config_letting_criticals_through_makes_the_driver_say_so() -> None:
-    config = "[mode=do-not-disturb]\ninvisible=1\n\n[mode=do-not-disturb urgency=critical]\ninvisible=0\n"
+    config = DND + "\n" + CRITICAL
     for s in session("mako", mako_config=config):
         driver = mako.open_driver(s.bus_address)
         assert driver.shows_critical is True
@@ -162,12 +165,12 @@ def test_mako_config_letting_criticals_through_makes_the_driver_say_so() -> None
         ("[mode=do-not-disturb app-name=x]\ninvisible=1\n", False, False),
         ("[mode=away]\ninvisible=1\n", False, False),
         (
-            "[mode=do-not-disturb]\ninvisible=1\n[mode=do-not-disturb urgency=critical]\ninvisible=0\n",
+            DND + CRITICAL,
             True,
             True,
         ),
         (
-            "[mode=do-not-disturb urgency=critical]\ninvisible=0\n[mode=do-not-disturb]\ninvisible=1\n",
+            CRITICAL + DND,
             True,
             False,
         ),
