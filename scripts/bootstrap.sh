@@ -20,7 +20,7 @@ QT_DEBS="libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-i
 TEST_DEBS="xvfb trayer dunst dbus-x11 dbus xdotool imagemagick x11-utils desktop-file-utils appstream
   libnotify-bin xfce4-notifyd xfconf dconf-cli dconf-service gsettings-desktop-schemas libglib2.0-bin
   python3-gi gir1.2-glib-2.0 faketime libfaketime sway sway-notification-center mako-notifier
-  libwayland-client0 libwayland-cursor0 libwayland-egl1"
+  libwayland-client0 libwayland-cursor0 libwayland-egl1 grim"
 
 debs="$QT_DEBS"
 [ "$want_test" = 1 ] && debs="$debs $TEST_DEBS"

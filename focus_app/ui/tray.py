@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
@@ -111,9 +112,21 @@ class TrayController(QObject):
         return self.icon.toolTip()
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        """Left click (or double click) opens the main window; right click is the menu."""
+        """Left click (or double click) opens the main window; right click is the menu.
+
+        X11 trays and StatusNotifierItem hosts that read the exported menu (KDE, GNOME's
+        extension, waybar) show the menu themselves. swaybar 1.7 does not: it only calls
+        the item's ``ContextMenu``, which Qt passes on as a bare ``Context`` activation.
+        Then the menu pops up here; on Wayland a menu needs a window to hang from, so
+        the main window opens instead (its Today page has the same quick actions).
+        """
         if reason in (
             QSystemTrayIcon.ActivationReason.Trigger,
             QSystemTrayIcon.ActivationReason.DoubleClick,
         ):
             self._open_window()
+        elif reason == QSystemTrayIcon.ActivationReason.Context and not self.menu.isVisible():
+            if QGuiApplication.platformName().startswith("wayland"):
+                self._open_window()
+            else:
+                self.menu.popup(QCursor.pos())

@@ -43,6 +43,8 @@ DRIVERS: tuple[DriverEntry, ...] = (
     DriverEntry("xfce4-notifyd", ("Xfce Notify Daemon",), "focus_app.desktop.dnd.xfce"),
     DriverEntry("gnome-shell", ("gnome-shell",), "focus_app.desktop.dnd.gnome"),
     DriverEntry("kde-plasma", ("Plasma",), "focus_app.desktop.dnd.kde"),
+    DriverEntry("swaync", ("SwayNotificationCenter",), "focus_app.desktop.dnd.swaync"),
+    DriverEntry("mako", ("mako",), "focus_app.desktop.dnd.mako"),
 )
 
 

@@ -1,0 +1,149 @@
+"""swaync (SwayNotificationCenter) do-not-disturb through its own D-Bus interface.
+
+swaync 0.7 serves ``org.erikreider.swaync.cc`` on ``/org/erikreider/swaync/cc`` (what
+``swaync-client --get-dnd/--dnd-on/--dnd-off`` call): ``GetDnd() -> b``,
+``SetDnd(b)``, and a ``Subscribe(u count, b dnd, b cc_open)`` signal on every change,
+also when the user flips do-not-disturb in the control center. While do-not-disturb is
+on, swaync files new notifications in its control center without a popup, except
+critical ones, which pop up by design (SwayNotificationCenter issue 198).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+
+from jeepney import DBusAddress, MatchRule, Message, MessageType
+from jeepney.io.blocking import DBusConnection
+
+from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
+from focus_app.desktop.dnd import _wayland_bus as wbus
+from focus_app.desktop.dnd.base import DndError
+
+NAME = "swaync"
+SERVER_NAME = "SwayNotificationCenter"
+"""What swaync answers as the name in ``GetServerInformation``."""
+
+CONTROL_CENTER = DBusAddress(
+    "/org/erikreider/swaync/cc", "org.erikreider.swaync.cc", "org.erikreider.swaync.cc"
+)
+
+
+class SwayncDnd:
+    """The ``DndDriver`` for swaync, and a change source (its ``Subscribe`` signal).
+
+    Args:
+        bus: ``"SESSION"`` or a D-Bus address.
+        timeout_s: Upper bound for connecting and for each call.
+    """
+
+    name = NAME
+    shows_critical = True
+
+    def __init__(self, bus: str = "SESSION", *, timeout_s: float = 2.0) -> None:
+        self._bus = bus
+        self._timeout_s = timeout_s
+        self._conn: DBusConnection | None = None
+        self._signals: deque[Message] = deque(maxlen=256)
+        self._last: bool | None = None
+
+    def is_on(self) -> bool:
+        """swaync's do-not-disturb now (``GetDnd``)."""
+        (on,) = self._call("GetDnd", None, ())
+        self._last = bool(on)
+        return self._last
+
+    def set_on(self, on: bool) -> None:
+        """Switch swaync's do-not-disturb (``SetDnd``) and check that it stuck.
+
+        swaync 0.7 keeps the state in GSettings (``org.erikreider.swaync dnd-state``):
+        where dconf cannot write, ``SetDnd`` succeeds and changes nothing, so the state
+        is read back rather than trusted.
+        """
+        self._call("SetDnd", "b", (on,))
+        if self.is_on() != on:
+            raise DndError(
+                f"swaync did not keep do-not-disturb {'on' if on else 'off'}: it stores it "
+                "with GSettings, so check that dconf works (gsettings set "
+                "org.erikreider.swaync dnd-state true)"
+            )
+
+    def close(self) -> None:
+        """Close the bus connection (idempotent); a later call reconnects."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def guardian_spec(self) -> dict[str, str] | None:
+        """swaync keeps its state after we die: a guardian must switch it back."""
+        return {"driver": NAME, "bus": wbus.resolve_bus(self._bus)}
+
+    def fileno(self) -> int | None:
+        """The connection's socket (for a ``QSocketNotifier``), ``None`` while disconnected."""
+        return socket_fd(self._conn)
+
+    def dispatch_pending(self) -> bool:
+        """Read what arrived; ``True`` when a ``Subscribe`` signal changed the dnd flag."""
+        if self._conn is not None and not read_available(self._conn):
+            self.close()
+            return True
+        changed = False
+        for msg in take_signals(self._signals, "Subscribe"):
+            dnd = bool(msg.body[1])
+            if dnd != self._last:
+                changed = True
+            self._last = dnd
+        return changed
+
+    def _connection(self) -> DBusConnection:
+        if self._conn is None:
+            conn = wbus.connect(self._bus, NAME, self._timeout_s)
+            rule = MatchRule(
+                type="signal",
+                interface=CONTROL_CENTER.interface,
+                path=CONTROL_CENTER.object_path,
+            )
+            try:
+                reply = subscribe(conn, rule, self._signals, self._timeout_s)
+            except (OSError, TimeoutError, ValueError) as exc:
+                conn.close()
+                raise DndError(f"cannot watch swaync's do-not-disturb on D-Bus: {exc}") from None
+            if reply.header.message_type is MessageType.error:
+                conn.close()
+                raise DndError(f"D-Bus refused to watch swaync's do-not-disturb: {reply.body}")
+            self._conn = conn
+        return self._conn
+
+    def _call(
+        self, method: str, signature: str | None, body: tuple[object, ...]
+    ) -> tuple[object, ...]:
+        conn = self._connection()
+        try:
+            return wbus.call(
+                conn,
+                CONTROL_CENTER,
+                method,
+                signature,
+                body,
+                server=NAME,
+                timeout_s=self._timeout_s,
+            )
+        except DndError:
+            self.close()  # the next call starts afresh (swaync restarted, bus came back)
+            raise
+
+
+def open_driver(bus: str = "SESSION") -> SwayncDnd:
+    """Connect to swaync on ``bus``; raise ``DndError`` when it is not there."""
+    driver = SwayncDnd(bus)
+    try:
+        driver.is_on()
+    except DndError:
+        driver.close()
+        raise
+    return driver
+
+
+def driver_from_spec(spec: Mapping[str, str]) -> SwayncDnd:
+    """Rebuild the driver from ``guardian_spec`` (in the guardian process)."""
+    return SwayncDnd(spec.get("bus", "SESSION"))
