@@ -1,7 +1,7 @@
 """Starting the program: the engine alone (``--headless``) or with the tray and windows.
 
-Wires the adapters (store, settings, D-Bus notifier, sleep watcher, IPC server) to the
-engine. Everything runs on the one Qt thread.
+Wires the adapters (store, settings, D-Bus notifier, sleep and clock watchers, IPC server)
+to the engine. Everything runs on the one Qt thread.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication, QSocketNotifier
 from focus_app import APP_NAME, DISPLAY_NAME, __version__
 from focus_app.clock import SystemClock
 from focus_app.commands import Commands
+from focus_app.desktop.clockwatch import ClockWatch
 from focus_app.desktop.instance import InstanceLock, acquire, holder_pid
 from focus_app.desktop.notifier import DBusNotifier
 from focus_app.desktop.qt_notifier import NotifierBridge
@@ -47,10 +48,12 @@ class Runtime:
     notifier: DBusNotifier
     bridge: NotifierBridge
     sleep: SleepWatch
+    clock_watch: ClockWatch
     startup_problems: list[str]
 
     def shutdown(self) -> None:
         self.server.close()
+        self.clock_watch.close()
         self.engine.shutdown()
         self.store.close()
 
@@ -100,12 +103,15 @@ def start_runtime(lock: InstanceLock) -> Runtime:
         store.close()
         raise
     sleep = SleepWatch()
-    sleep.resumed.connect(engine.reconcile)
+    sleep.resumed.connect(engine.on_clock_changed)
+    clock_watch = ClockWatch(engine.clock)
+    clock_watch.clock_changed.connect(engine.on_clock_changed)
+    clock_watch.timezone_changed.connect(engine.on_timezone_changed)
     for line in problems:
         log.warning("%s", line)
     engine.start()
     log.info("%s %s started (pid %d)", DISPLAY_NAME, __version__, os.getpid())
-    return Runtime(engine, server, store, notifier, bridge, sleep, problems)
+    return Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
 
 
 def _quit_on_signals(app: QCoreApplication) -> QSocketNotifier:

@@ -134,24 +134,29 @@ class Engine(QObject):
         self._shown_in_digest: dict[int, list[int]] = {}
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
-        self._wakeup = Wakeup(self.reconcile, clock, self._tz, tick=self.tick)
+        self._wakeup = Wakeup(self.reconcile, clock, self._tz)
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> None:
-        """Decide what arrived while no engine ran, reconcile, and start waking up."""
-        self._wakeup.start()
+        """Decide what arrived while no engine ran, reconcile, and start waking up.
+
+        The queue is looked at once more when the scheduler starts, a moment later: a
+        ``send`` that found no socket just before it listened may queue after this look.
+        """
+        self._wakeup.start(after_start=self._decide_queued)
         self._decide_queued()
         self.reconcile()
 
-    def tick(self) -> None:
-        """Once a minute: cheap checks that nothing else would trigger.
+    def on_clock_changed(self) -> None:
+        """The wall clock was set or jumped (resume): reconcile now, re-plan the wake-up."""
+        self._wakeup.clock_changed()
 
-        Notifications queued by a ``send`` that found no engine (e.g. while this one was
-        starting) are decided, and when the settings follow the system time zone, a
-        changed zone (the user travelled) rebuilds the schedule.
+    def on_timezone_changed(self) -> None:
+        """The system time zone may have changed (the user travelled): follow it.
+
+        Only when the settings follow the system zone; a new zone rebuilds the schedule.
         """
-        self._decide_queued()
         if not self._settings.timezone:
             zone = system_timezone(reload=True)
             if str(zone) != str(self._tz):

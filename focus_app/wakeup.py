@@ -10,14 +10,16 @@ Two details matter:
   PySide6 returns ``None`` there, so every reschedule would leave another timer chain
   running: idle wake-ups would multiply. We own one ``QTimer`` instead.
 * A ``QTimer`` counts monotonic time, which stops while the machine is suspended, and Qt's
-  default coarse timers may fire 5 % late. The timer is precise, and a once-a-minute
-  backstop compares the wall clock with the planned instant, so after a suspend or a clock
-  change the engine is right again within a minute.
+  default coarse timers may fire 5 % late. The timer is precise, and there is no periodic
+  backstop (an idle tray app should not wake at all): whoever notices that the wall clock
+  moved under the timer (``desktop.clockwatch.ClockWatch``: a clock set, or the jump over
+  a suspend; logind's resume signal) calls :meth:`Wakeup.clock_changed`, which wakes the
+  engine at once; its reconcile plans the next wake-up afresh from the new wall clock.
 
 APScheduler is imported and started a moment after start-up (``SCHEDULER_START_DELAY_MS``):
 importing it costs about 90 ms, which the tray icon and the socket should not wait for. The
 planned instant is kept meanwhile and handed over when the scheduler starts; a wake-up due
-before then is caught by the same backstop check, run once when the scheduler starts.
+before then runs at once when the scheduler starts (:meth:`Wakeup.check_overdue`).
 """
 
 from __future__ import annotations
@@ -30,13 +32,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from focus_app.core.ports import Clock
-from focus_app.desktop.sleepwatch import ClockJumpDetector
 
 log = logging.getLogger(__name__)
 
 _JOB_ID = "reconcile"
 _MAX_TIMER_MS = 2**31 - 1
-BACKSTOP_INTERVAL_MS = 60_000
 SCHEDULER_START_DELAY_MS = 1_500
 
 
@@ -83,30 +83,18 @@ class Wakeup(QObject):
 
     Args:
         callback: Run on the GUI thread; the engine's ``reconcile``.
-        clock: For the backstop check.
+        clock: For the overdue check.
         tz: The scheduler's time zone.
-        tick: Run on every backstop tick (once a minute), for cheap checks of the engine's
-            own (queued notifications, a changed system time zone).
     """
 
-    def __init__(
-        self,
-        callback: Callable[[], None],
-        clock: Clock,
-        tz: tzinfo,
-        tick: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, callback: Callable[[], None], clock: Clock, tz: tzinfo) -> None:
         super().__init__()
         self._callback = callback
-        self._tick = tick
         self._clock = clock
         self._tz = tz
         self._wake_at: datetime | None = None
-        self._jumps = ClockJumpDetector(clock)
         self._scheduler: Any = None
-        self._backstop = QTimer(self)
-        self._backstop.setInterval(BACKSTOP_INTERVAL_MS)
-        self._backstop.timeout.connect(self._on_backstop)
+        self._after_start: Callable[[], None] | None = None
         self._deferred_start = QTimer(self)
         self._deferred_start.setSingleShot(True)
         self._deferred_start.timeout.connect(self.start_scheduler)
@@ -124,9 +112,19 @@ class Wakeup(QObject):
     def scheduler_running(self) -> bool:
         return self._scheduler is not None
 
-    def start(self, scheduler_delay_ms: int = SCHEDULER_START_DELAY_MS) -> None:
-        """Start the backstop now and APScheduler after ``scheduler_delay_ms``."""
-        self._backstop.start()
+    def start(
+        self,
+        scheduler_delay_ms: int = SCHEDULER_START_DELAY_MS,
+        after_start: Callable[[], None] | None = None,
+    ) -> None:
+        """Start APScheduler after ``scheduler_delay_ms`` (the only timer until a wake-up).
+
+        Args:
+            scheduler_delay_ms: How long start-up goes on without APScheduler.
+            after_start: Run once when the scheduler has started: a one-off look after
+                start-up (the engine's second look at the queue) costs no wake-up of its own.
+        """
+        self._after_start = after_start
         self._deferred_start.start(scheduler_delay_ms)
 
     def start_scheduler(self) -> None:
@@ -138,9 +136,11 @@ class Wakeup(QObject):
         self._scheduler.start()
         self._sync_job()
         self.check_overdue()  # anything due while the scheduler was not there yet
+        after_start, self._after_start = self._after_start, None
+        if after_start is not None:
+            after_start()
 
     def shutdown(self) -> None:
-        self._backstop.stop()
         self._deferred_start.stop()
         self._fire_timer.stop()
         if self._scheduler is not None and self._scheduler.running:
@@ -163,23 +163,27 @@ class Wakeup(QObject):
                 self._fire_soon, "date", run_date=self._wake_at, id=_JOB_ID
             )
 
-    def _on_backstop(self) -> None:
-        if self._tick is not None:
-            self._tick()
-        self.check_overdue()
+    def check_overdue(self) -> bool:
+        """Wake now if the planned instant has passed; whether it had.
 
-    def check_overdue(self) -> None:
-        """The backstop: wake now if the planned instant has passed or the clock jumped.
-
-        Covers suspend/resume and wall-clock changes, where the monotonic ``QTimer`` is late
-        (or, after a jump backwards, the mode may have changed under us). Also called on
-        logind's resume signal.
+        Run when the scheduler starts, for a wake-up that fell due before it was there.
         """
-        jumped = self._jumps.check()
-        overdue = self._wake_at is not None and self._clock.now() >= self._wake_at
-        if jumped or overdue:
-            log.info("waking now: %s", "clock jumped" if jumped else "wake-up overdue")
+        if self._wake_at is not None and self._clock.now() >= self._wake_at:
+            log.info("waking now: wake-up overdue")
             self._fire()
+            return True
+        return False
+
+    def clock_changed(self) -> None:
+        """The wall clock moved under the monotonic timer: wake the engine now.
+
+        After a clock set or a resume the pending timer counts toward the wrong moment
+        (late by the time suspended, or early or late by the step), and after a step
+        backwards the mode itself may have changed, so the engine reconciles at once and
+        plans its next wake-up from the new wall clock, whether or not one was overdue.
+        """
+        log.info("waking now: the wall clock changed")
+        self._fire()
 
     def _fire_soon(self) -> None:
         """The job: wake the engine right after APScheduler is done with this job.
@@ -192,5 +196,5 @@ class Wakeup(QObject):
     def _fire(self) -> None:
         self._wake_at = None
         if self._scheduler is not None and self._scheduler.get_job(_JOB_ID) is not None:
-            self._scheduler.remove_job(_JOB_ID)  # an early wake (backstop, resume)
+            self._scheduler.remove_job(_JOB_ID)  # an early wake (clock change, resume)
         self._callback()

@@ -6,8 +6,9 @@ but after a resume the next scheduled wake-up may be far away or already missed;
 
 * logind's ``PrepareForSleep(bool)`` on the system bus (``LogindSleepSource`` and its Qt
   glue ``SleepWatch``), where there is logind; elsewhere it is quietly unavailable.
-* ``ClockJumpDetector``, a pure check comparing wall and monotonic clocks, for machines
-  without logind and for manual clock changes.
+* ``ClockJumpDetector``, a pure check comparing wall and monotonic clocks. On Linux the
+  kernel reports clock changes and the jump over a suspend directly
+  (``clockwatch.ClockWatch``); this check is that watch's polling fallback elsewhere.
 """
 
 from __future__ import annotations
@@ -142,8 +143,8 @@ class SleepWatch(QObject):
     """Qt glue: ``suspending()`` before sleep and ``resumed()`` after, on the GUI thread.
 
     Watches the source's socket with a ``QSocketNotifier`` (no thread, no timer). When
-    logind is not there, ``available`` is ``False`` and the signals never fire; pair it
-    with ``ClockJumpDetector`` then.
+    logind is not there, ``available`` is ``False`` and the signals never fire; the
+    ``ClockWatch`` still notices the wall clock jumping over the suspend then.
 
     Args:
         source: Defaults to a ``LogindSleepSource`` on the system bus.

@@ -156,7 +156,7 @@ def test_available_now_releases_items_held_for_a_later_window(
     assert len(notifier.sent) == 1 and "2" in notifier.sent[0].title
 
 
-def test_after_suspend_the_backstop_reconciles_without_the_timer(
+def test_after_suspend_the_clock_change_reconciles_without_the_timer(
     qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
 ) -> None:
     engine = make_engine(store, notifier, clock)
@@ -164,7 +164,7 @@ def test_after_suspend_the_backstop_reconciles_without_the_timer(
     engine.ingest(note(clock, "held during focus"))
     # Suspended from 10:00 to 12:00: the wall clock moved, the monotonic clock did not.
     clock.jump(timedelta(hours=2))
-    engine._wakeup.check_overdue()  # the once-a-minute backstop
+    engine.on_clock_changed()  # ClockWatch: the wall clock jumped over the suspend
     assert engine.state().mode is Mode.AVAILABLE
     assert [s.title for s in notifier.sent] == ["held during focus"]
 
@@ -178,7 +178,7 @@ def test_clock_jump_backwards_into_focus_is_noticed(
     changes: list[None] = []
     engine.state_changed.connect(lambda: changes.append(None))
     clock.jump(timedelta(hours=-1, minutes=-30))  # 08:30, inside the block
-    engine._wakeup.check_overdue()
+    engine.on_clock_changed()
     assert changes, "a clock change must trigger a reconcile"
     assert engine._state is not None and engine._state.mode is Mode.FOCUS
 
@@ -277,13 +277,13 @@ def test_another_program_cannot_borrow_the_apps_heads_up_rule(
     assert spoof.notification.source.endswith("(external)")
 
 
-def test_sends_queued_while_the_engine_started_are_decided_on_the_next_tick(
+def test_sends_queued_while_the_engine_started_are_decided_when_the_scheduler_starts(
     qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
 ) -> None:
     engine = make_engine(store, notifier, clock)
     engine.add_block(deep_work())
     store.add_queued(note(clock, "late queued"))  # a CLI that just missed the socket
-    engine.tick()
+    engine._wakeup.start_scheduler()  # SCHEDULER_START_DELAY_MS after start
     assert [item.notification.title for item in engine.held()] == ["late queued"]
     assert engine.held_count() == 1
 
@@ -298,7 +298,7 @@ def test_a_changed_system_time_zone_is_followed(
     store_engine = started(Engine(store, Settings(), notifier, clock))
     tokyo = ZoneInfo("Asia/Tokyo")
     monkeypatch.setattr(engine_module, "system_timezone", lambda reload=False: tokyo)
-    store_engine.tick()
+    store_engine.on_timezone_changed()
     assert store_engine.tz == tokyo
     assert store_engine.schedule().tz == tokyo
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from focus_app.clock import SystemClock
@@ -52,4 +53,44 @@ def test_a_wake_due_before_the_scheduler_starts_runs_when_it_starts(qtbot: QtBot
     waker.wake_at_time(clock.now() - timedelta(seconds=1))
     waker.start(scheduler_delay_ms=50)
     qtbot.waitUntil(lambda: len(fired) == 1, timeout=5000)
+    waker.shutdown()
+
+
+def _running_timers(waker: Wakeup) -> list[QTimer]:
+    timers = waker.findChildren(QTimer)
+    if waker._scheduler is not None:
+        timers.append(waker._scheduler._qtimer)  # APScheduler's one timer
+    return [t for t in timers if t.isActive()]
+
+
+def test_an_idle_waker_runs_no_timer_at_all(qtbot: QtBot) -> None:
+    """Issue 7's 0 idle wake-ups a minute: no backstop, nothing periodic."""
+    clock = SystemClock()
+    fired: list[datetime] = []
+    waker = Wakeup(lambda: fired.append(clock.now()), clock, clock.now().tzinfo)  # type: ignore[arg-type]
+    waker.start(scheduler_delay_ms=0)
+    qtbot.waitUntil(lambda: waker.scheduler_running, timeout=5000)
+    assert _running_timers(waker) == []
+    waker.wake_at_time(clock.now() + timedelta(milliseconds=100))
+    assert len(_running_timers(waker)) == 1  # the planned instant, and only that
+    qtbot.waitUntil(lambda: len(fired) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: _running_timers(waker) == [], timeout=1000)
+    waker.shutdown()
+
+
+def test_a_clock_change_wakes_now_and_drops_the_timer_planned_on_the_old_clock(
+    qtbot: QtBot,
+) -> None:
+    clock = SystemClock()
+    fired: list[datetime] = []
+    waker = Wakeup(lambda: fired.append(clock.now()), clock, clock.now().tzinfo)  # type: ignore[arg-type]
+    waker.start(scheduler_delay_ms=0)
+    qtbot.waitUntil(lambda: waker.scheduler_running, timeout=5000)
+    waker.wake_at_time(clock.now() + timedelta(hours=1))
+    assert waker.check_overdue() is False
+    waker.clock_changed()  # e.g. resumed after 40 minutes: that timer would be late
+    assert len(fired) == 1
+    assert waker.wake_at is None  # the engine's reconcile plans afresh from the new clock
+    assert waker._scheduler.get_job("reconcile") is None
+    qtbot.waitUntil(lambda: _running_timers(waker) == [], timeout=1000)
     waker.shutdown()
