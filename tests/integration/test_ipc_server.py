@@ -77,6 +77,9 @@ class Served:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+_servers: list[IpcServer] = []
+
+
 @pytest.fixture
 def served(qtbot: QtBot, tmp_path: Path) -> Iterator[Served]:
     lock = instance.acquire()
@@ -89,8 +92,10 @@ def served(qtbot: QtBot, tmp_path: Path) -> Iterator[Served]:
     commands = Commands(engine)
     server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
     server.listen()
+    _servers.append(server)
     helper = Served(qtbot, engine, socket_path())
     yield helper
+    _servers.remove(server)
     helper.close()
     server.close()
     engine.shutdown()
@@ -362,4 +367,73 @@ def test_listen_without_the_instance_lock_leaves_the_socket_alone(
         intruder.listen()
     after = served.path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    served.ping()
+
+
+# ------------------------------------------------------------------ limits (issue 8)
+
+
+def test_a_client_that_never_reads_cannot_grow_the_servers_output_without_bound(
+    served: Served, qtbot: QtBot
+) -> None:
+    import socket as _socket
+
+    from focus_app.ipc_server import MAX_OUTBOX
+
+    hog = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    hog.connect(str(served.path))
+    hog.setblocking(False)
+    frame = b'{"cmd":"status"}\n' * 2000
+    sent = 0
+    for _ in range(400):  # up to 13 MB of requests, far over the 1 MiB bound
+        try:
+            sent += hog.send(frame)
+        except BlockingIOError:
+            qtbot.wait(5)
+    qtbot.wait(200)
+    pending = [len(c.outbox) for c in _servers[0]._connections.values()]
+    assert max(pending) <= MAX_OUTBOX + 64 * 1024, pending
+    served.ping()  # others are still served
+    hog.close()
+
+
+def test_idle_connections_are_closed_and_the_timer_stops_when_none_are_left(
+    served: Served, qtbot: QtBot
+) -> None:
+    import socket as _socket
+
+    server = _servers[0]
+    server.idle_timeout_s = 0.3
+    idle = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    idle.connect(str(served.path))
+    qtbot.waitUntil(lambda: server.connection_count == 1, timeout=2000)
+    qtbot.waitUntil(lambda: server.connection_count == 0, timeout=3000)
+    assert idle.recv(10) == b""  # closed by the server
+    qtbot.waitUntil(lambda: not server._idle_timer.isActive(), timeout=1000)
+    idle.close()
+
+
+def test_a_connection_over_the_cap_gets_one_error_line(served: Served, qtbot: QtBot) -> None:
+    import socket as _socket
+
+    server = _servers[0]
+    server.max_connections = 2
+    held = []
+    for _ in range(2):
+        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        s.connect(str(served.path))
+        held.append(s)
+    qtbot.waitUntil(lambda: server.connection_count == 2, timeout=2000)
+
+    def extra() -> bytes:
+        with _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM) as s:
+            s.settimeout(5)
+            s.connect(str(served.path))
+            return s.recv(4096)
+
+    line = served.in_thread(extra)
+    assert b"too many connections" in line and line.count(b"\n") == 1
+    for s in held:
+        s.close()
+    qtbot.waitUntil(lambda: server.connection_count == 0, timeout=2000)
     served.ping()
