@@ -13,7 +13,10 @@ Limits, so no client can hurt the app or the other clients:
   requests and never reads the answers is no longer read from until it drains.
 - Idle connections close after ``IDLE_TIMEOUT_S`` without a request; one timer, armed
   only while connections exist (no wake-ups at all while nobody is connected).
-- At most ``MAX_CONNECTIONS`` at once; one more gets one error line and is closed.
+- At most ``MAX_CONNECTIONS`` at once. One more closes the longest-idle connection that
+  has nothing in flight (its client is between requests; ``focus-app send`` retries with
+  its key), so 1,100 idle connections cannot lock ``status`` out; if every connection is
+  busy, the newcomer gets one error line and is closed.
 - Out of file descriptors (``EMFILE``), accepting pauses for ``ACCEPT_BACKOFF_MS``
   instead of spinning on a listener that stays readable.
 """
@@ -180,7 +183,7 @@ class IpcServer(QObject):
                 else:
                     log.warning("cannot accept a connection: %s", exc)
                 return
-            if len(self._connections) >= self.max_connections:
+            if len(self._connections) >= self.max_connections and not self._evict_idlest():
                 sock.setblocking(False)
                 with contextlib.suppress(OSError):
                     sock.send(encode(_error(
@@ -199,6 +202,21 @@ class IpcServer(QObject):
             self._connections[sock.fileno()] = conn
             if not self._idle_timer.isActive():
                 self._arm_idle_timer()
+
+    def _evict_idlest(self) -> bool:
+        """Close the longest-idle connection with nothing in flight; ``False`` if none."""
+        busy = {id(conn) for conn, _ in self._pending}
+        idle = [
+            conn
+            for conn in self._connections.values()
+            if not conn.inbox and not conn.outbox and id(conn) not in busy
+        ]
+        if not idle:
+            return False
+        victim = min(idle, key=lambda conn: conn.last_request)
+        log.info("at %d connections: closing the longest idle one", len(self._connections))
+        self._drop(victim)
+        return True
 
     def _resume_accepting(self) -> None:
         if self._accept_notifier is not None and self._listener is not None:

@@ -310,19 +310,20 @@ class DBusNotifier:
             return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set); notifications off"
         except (OSError, RuntimeError, ValueError) as exc:
             return one_line(f"cannot connect to the D-Bus session bus: {exc}")
+        owner_changes = MatchRule(
+            type="signal",
+            sender="org.freedesktop.DBus",
+            interface="org.freedesktop.DBus",
+            member="NameOwnerChanged",
+        )
+        owner_changes.add_arg_condition(0, NOTIFICATIONS.bus_name)
         rules = (
             MatchRule(
                 type="signal",
                 interface=NOTIFICATIONS.interface,
                 path=NOTIFICATIONS.object_path,
             ),
-            MatchRule(
-                type="signal",
-                sender="org.freedesktop.DBus",
-                interface="org.freedesktop.DBus",
-                member="NameOwnerChanged",
-                arg0=NOTIFICATIONS.bus_name,
-            ),
+            owner_changes,
         )
         for rule in rules:
             try:
