@@ -15,19 +15,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from jeepney import MessageType, new_method_return  # type: ignore[import-untyped]
-from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
-from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 
 from focus_app.ipc_client import Client
 from tests.e2e.app_process import AppProcess, cli, cli_json, socket_path
 from tests.e2e.conftest import desktop
 from tests.e2e.harness import DesktopSession
+from tests.faults.stalled_server import StalledServer
 
 __all__ = ["desktop"]
 
@@ -120,49 +117,6 @@ def test_a_kill_during_notify_does_not_show_the_digest_again(
 
 
 # ------------------------------------------------------------------ slow and absent servers
-
-
-class StalledServer:
-    """Owns org.freedesktop.Notifications and answers Notify after ``delay`` s (or never)."""
-
-    def __init__(self, bus: str, delay: float | None) -> None:
-        self.calls: list[str] = []
-        self._delay = delay
-        self._stop = threading.Event()
-        self._conn = open_dbus_connection(bus)
-        reply = self._conn.send_and_get_reply(
-            message_bus.RequestName("org.freedesktop.Notifications"), timeout=5
-        )
-        assert reply.body[0] == 1, reply.body
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        next_id = 1
-        while not self._stop.is_set():
-            try:
-                msg = self._conn.receive(timeout=0.2)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if msg.header.message_type is not MessageType.method_call:
-                continue
-            member = msg.header.fields.get(3)
-            if member == "Notify":
-                self.calls.append(str(msg.body[3]))
-                if self._delay is None:
-                    continue
-                time.sleep(self._delay)
-                self._conn.send(new_method_return(msg, "u", (next_id,)))
-                next_id += 1
-            elif member == "GetCapabilities":
-                self._conn.send(new_method_return(msg, "as", (["body", "actions"],)))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._conn.close()
 
 
 @pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)
