@@ -75,10 +75,12 @@ def test_eight_senders_and_a_kill_after_commit_store_each_notification_exactly_o
         )
         for i in range(8)
     ]
-    done = [(p.wait(30), *p.communicate()) for p in senders]
-    app.proc.wait(10)  # it killed itself after committing the first batch
-    assert app.proc.returncode == -9
-    app.stop()
+    try:
+        done = [(p.wait(30), *p.communicate()) for p in senders]
+        app.proc.wait(10)  # it killed itself after committing the first batch
+        assert app.proc.returncode == -9
+    finally:
+        app.stop()
     assert [code for code, _, _ in done] == [0] * 8, done  # every send acknowledged
     titles = _stored_titles(env)
     assert sorted(titles) == [f"n{i}" for i in range(8)], titles  # none twice, none lost
@@ -100,10 +102,12 @@ def test_a_kill_during_notify_does_not_show_the_digest_again(
         assert cli(env, "send", f"n{i}", "--sender", f"s{i}").returncode == 0
     app.stop()
     app = _start(_with_fault(env, "during-notify"), log)
-    cli(env, "release")
-    app.proc.wait(10)
-    assert app.proc.returncode == -9
-    app.stop()
+    try:
+        cli(env, "release")
+        app.proc.wait(10)
+        assert app.proc.returncode == -9
+    finally:
+        app.stop()
     app = _start(env, log)
     try:
         time.sleep(1.0)
