@@ -95,6 +95,8 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     bridge.action_invoked.connect(
         lambda server_id, key: engine.on_notification_action(key, server_id)
     )
+    bridge.delivery_reported.connect(engine.on_delivery_report)
+    bridge.server_appeared.connect(engine.on_notification_server_appeared)
     commands = Commands(engine)
     server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
     try:

@@ -14,13 +14,22 @@ import json
 import os
 import re
 import sys
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
-from focus_app.ipc_client import ANSWER_TIMEOUT, Client, NotAnswering, NotRunning, RemoteError
+from focus_app.ipc_client import (
+    ANSWER_TIMEOUT,
+    Client,
+    ConnectionLost,
+    NotAnswering,
+    NotRunning,
+    RemoteError,
+)
 from focus_app.status_text import clock_text, format_status, printable
 
 EXIT_REFUSED = 1
@@ -136,11 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bad is not None:
         _error(f"argument is not valid UTF-8: {bad}; pass text in UTF-8")
         return EXIT_USAGE
+    if args.command == "send":
+        return _send(args)
     try:
         return _run_command(args)
     except NotRunning:
-        if args.command == "send":
-            return _queue(args)
         print(NOT_RUNNING, file=sys.stderr)
         return EXIT_NOT_RUNNING
     except (RemoteError, NotAnswering) as exc:
@@ -183,6 +192,60 @@ def _not_utf8(args: argparse.Namespace) -> str | None:
     return None
 
 
+RETRY_SEND_AFTER = 0.5
+"""Seconds before a send whose connection broke is tried again (same key)."""
+
+
+def _send(args: argparse.Namespace) -> int:
+    """``focus-app send``: over the socket with an idempotency key, else into the queue.
+
+    Every send carries a random key. If the engine dies after the request was written
+    (it may have committed it), the same request, same key, is tried once more: an
+    engine that stored it answers the first decision and stores nothing twice. Only when
+    no engine can be reached is the notification queued in the database, still under
+    that key, so a send committed just before the engine died is not queued again either.
+    """
+    request = _send_request(args)
+    try:
+        return _send_once(args, request)
+    except NotRunning as exc:
+        if not isinstance(exc, ConnectionLost):
+            return _queue(args, request)  # nothing was sent
+    except NotAnswering:
+        pass
+    except (RemoteError, OSError) as exc:
+        _error(str(exc))
+        return EXIT_REFUSED
+    time.sleep(RETRY_SEND_AFTER)
+    try:
+        return _send_once(args, request)
+    except ConnectionLost:
+        _error(
+            "focus-app stopped twice while taking the notification; it may have been "
+            "stored: check with 'focus-app held' or 'focus-app status' before sending again"
+        )
+        return EXIT_REFUSED
+    except NotRunning:
+        return _queue(args, request)  # the key keeps a committed first try from doubling
+    except (RemoteError, NotAnswering, OSError) as exc:
+        _error(str(exc))
+        return EXIT_REFUSED
+
+
+def _send_request(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "title": args.title, "body": args.body, "sender": args.sender,
+        "source": args.source, "urgency": args.urgency,
+        "time_sensitive": args.time_sensitive, "key": uuid.uuid4().hex,
+    }
+
+
+def _send_once(args: argparse.Namespace, request: dict[str, Any]) -> int:
+    with Client(_socket()) as client:
+        result = client.call("send", **request)
+    return _print_result("send", args, result)
+
+
 def _socket() -> Path:
     from focus_app.paths import socket_path
 
@@ -192,13 +255,7 @@ def _socket() -> Path:
 def _run_command(args: argparse.Namespace) -> int:
     cmd = args.command
     request: dict[str, Any]
-    if cmd == "send":
-        request = {
-            "title": args.title, "body": args.body, "sender": args.sender,
-            "source": args.source, "urgency": args.urgency,
-            "time_sensitive": args.time_sensitive,
-        }
-    elif cmd in ("focus", "available", "pause"):
+    if cmd in ("focus", "available", "pause"):
         request = {"duration": args.duration, "reason": args.reason}
         if cmd == "pause":
             request["until"] = args.until
@@ -247,13 +304,24 @@ def _rule_request(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
-def _queue(args: argparse.Namespace) -> int:
-    """No engine: store the notification durably; it is decided at the next start."""
+def _queue(args: argparse.Namespace, request: dict[str, Any]) -> int:
+    """No engine: store the notification durably; it is decided at the next start.
+
+    The text is checked and cleaned exactly as the socket does it
+    (``commands.notification_from_request``): the queue is no back door for an empty
+    title or a 120 kB body.
+    """
     import sqlite3
 
-    from focus_app.core.model import Notification, Urgency
+    from focus_app.commands import CommandError, notification_from_request
     from focus_app.paths import database_path
     from focus_app.store import Store, StoreError
+
+    try:
+        notification = notification_from_request(request, datetime.now().astimezone())
+    except CommandError as exc:
+        _error(str(exc))
+        return EXIT_REFUSED
 
     try:
         store, warning = Store.open(database_path())
@@ -263,13 +331,7 @@ def _queue(args: argparse.Namespace) -> int:
     if warning:
         _error(warning)
     try:
-        nid = store.add_queued(
-            Notification(
-                title=args.title, body=args.body, sender=args.sender, source=args.source,
-                urgency=Urgency(args.urgency), time_sensitive=args.time_sensitive,
-                received_at=datetime.now().astimezone(),
-            )
-        )
+        nid = store.add_queued(notification, key=request["key"])
     except (StoreError, sqlite3.Error) as exc:
         _error(
             f"cannot queue the notification in {store.path}: {exc}; "
@@ -317,7 +379,13 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
             who = " · ".join(x for x in (item["sender"], item["source"]) if x) or "unknown"
             _say(f"#{item['id']:<5} {_hhmm(item['received_at'])}  {who}: {item['title']}")
     elif cmd == "release":
+        problem = result.get("problem") or ""
+        if problem and not result["released"]:
+            _error(f"released nothing; {result['held']} still held: {problem}")
+            return EXIT_REFUSED
         print(f"Released {result['released']}; {result['held']} still held.")
+        if problem:
+            _error(f"some could not be shown: {problem}")
     elif cmd == "block.list":
         if not result:
             print("No blocks yet: add one with 'focus-app block add'.")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from focus_app.core.model import (
     Block,
@@ -34,8 +34,11 @@ from focus_app.core.parsing import (
     parse_duration,
     parse_weekdays,
 )
-from focus_app.engine import Engine, Ingested
+from focus_app.core.text import clean_text
 from focus_app.store import HeldItem
+
+if TYPE_CHECKING:  # the command line validates sends with this module and stays Qt-free
+    from focus_app.engine import Engine, Ingested
 
 Request = dict[str, Any]
 Answer = dict[str, Any]
@@ -46,6 +49,8 @@ DEFAULT_DURATIONS = {
     Mode.PAUSED: timedelta(hours=1),
 }
 MAX_TEXT = 8 * 1024
+MAX_NAME = 200
+MAX_KEY = 128
 MAX_ID = 2**63 - 1
 """SQLite's largest integer: a bigger id cannot exist and would not even bind."""
 MAX_ICS_BYTES = 16 * 1024 * 1024
@@ -97,17 +102,24 @@ class Commands:
             return _error(str(exc))
 
     def handle_sends(self, requests: list[Request]) -> list[Answer]:
-        """Decide a batch of ``send`` requests at once (one transaction)."""
+        """Decide a batch of ``send`` requests at once (one transaction).
+
+        A request may carry ``"key"``, a random id the client made for this send: a
+        repeat of a key (the client retried because the app died before answering) is
+        answered with the first decision and stored nothing.
+        """
         answers: list[Answer | None] = []
         valid: list[Notification] = []
+        keys: list[str | None] = []
         now = self._engine.clock.now()
         for request in requests:
             try:
                 valid.append(notification_from_request(request, now))
+                keys.append(send_key(request))
                 answers.append(None)
             except CommandError as exc:
                 answers.append(_error(str(exc)))
-        results = iter(self._engine.ingest_many(valid)) if valid else iter(())
+        results = iter(self._engine.ingest_many(valid, keys)) if valid else iter(())
         return [
             answer
             if answer is not None
@@ -157,7 +169,11 @@ class Commands:
                     "see 'focus-app held'"
                 )
         released = self._engine.release(ids or None)
-        return {"released": released, "held": self._engine.held_count()}
+        return {
+            "released": released,
+            "held": self._engine.held_count(),
+            "problem": self._engine.last_release_problem,
+        }
 
     def _dismiss(self, request: Request) -> dict[str, Any]:
         ids = _opt_ids(request)
@@ -233,10 +249,13 @@ class Commands:
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         # A calendar's SUMMARY may carry newlines or escape sequences; titles are one line.
-        added = [
-            self._engine.add_block(replace(block, title=_one_line(block.title)))
-            for block in result.blocks
-        ]
+        # All blocks in one transaction and one schedule rebuild (Engine.add_blocks).
+        added = self._engine.add_blocks(
+            [
+                replace(block, title=clean_text(block.title, MAX_NAME, one_line=True))
+                for block in result.blocks
+            ]
+        )
         return {
             "added": [block_to_json(b) for b in added],
             "skipped": list(result.skipped),
@@ -251,9 +270,19 @@ class Commands:
 
 
 def notification_from_request(request: Request, now: datetime) -> Notification:
-    title = _opt_str(request, "title", limit=MAX_TEXT)
+    """The notification a ``send`` request describes, its text cleaned at the door.
+
+    Used by the socket and by the command line's queue (app not running) alike, so
+    both take the same text: control characters (NUL first: it makes D-Bus drop the
+    connection, so one such item blocked every digest) are dropped, lone surrogates
+    replaced, over-long text cut with a note (``focus_app.core.text.clean_text``).
+
+    Raises:
+        CommandError: A field has the wrong type, or the title is empty once cleaned.
+    """
+    title = clean_text(_any_str(request, "title"), MAX_TEXT, one_line=True)
     if not title:
-        raise CommandError("a notification needs a title")
+        raise CommandError("a notification needs a title (of printable text)")
     urgency_text = _opt_str(request, "urgency") or "normal"
     try:
         urgency = Urgency(urgency_text)
@@ -266,13 +295,27 @@ def notification_from_request(request: Request, now: datetime) -> Notification:
         raise CommandError('"time_sensitive" must be true or false')
     return Notification(
         title=title,
-        body=_opt_str(request, "body", limit=MAX_TEXT),
-        sender=_opt_str(request, "sender", limit=200),
-        source=_opt_str(request, "source", limit=200),
+        body=clean_text(_any_str(request, "body"), MAX_TEXT),
+        sender=clean_text(_any_str(request, "sender"), MAX_NAME, one_line=True),
+        source=clean_text(_any_str(request, "source"), MAX_NAME, one_line=True),
         urgency=urgency,
         time_sensitive=time_sensitive,
         received_at=now,
     )
+
+
+def send_key(request: Request) -> str | None:
+    """The send's idempotency key (``"key"``), if the client gave one."""
+    key = request.get("key")
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY or not key.isprintable():
+        raise CommandError(
+            f'"key" must be a non-empty printable string of at most {MAX_KEY} characters '
+            "(e.g. a random UUID)"
+        )
+    _check_utf8("key", key)
+    return key
 
 
 def ingested_to_json(result: Ingested) -> dict[str, Any]:
@@ -449,6 +492,16 @@ def _opt_str(request: Request, key: str, *, limit: int = 100, one_line: bool = F
     return value
 
 
+def _any_str(request: Request, key: str) -> str:
+    """``request[key]`` ("" when absent) if it is a string; any length, any characters."""
+    value = request.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CommandError(f'"{key}" must be a string, got {type(value).__name__}')
+    return value
+
+
 def _check_utf8(key: str, value: str) -> None:
     """Refuse lone surrogates.
 
@@ -462,10 +515,6 @@ def _check_utf8(key: str, value: str) -> None:
             f'"{key}" is not valid UTF-8 text (it has a lone surrogate such as \\ud800); '
             "send text, not half of a character"
         ) from None
-
-
-def _one_line(text: str) -> str:
-    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text).strip()
 
 
 def _int(request: Request, key: str) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
@@ -39,7 +40,7 @@ from focus_app.core.model import (
     RuleMatch,
     Urgency,
 )
-from focus_app.core.ports import Clock, Notifier
+from focus_app.core.ports import Clock, DeliveryReport, DeliveryResult, Notifier
 from focus_app.core.program_prefs import (
     Program,
     ProgramChoice,
@@ -49,8 +50,9 @@ from focus_app.core.program_prefs import (
 )
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
+from focus_app.faults import fault_point
 from focus_app.settings import Settings, render_settings, save_settings, system_timezone
-from focus_app.store import HeldItem, Store
+from focus_app.store import HeldItem, SentBefore, Store
 from focus_app.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ FLOWING = (Mode.AVAILABLE, Mode.PAUSED)
 
 RETRY_DELIVERY_AFTER = timedelta(minutes=5)
 _DIGESTS_REMEMBERED = 32
+_IN_FLIGHT_REMEMBERED = 256
+"""Notify calls whose late answer is still matched; older ones count as shown."""
 _MAX_HIDDEN_TRANSITIONS = 64
 """How many same-mode transitions ``next_transition`` looks past (a bound, not a limit
 anyone meets: a day has a handful)."""
@@ -132,6 +136,9 @@ class Engine(QObject):
         self._retry_at: datetime | None = None
         self._current_override = self._store.get_override()
         self._shown_in_digest: dict[int, list[int]] = {}
+        # Notify calls the server has not answered yet: token -> (item ids, a digest?).
+        self._in_flight: dict[int, tuple[list[int], bool]] = {}
+        self._last_release_problem = ""
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
@@ -323,14 +330,63 @@ class Engine(QObject):
         """Decide one notification, store it durably, deliver it if the gate says so."""
         return self.ingest_many([notification])[0]
 
-    def ingest_many(self, notifications: Sequence[Notification]) -> list[Ingested]:
+    def ingest_many(
+        self,
+        notifications: Sequence[Notification],
+        keys: Sequence[str | None] | None = None,
+        *,
+        _retried: bool = False,
+    ) -> list[Ingested]:
         """Decide a batch; every held item is committed before this returns (one transaction).
 
         The app's own name as a source is reserved: another program sending as "Focus &
         Boundaries" is relabelled, so it cannot borrow the rule that lets the app's
         heads-up through.
+
+        Args:
+            notifications: The new notifications.
+            keys: Each one's idempotency key (or ``None``), parallel to ``notifications``.
+                A key seen before (the sender retried after a crash, or sent it twice in
+                one batch) is not stored again: it is answered with the first decision.
         """
-        return self._decide_and_record(_from_outside(notifications), already_stored=False)
+        key_list = list(keys) if keys is not None else [None] * len(notifications)
+        known = self._store.sent_before(k for k in key_list if k is not None)
+        fresh: list[Notification] = []
+        fresh_keys: list[str | None] = []
+        first_in_batch: dict[str, int] = {}
+        for n, key in zip(notifications, key_list, strict=True):
+            if key is None or (key not in known and key not in first_in_batch):
+                if key is not None:
+                    first_in_batch[key] = len(fresh)
+                fresh.append(n)
+                fresh_keys.append(key)
+        try:
+            decided = (
+                self._decide_and_record(
+                    _from_outside(fresh), already_stored=False, keys=fresh_keys
+                )
+                if fresh
+                else []
+            )
+        except sqlite3.IntegrityError:
+            if keys is None:
+                raise
+            # The command line queued one of these keys between our look-up and our
+            # commit (it gave up waiting for us). Nothing was stored: look again.
+            return self.ingest_many(notifications, None if _retried else keys, _retried=True)
+        results: list[Ingested] = []
+        taken = iter(decided)
+        answered: set[str] = set()
+        for n, key in zip(notifications, key_list, strict=True):
+            if key is not None and key in known:
+                results.append(_repeat(n, known[key]))
+            elif key is not None and key in answered:
+                results.append(decided[first_in_batch[key]])
+            else:
+                results.append(next(taken))
+                if key is not None:
+                    answered.add(key)
+        return results
 
     def _context(self, now: datetime) -> GateContext:
         state = self.state()
@@ -342,7 +398,11 @@ class Engine(QObject):
         )
 
     def _decide_and_record(
-        self, notifications: Sequence[Notification], *, already_stored: bool
+        self,
+        notifications: Sequence[Notification],
+        *,
+        already_stored: bool,
+        keys: Sequence[str | None] | None = None,
     ) -> list[Ingested]:
         now = self._clock.now()
         ctx = self._context(now)
@@ -354,7 +414,9 @@ class Engine(QObject):
                 self._store.decide_queued(n.id, d, mode, decided_at=now)
             ids: list[int | None] = [n.id for n, _ in decisions]
         else:
-            ids = [*self._store.record_many([(n, d, mode) for n, d in decisions])]
+            ids = [*self._store.record_many([(n, d, mode) for n, d in decisions], keys=keys)]
+        if any(d.outcome is Outcome.DELIVERED for _, d in decisions):
+            self._older_first(now, ctx.state)
         results = []
         for nid, (n, d) in zip(ids, decisions, strict=True):
             assert nid is not None
@@ -371,31 +433,60 @@ class Engine(QObject):
             self._plan_wakeup(now, ctx.state)
         return results
 
+    def _older_first(self, now: datetime, state: ModeState) -> None:
+        """Before a new item is shown, show older held items that are already due.
+
+        Held items go out oldest first: a delivery failed earlier (server gone) left
+        items waiting for a retry; a new one must not overtake them. If they still
+        cannot be shown, the new one fails the same way and joins them.
+        """
+        if self._retry_at is None:
+            return  # nothing failed: everything due was released on the last reconcile
+        if state.mode in FLOWING:
+            self._release_due(now)
+        else:
+            self._retry_failed_breakthroughs(now, force=True)
+
     def _deliver(self, n: Notification, decision: Decision) -> Decision:
+        assert n.id is not None
         result = self._notifier.notify(
             n.title, _body_with_sender(n), urgency=n.urgency, actions=()
         )
         if result.ok:
+            self._track(result, [n.id], digest=False)
             return decision
         # Nothing is lost: the item goes back to held and out with the next digest.
-        assert n.id is not None
-        self._store.mark_delivered_failed(n.id, result.error)
+        self._store.put_back([n.id], result.error, refused=result.refused)
         self.problem.emit(f"Could not show a notification: {result.error}")
-        self._retry_at = self._clock.now() + RETRY_DELIVERY_AFTER
+        if not result.refused:
+            self._retry_at = self._clock.now() + RETRY_DELIVERY_AFTER
         return replace(
             decision,
             outcome=Outcome.HELD,
             reason=f"held: delivery failed ({result.error}); kept for the next digest",
-            release_at=self._retry_at,
+            release_at=None if result.refused else self._retry_at,
         )
 
     def release(self, ids: Sequence[int] | None = None) -> int:
-        """Release held notifications now (all, or the given ids) as one digest."""
+        """Release held notifications now (all, or the given ids) as one digest.
+
+        Returns how many were shown; when fewer than asked, ``last_release_problem``
+        says why. Items the server refused before are left out of "release all" (they
+        would fail again) but are tried again when named by id.
+        """
         items = self._store.held()
         if ids is not None:
             wanted = set(ids)
             items = [item for item in items if item.notification.id in wanted]
+        else:
+            items = [item for item in items if not item.refused]
+        self._last_release_problem = ""
         return self._send_digest(items)
+
+    @property
+    def last_release_problem(self) -> str:
+        """Why the last ``release`` did not show everything it was asked to ("" if it did)."""
+        return self._last_release_problem
 
     def dismiss(self, ids: Sequence[int]) -> None:
         """Drop held notifications without showing them (they stay in history)."""
@@ -413,9 +504,15 @@ class Engine(QObject):
         due = [
             item
             for item in self._store.held()
-            if item.notification.received_at <= flowing_since
-            or item.release_at is None
-            or item.release_at <= now
+            if not item.refused
+            and (
+                # Held for a protected mode: due now that notifications flow, wherever
+                # its release_at points (the clock may have been set back past it).
+                (item.held_in is not None and item.held_in not in FLOWING)
+                or item.notification.received_at <= flowing_since
+                or item.release_at is None
+                or item.release_at <= now
+            )
         ]
         paced = [item for item in due if item.paced]
         if paced:
@@ -427,23 +524,24 @@ class Engine(QObject):
     def _send_digest(self, items: Sequence[HeldItem], *, paced: bool = False) -> int:
         """Show held items (one digest, or one by one with ``digest = false``).
 
-        Returns how many were shown and released; what could not be shown stays held and
-        is retried in ``RETRY_DELIVERY_AFTER``.
+        The items are marked released *before* the notification server is asked: a
+        crash or a server that answers late then counts as shown, never as shown twice.
+        Only a definite failure (no bus, no server, an error reply) puts them back on
+        hold for a retry. A digest the server refuses is sent again one item at a time,
+        so one bad item cannot hold the others back; an item refused on its own stays
+        held with the reason and is left out of later digests.
+
+        Returns how many were shown (or handed to a server that has not answered yet).
         """
         if not items:
             return 0
         notifications = [item.notification for item in items]
+        ids = [n.id for n in notifications if n.id is not None]
         now = self._clock.now()
-        shown: list[int] = []
-        error = ""
+        self._store.mark_released(ids, now)
+        fault_point("during-release")
         if len(notifications) == 1 or not self._settings.digest:
-            for n in notifications:
-                result = self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
-                if result.ok and n.id is not None:
-                    shown.append(n.id)
-                elif not result.ok:
-                    error = result.error
-                    break  # the server is gone: the rest would fail (and wait) the same way
+            shown, error = self._one_by_one(notifications)
         else:
             digest = (
                 build_paced_summary(notifications)
@@ -457,19 +555,102 @@ class Engine(QObject):
                 actions=((ACTION_OPEN_INBOX, "Open inbox"), (ACTION_SNOOZE, "Snooze 10 min")),
             )
             if result.ok:
-                shown = [n.id for n in notifications if n.id is not None]
-                self._remember_digest(result.server_id, shown)
+                shown, error = ids, ""
+                self._track(result, ids, digest=True)
+            elif result.refused:
+                log.warning("the digest was refused (%s); showing its items one by one",
+                            result.error)
+                shown, error = self._one_by_one(notifications)
+            else:
+                self._store.put_back(ids, result.error)
+                shown, error = [], result.error
+        self._refresh_held()
+        self._after_delivery(len(shown) < len(ids), error)
+        return len(shown)
+
+    def _one_by_one(self, notifications: Sequence[Notification]) -> tuple[list[int], str]:
+        """Show each item alone (all marked released already); return the shown ids and
+        the last error. A refused item is put back and marked refused; a missing server
+        puts back the rest (they would fail, and wait, the same way)."""
+        shown: list[int] = []
+        error = ""
+        for index, n in enumerate(notifications):
+            assert n.id is not None
+            result = self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
+            if result.ok:
+                shown.append(n.id)
+                self._track(result, [n.id], digest=False)
+                continue
             error = result.error
-        if shown:
-            self._store.mark_released(shown, now)
-            self._refresh_held()
-        if len(shown) < len(notifications):
-            self._retry_at = now + RETRY_DELIVERY_AFTER
+            if result.refused:
+                self._store.put_back([n.id], result.error, refused=True)
+                continue
+            rest = [m.id for m in notifications[index:] if m.id is not None]
+            self._store.put_back(rest, result.error)
+            break
+        return shown, error
+
+    def _after_delivery(self, failed: bool, error: str) -> None:
+        if failed:
+            self._last_release_problem = error
+            retry = any(
+                item.delivery_error and not item.refused for item in self._store.held()
+            )
+            self._retry_at = self._clock.now() + RETRY_DELIVERY_AFTER if retry else None
             self.problem.emit(f"Could not show held notifications: {error}; will retry")
             log.warning("delivery of held notifications failed: %s", error)
         else:
             self._retry_at = None
-        return len(shown)
+
+    def _track(self, result: DeliveryResult, ids: list[int], *, digest: bool) -> None:
+        """Remember what a notification stands for: for its late answer, and for Snooze."""
+        if result.token:
+            self._in_flight[result.token] = (ids, digest)
+            while len(self._in_flight) > _IN_FLIGHT_REMEMBERED:
+                del self._in_flight[next(iter(self._in_flight))]
+        elif digest:
+            self._remember_digest(result.server_id, ids)
+
+    def on_delivery_report(self, report: DeliveryReport) -> None:
+        """A slow notification server answered at last (``NotifierBridge.delivery_reported``).
+
+        An id makes a digest's "Snooze" work; an error is a definite failure: its items
+        go back on hold (a refused digest is sent again one item at a time).
+        """
+        entry = self._in_flight.pop(report.token, None)
+        if entry is None:
+            return
+        ids, digest = entry
+        result = report.result
+        if result.ok:
+            if digest:
+                self._remember_digest(result.server_id, ids)
+            return
+        log.warning("the notification server refused late: %s", result.error)
+        if result.refused and len(ids) > 1:
+            self._store.put_back(ids, result.error)
+            wanted = set(ids)
+            items = [i for i in self._store.held() if i.notification.id in wanted]
+            self._send_digest_items_alone(items)
+            return
+        self._store.put_back(ids, result.error, refused=result.refused)
+        self._refresh_held()
+        self._after_delivery(True, result.error)
+        self._plan_wakeup(self._clock.now(), self.state())
+
+    def _send_digest_items_alone(self, items: Sequence[HeldItem]) -> None:
+        ids = [item.notification.id for item in items if item.notification.id is not None]
+        self._store.mark_released(ids, self._clock.now())
+        shown, error = self._one_by_one([item.notification for item in items])
+        self._refresh_held()
+        self._after_delivery(len(shown) < len(ids), error)
+
+    def on_notification_server_appeared(self) -> None:
+        """A notification server (re)appeared on the bus: retry failed deliveries now,
+        instead of ``RETRY_DELIVERY_AFTER`` later (a failed critical one waits no longer)."""
+        if self._retry_at is not None:
+            self._retry_at = self._clock.now()
+            self.reconcile()
 
     def _remember_digest(self, server_id: int, ids: list[int]) -> None:
         """Which items a digest showed, for its "Snooze" action (the last few digests)."""
@@ -478,12 +659,14 @@ class Engine(QObject):
             while len(self._shown_in_digest) > _DIGESTS_REMEMBERED:
                 del self._shown_in_digest[next(iter(self._shown_in_digest))]
 
-    def _retry_failed_breakthroughs(self, now: datetime) -> None:
+    def _retry_failed_breakthroughs(self, now: datetime, *, force: bool = False) -> None:
         """Outside flowing modes, retry items whose delivery failed when the gate let them
         through (a critical one during focus must not wait for the next window)."""
-        if self._retry_at is None or now < self._retry_at:
+        if self._retry_at is None or (now < self._retry_at and not force):
             return
-        failed = [item for item in self._store.held() if item.delivery_error]
+        failed = [
+            item for item in self._store.held() if item.delivery_error and not item.refused
+        ]
         if failed:
             self._send_digest(failed)
         else:
@@ -550,6 +733,18 @@ class Engine(QObject):
 
     def add_block(self, block: Block) -> Block:
         stored = self._store.add_block(block)
+        self._blocks_edited()
+        return stored
+
+    def add_blocks(self, blocks: Sequence[Block]) -> list[Block]:
+        """Add many blocks (a calendar import) in one transaction, rebuilding once.
+
+        Adding 2,000 blocks one by one rebuilt the schedule 2,000 times and held the
+        engine for over a minute; this takes one commit and one rebuild.
+        """
+        if not blocks:
+            return []
+        stored = self._store.add_blocks(blocks)
         self._blocks_edited()
         return stored
 
@@ -730,6 +925,15 @@ def _from_outside(notifications: Sequence[Notification]) -> list[Notification]:
         else n
         for n in notifications
     ]
+
+
+def _repeat(n: Notification, before: SentBefore) -> Ingested:
+    """The answer to a send seen before: its id and first decision, nothing stored."""
+    decision = before.decision or Decision(
+        outcome=Outcome.HELD,
+        reason="queued: focus-app was not running when it came; decided at its start",
+    )
+    return Ingested(before.id, replace(n, id=before.id), decision)
 
 
 def _iso(t: datetime | None) -> str | None:

@@ -21,6 +21,14 @@ class NotRunning(Exception):
     """No engine answers on the socket."""
 
 
+class ConnectionLost(NotRunning):
+    """The engine went away after the request was (perhaps) written: it may have acted.
+
+    Unlike a failed connect, the request may have been committed before the engine died,
+    so a retry must carry the same idempotency key (``send``'s ``"key"``).
+    """
+
+
 class NotAnswering(TimeoutError):
     """The engine accepted the connection but did not answer in time (busy or stopped)."""
 
@@ -62,7 +70,8 @@ class Client:
 
         Raises:
             RemoteError: The engine refused the request; the message says why.
-            NotRunning: The engine went away.
+            ConnectionLost: The engine went away after the request was sent.
+            NotAnswering: It did not answer in time.
         """
         answer = self.raw(encode({"cmd": cmd, **args}))
         if not answer.get("ok"):
@@ -76,10 +85,10 @@ class Client:
             while b"\n" not in self._buffer:
                 chunk = self._sock.recv(65536)
                 if not chunk:
-                    raise NotRunning("the engine closed the connection")
+                    raise ConnectionLost("the engine closed the connection")
                 self._buffer += chunk
         except (BrokenPipeError, ConnectionResetError) as exc:
-            raise NotRunning(str(exc)) from exc
+            raise ConnectionLost(str(exc)) from exc
         except TimeoutError as exc:
             raise NotAnswering(
                 f"focus-app is running but did not answer within {self._sock.gettimeout():.0f} s "

@@ -6,14 +6,30 @@ connection keeps being served. ``send`` requests that arrive together (many clie
 once) are decided and committed as one batch, one transaction, before any of them is
 answered: every held item is durable before its sender hears back, without paying one
 commit per notification.
+
+Limits, so no client can hurt the app or the other clients:
+
+- Each client's pending output is bounded (``MAX_OUTBOX``): a client that sends
+  requests and never reads the answers is no longer read from until it drains.
+- Idle connections close after ``IDLE_TIMEOUT_S`` without a request; one timer, armed
+  only while connections exist (no wake-ups at all while nobody is connected).
+- At most ``MAX_CONNECTIONS`` at once. One more closes the longest-idle connection that
+  has nothing in flight (its client is between requests; ``focus-app send`` retries with
+  its key), so 1,100 idle connections cannot lock ``status`` out; if every connection is
+  busy, the newcomer gets one error line and is closed.
+- Out of file descriptors (``EMFILE``), accepting pauses for ``ACCEPT_BACKOFF_MS``
+  instead of spinning on a listener that stays readable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,9 +37,17 @@ from typing import Any
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from focus_app.desktop.instance import InstanceLock
+from focus_app.faults import fault_point
 from focus_app.ipc_client import MAX_FRAME, encode
 
 log = logging.getLogger(__name__)
+
+MAX_OUTBOX = 1024 * 1024
+"""Bytes of answers a client may leave unread before we stop reading its requests."""
+MAX_CONNECTIONS = 256
+IDLE_TIMEOUT_S = 60.0
+ACCEPT_BACKOFF_MS = 250
+_OUT_OF_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 Request = dict[str, Any]
 Answer = dict[str, Any]
@@ -44,6 +68,7 @@ class _Connection:
         self.outbox = bytearray()
         self.discarding = False
         self.closed = False
+        self.last_request = time.monotonic()
 
 
 class IpcServer(QObject):
@@ -82,7 +107,20 @@ class IpcServer(QObject):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self._flush)
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.timeout.connect(self._close_idle)
+        self._accept_again = QTimer(self)
+        self._accept_again.setSingleShot(True)
+        self._accept_again.setInterval(ACCEPT_BACKOFF_MS)
+        self._accept_again.timeout.connect(self._resume_accepting)
+        self.idle_timeout_s = IDLE_TIMEOUT_S
+        self.max_connections = MAX_CONNECTIONS
 
+    @property
+    def connection_count(self) -> int:
+        """How many clients are connected now."""
+        return len(self._connections)
     def listen(self) -> None:
         """Start serving.
 
@@ -114,6 +152,8 @@ class IpcServer(QObject):
         log.info("listening on %s", self._path)
 
     def close(self) -> None:
+        self._idle_timer.stop()
+        self._accept_again.stop()
         for conn in list(self._connections.values()):
             self._drop(conn)
         if self._accept_notifier is not None:
@@ -133,9 +173,25 @@ class IpcServer(QObject):
                 sock, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # e.g. out of file descriptors: keep serving the others
-                log.warning("cannot accept a connection: %s", exc)
+            except OSError as exc:
+                if exc.errno in _OUT_OF_FDS and self._accept_notifier is not None:
+                    # The listener stays readable: without a pause this would spin.
+                    log.warning("cannot accept a connection (%s); pausing %d ms",
+                                exc.strerror, ACCEPT_BACKOFF_MS)
+                    self._accept_notifier.setEnabled(False)
+                    self._accept_again.start()
+                else:
+                    log.warning("cannot accept a connection: %s", exc)
                 return
+            if len(self._connections) >= self.max_connections and not self._evict_idlest():
+                sock.setblocking(False)
+                with contextlib.suppress(OSError):
+                    sock.send(encode(_error(
+                        f"too many connections (at most {self.max_connections}); "
+                        "close idle ones and try again"
+                    )))
+                sock.close()
+                continue
             sock.setblocking(False)
             reader = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
             writer = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Write, self)
@@ -144,6 +200,44 @@ class IpcServer(QObject):
             reader.activated.connect(lambda *_a, c=conn: self._read(c))
             writer.activated.connect(lambda *_a, c=conn: self._write(c))
             self._connections[sock.fileno()] = conn
+            if not self._idle_timer.isActive():
+                self._arm_idle_timer()
+
+    def _evict_idlest(self) -> bool:
+        """Close the longest-idle connection with nothing in flight; ``False`` if none."""
+        busy = {id(conn) for conn, _ in self._pending}
+        idle = [
+            conn
+            for conn in self._connections.values()
+            if not conn.inbox and not conn.outbox and id(conn) not in busy
+        ]
+        if not idle:
+            return False
+        victim = min(idle, key=lambda conn: conn.last_request)
+        log.info("at %d connections: closing the longest idle one", len(self._connections))
+        self._drop(victim)
+        return True
+
+    def _resume_accepting(self) -> None:
+        if self._accept_notifier is not None and self._listener is not None:
+            self._accept_notifier.setEnabled(True)
+            self._accept()
+
+    def _arm_idle_timer(self) -> None:
+        """One timer for all connections, set for the oldest idle one; none if none."""
+        if not self._connections:
+            self._idle_timer.stop()
+            return
+        oldest = min(conn.last_request for conn in self._connections.values())
+        due_in = oldest + self.idle_timeout_s - time.monotonic()
+        self._idle_timer.start(max(0, int(due_in * 1000)) + 10)
+
+    def _close_idle(self) -> None:
+        now = time.monotonic()
+        for conn in list(self._connections.values()):
+            if now - conn.last_request >= self.idle_timeout_s:
+                self._drop(conn)
+        self._arm_idle_timer()
 
     def _drop(self, conn: _Connection) -> None:
         if conn.closed:
@@ -167,12 +261,17 @@ class IpcServer(QObject):
             if not chunk:
                 self._drop(conn)
                 return
+            conn.last_request = time.monotonic()
             conn.inbox += chunk
             self._take_frames(conn)
+            if len(conn.outbox) > MAX_OUTBOX and not conn.closed:
+                # It does not read its answers: stop reading (and answering) until it does.
+                conn.reader.setEnabled(False)
+                return
 
     def _take_frames(self, conn: _Connection) -> None:
         buffer = conn.inbox
-        while True:
+        while not conn.closed and len(conn.outbox) <= MAX_OUTBOX:
             newline = buffer.find(b"\n")
             if newline < 0:
                 if len(buffer) > MAX_FRAME and not conn.discarding:
@@ -236,6 +335,7 @@ class IpcServer(QObject):
         except Exception:  # a bug must not take the server down
             log.exception("batch of %d sends failed", len(pending))
             answers = [_error("internal error; see the log")] * len(pending)
+        fault_point("after-commit-before-answer")
         for (conn, _), answer in zip(pending, answers, strict=True):
             self._answer(conn, answer)
 
@@ -269,6 +369,10 @@ class IpcServer(QObject):
             del conn.outbox[:sent]
         if not conn.closed:
             conn.writer.setEnabled(bool(conn.outbox))
+            if not conn.reader.isEnabled() and len(conn.outbox) <= MAX_OUTBOX // 2:
+                conn.reader.setEnabled(True)  # drained: read its requests again
+                conn.last_request = time.monotonic()
+                self._take_frames(conn)
 
 
 def _error(message: str) -> Answer:

@@ -109,6 +109,36 @@ class HeldItem:
     release_at: datetime | None
     paced: bool
     delivery_error: str = ""
+    held_in: Mode | None = None
+
+    @property
+    def refused(self) -> bool:
+        """The notification server refused this very item: digests go on without it."""
+        return self.delivery_error.startswith(REFUSED_PREFIX)
+
+
+REFUSED_PREFIX = "refused: "
+"""Starts ``delivery_error`` of an item the notification server refused (not: was absent).
+
+Such an item stays held, visible in the inbox with the server's reason, but automatic
+digests leave it out, so one bad item never holds the others back. Releasing it by id
+tries again.
+"""
+
+
+@dataclass(frozen=True)
+class SentBefore:
+    """A send whose key was seen already: what was stored and decided the first time.
+
+    Attributes:
+        id: The notification's id.
+        status: Where it is now.
+        decision: The first decision, ``None`` while it is still queued.
+    """
+
+    id: int
+    status: Status
+    decision: Decision | None
 
 
 @dataclass(frozen=True)
@@ -238,7 +268,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
     ),
     # 2: the engine asks for the next release time after every batch of notifications.
     ("CREATE INDEX notifications_release ON notifications (status, release_ts)",),
-    # 3: programs that sent notifications, with the user's choice for each (the Programs
+    # 3: idempotent sends. A client names each send with a random key; a send repeated
+    # after a crash (the app committed it but died before answering) is found by its key
+    # and answered with the first decision instead of being stored twice. NULL for
+    # notifications without a key (caught ones, the app's own); SQLite's UNIQUE lets
+    # any number of NULLs coexist.
+    (
+        "ALTER TABLE notifications ADD COLUMN send_key TEXT",
+        "CREATE UNIQUE INDEX notifications_send_key ON notifications (send_key)",
+    ),
+    # 4: programs that sent notifications, with the user's choice for each (the Programs
     # list), and what a notification caught from another program carries. Self-contained:
     # it only adds, so it can move to another position before it is released.
     (
@@ -589,6 +628,20 @@ class Store:
         assert cursor.lastrowid is not None
         return replace(block, id=cursor.lastrowid)
 
+    def add_blocks(self, blocks: Sequence[Block]) -> list[Block]:
+        """Store many new blocks in one transaction (a calendar import): all or none."""
+        added: list[Block] = []
+        with self._write() as db:
+            for block in blocks:
+                cursor = db.execute(
+                    "INSERT INTO blocks (kind, title, start_time, end_time, on_date,"
+                    " recurrence, exceptions) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    self._block_values(block),
+                )
+                assert cursor.lastrowid is not None
+                added.append(replace(block, id=cursor.lastrowid))
+        return added
+
     def update_block(self, block: Block) -> None:
         """Replace the stored block with the same id.
 
@@ -777,14 +830,54 @@ class Store:
 
     # Notifications -----------------------------------------------------------------------
 
-    def add_queued(self, notification: Notification) -> int:
+    def add_queued(self, notification: Notification, key: str | None = None) -> int:
         """Store a notification no engine has decided yet (the CLI, app not running).
+
+        Args:
+            notification: The notification.
+            key: The send's idempotency key; a key stored already returns that item's id
+                and stores nothing.
 
         Returns:
             Its id. The item is durable when this returns.
         """
         with self._write() as db:
-            return self._insert_notification(db, notification, Status.QUEUED, None)
+            if key is not None:
+                row = db.execute(
+                    "SELECT id FROM notifications WHERE send_key = ?", (key,)
+                ).fetchone()
+                if row is not None:
+                    found: int = row[0]
+                    return found
+            return self._insert_notification(db, notification, Status.QUEUED, None, key)
+
+    def sent_before(self, keys: Iterable[str]) -> dict[str, SentBefore]:
+        """The sends among ``keys`` that were stored already, with their first decision."""
+        found: dict[str, SentBefore] = {}
+        for key in set(keys):
+            row = self._db.execute(
+                "SELECT n.id, n.status, d.outcome, d.reason, d.release_at, d.breakthrough,"
+                " d.rule_id, d.paced FROM notifications n LEFT JOIN decisions d"
+                " ON d.id = (SELECT min(id) FROM decisions WHERE notification_id = n.id)"
+                " WHERE n.send_key = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                continue
+            decision = (
+                None
+                if row["outcome"] is None
+                else Decision(
+                    outcome=Outcome(row["outcome"]),
+                    reason=row["reason"],
+                    release_at=_parse_instant(row["release_at"]),
+                    breakthrough=bool(row["breakthrough"]),
+                    rule_id=row["rule_id"],
+                    paced=bool(row["paced"]),
+                )
+            )
+            found[key] = SentBefore(row["id"], Status(row["status"]), decision)
+        return found
 
     def take_queued(self) -> list[Notification]:
         """The queued notifications, oldest first.
@@ -821,22 +914,31 @@ class Store:
         self,
         items: Sequence[tuple[Notification, Decision, Mode]],
         decided_at: datetime | None = None,
+        keys: Sequence[str | None] | None = None,
     ) -> list[int]:
         """Like :meth:`record` for a batch, all in one transaction: all or none.
 
         The IPC server groups concurrent sends into one batch, which costs one commit
         instead of one per notification.
+
+        Args:
+            items: The notifications with their decisions.
+            decided_at: When they were decided; defaults to each one's arrival.
+            keys: Each send's idempotency key (or ``None``), parallel to ``items``. The
+                caller filters out keys stored already (:meth:`sent_before`); a repeat
+                that slips through raises ``sqlite3.IntegrityError`` and stores nothing.
         """
         ids: list[int] = []
+        send_keys = list(keys) if keys is not None else [None] * len(items)
         with self._write() as db:
-            for notification, decision, mode in items:
+            for (notification, decision, mode), key in zip(items, send_keys, strict=True):
                 if notification.id is not None:
                     raise ValueError(
                         f"notification {notification.id} is already stored; "
                         "use decide_queued to decide a queued one"
                     )
                 nid = self._insert_notification(
-                    db, notification, _STATUS_OF_OUTCOME[decision.outcome], decision
+                    db, notification, _STATUS_OF_OUTCOME[decision.outcome], decision, key
                 )
                 when = decided_at if decided_at is not None else notification.received_at
                 self._insert_decision(db, nid, decision, mode, when)
@@ -893,12 +995,13 @@ class Store:
         n: Notification,
         status: Status,
         decision: Decision | None,
+        key: str | None = None,
     ) -> int:
         cursor = db.execute(
             "INSERT INTO notifications (title, body, sender, source, urgency, time_sensitive,"
             " received_at, received_ts, status, reason, release_at, release_ts, paced,"
-            " program, origin, app_icon, category)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " program, origin, app_icon, category, send_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 n.title,
                 n.body,
@@ -916,6 +1019,7 @@ class Store:
                 n.origin,
                 n.app_icon,
                 n.category,
+                key,
             ),
         )
         assert cursor.lastrowid is not None
@@ -951,7 +1055,13 @@ class Store:
                 without a release time are waiting for the next chance and count as due.
                 ``None`` returns every held item.
         """
-        sql = "SELECT * FROM notifications WHERE status = 'held'"
+        # The mode of the latest decision: what the item was held for (a focus block,
+        # off-time, or a hold rule while available), so release can follow the mode.
+        sql = (
+            "SELECT *, (SELECT mode FROM decisions d WHERE d.notification_id ="
+            " notifications.id ORDER BY d.id DESC LIMIT 1) AS held_in"
+            " FROM notifications WHERE status = 'held'"
+        )
         params: tuple[Any, ...] = ()
         if release_due_before is not None:
             sql += " AND (release_ts IS NULL OR release_ts <= ?)"
@@ -964,6 +1074,7 @@ class Store:
                 release_at=_parse_instant(row["release_at"]),
                 paced=bool(row["paced"]),
                 delivery_error=row["delivery_error"],
+                held_in=Mode(row["held_in"]) if row["held_in"] else None,
             )
             for row in rows
         ]
@@ -1061,6 +1172,35 @@ class Store:
                 (error, notification_id),
                 f"there is no notification {notification_id}",
             )
+
+    def put_back(self, ids: Iterable[int], error: str, *, refused: bool = False) -> int:
+        """Showing these released or delivered items definitely failed: hold them again.
+
+        The engine marks items released *before* it hands them to the notification
+        server (a crash or a slow server then counts as shown, never as shown twice);
+        this undoes that for a definite failure, in one transaction.
+
+        Args:
+            ids: The items that were not shown.
+            error: Why, one line (kept for the inbox and the log).
+            refused: The server refused these very items (not: was absent); they are
+                left out of automatic digests from now on (see :data:`REFUSED_PREFIX`).
+
+        Returns:
+            How many went back to held.
+        """
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        stored_error = f"{REFUSED_PREFIX}{error}" if refused else error
+        with self._write() as db:
+            cursor = db.executemany(
+                "UPDATE notifications SET status = 'held', delivery_error = ?,"
+                " release_at = NULL, release_ts = NULL"
+                " WHERE id = ? AND status IN ('held', 'released', 'delivered')",
+                [(stored_error, nid) for nid in id_list],
+            )
+            return cursor.rowcount
 
     def get_notification(self, notification_id: int) -> Notification | None:
         """One notification by id, or ``None``."""

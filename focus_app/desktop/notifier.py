@@ -6,6 +6,17 @@ problems: a missing bus or server becomes ``DeliveryResult(ok=False, error=...)`
 next call tries again, because the gate must keep working on a desktop without a
 notification server.
 
+A slow server is not a failed one. ``Notify`` is sent without waiting for its reply
+beyond a short grace (``reply_wait_s``, 50 ms: a healthy server and the bus's own
+``ServiceUnknown`` answer well within it), so a stalled server never blocks the GUI
+thread. A reply that comes later is matched by its serial on the same socket the
+``QSocketNotifier`` already watches for ``ActionInvoked`` (``dispatch_pending``); an
+error reply then becomes a ``DeliveryReport`` for the caller to act on, and a server
+that never answers counts as having shown the notification (the caller marked it shown
+before sending), so nothing is shown twice. ``NameOwnerChanged`` for the notification
+service is watched too: a server that (re)appears is reported at once
+(``take_server_appeared``), so failed deliveries are retried without waiting.
+
 Action clicks come back as ``ActionInvoked`` signals on the same connection. To receive
 them on the Qt GUI thread without threads or polling, a notifier is an ``ActionSource``:
 it exposes the connection's socket (``fileno``) for a ``QSocketNotifier`` and drains what
@@ -14,10 +25,12 @@ arrived with ``dispatch_pending``. ``focus_app.desktop.qt_notifier.NotifierBridg
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 # jeepney ships no type information; its few names used here are wrapped in typed methods.
 from jeepney import (
@@ -28,14 +41,19 @@ from jeepney import (
     MessageType,
     new_method_call,
 )
+from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import (
     DBusConnection,
     open_dbus_connection,
 )
 
 from focus_app.core.model import Urgency
-from focus_app.core.ports import DeliveryResult
-from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
+from focus_app.core.ports import DeliveryReport, DeliveryResult
+from focus_app.core.text import clean_text
+from focus_app.desktop.dbus_signals import socket_fd, take_signals
+from focus_app.faults import fault_point
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "Focus & Boundaries"
 APP_ICON = "focus-app"
@@ -50,6 +68,12 @@ NOTIFICATIONS = DBusAddress(
 _URGENCY_BYTE = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}
 _SERVICE_UNKNOWN = "org.freedesktop.DBus.Error.ServiceUnknown"
 _NO_REPLY = "org.freedesktop.DBus.Error.NoReply"
+_NAME_HAS_NO_OWNER = "org.freedesktop.DBus.Error.NameHasNoOwner"
+_SERVER_ABSENT = (_SERVICE_UNKNOWN, _NAME_HAS_NO_OWNER)
+MAX_TITLE = 1024
+MAX_BODY = 16 * 1024
+"""What is sent at most (the text is cleaned and cut again here: items stored before
+text was cleaned at the door must not break a digest)."""
 
 Wakeup = Callable[[], None]
 
@@ -73,6 +97,14 @@ class ActionSource(Protocol):
 
     def set_wakeup(self, callback: Wakeup | None) -> None:
         """Register the one callback told about socket changes and queued actions."""
+        ...
+
+    def take_reports(self) -> list[DeliveryReport]:
+        """Late answers to ``notify`` calls that returned a ``token``, oldest first."""
+        ...
+
+    def take_server_appeared(self) -> bool:
+        """Whether a notification server appeared on the bus since the last call."""
         ...
 
 
@@ -109,7 +141,10 @@ class DBusNotifier:
         app_name: Sent as the notification's application name.
         app_icon: An icon theme name or an absolute path to an icon file.
         desktop_entry: The ``desktop-entry`` hint, so servers can group and look up the app.
-        timeout_s: Upper bound for connecting and for each call to the server.
+        timeout_s: Upper bound for connecting, and how long a late reply to ``Notify`` is
+            still matched (after that the call counts as shown).
+        reply_wait_s: How long ``notify`` waits for the reply before it returns a
+            pending (``token``) result; the GUI thread blocks at most this long.
     """
 
     def __init__(
@@ -120,13 +155,19 @@ class DBusNotifier:
         app_icon: str = APP_ICON,
         desktop_entry: str = DESKTOP_ENTRY,
         timeout_s: float = 2.0,
+        reply_wait_s: float = 0.05,
     ) -> None:
         self._bus = bus
         self._app_name = app_name
         self._app_icon = app_icon
         self._desktop_entry = desktop_entry
         self._timeout_s = timeout_s
+        self._reply_wait_s = reply_wait_s
         self._conn: DBusConnection | None = None
+        # Notify calls sent whose reply has not come: serial -> when we stop caring.
+        self._awaiting: dict[int, float] = {}
+        self._reports: list[DeliveryReport] = []
+        self._server_appeared = False
         # Signals received while waiting for a method reply land here (jeepney filters),
         # as do those read by dispatch_pending; nothing arriving mid-call is lost.
         self._signals: deque[Message] = deque(maxlen=1024)
@@ -145,63 +186,88 @@ class DBusNotifier:
         urgency: Urgency = Urgency.NORMAL,
         actions: tuple[tuple[str, str], ...] = (),
         replaces_id: int = 0,
+        app_name: str | None = None,
+        app_icon: str | None = None,
+        extra_hints: dict[str, Any] | None = None,
     ) -> DeliveryResult:
-        """Show one notification; never raises for bus or server trouble.
+        """Show one notification; never raises for bus or server trouble, never blocks long.
 
         Args:
-            title: The summary, plain text.
-            body: The body, plain text (escaped before sending).
+            title: The summary, plain text (cleaned of control characters, cut).
+            body: The body, plain text (cleaned, cut, escaped before sending).
             urgency: Sent as the ``urgency`` hint byte (0 low, 1 normal, 2 critical).
             actions: ``(key, label)`` pairs; a click comes back as ``(server_id, key)``
                 from ``dispatch_pending``.
             replaces_id: A server id to replace in place, or 0 for a new notification.
+            app_name: Another application name to show it under (default: ours).
+            app_icon: Another icon (default: ours).
+            extra_hints: More hints, name to ``(signature, value)``, e.g.
+                ``{"image-path": ("s", "/path.png")}``; ``urgency`` is always ours.
 
         Returns:
-            ``ok`` with the server's id, or ``ok=False`` with a one-line reason.
+            ``ok`` with the server's id; ``ok`` with a ``token`` when the server has not
+            answered within ``reply_wait_s`` (a ``DeliveryReport`` follows only if it
+            answers later); or ``ok=False`` with a one-line reason (definite failure).
         """
         error = self._ensure_connected()
         if error:
             return DeliveryResult(ok=False, error=error)
         flat_actions = [part for pair in actions for part in pair]
-        hints = {
-            "urgency": ("y", _URGENCY_BYTE[urgency]),
-            "desktop-entry": ("s", self._desktop_entry),
-        }
+        hints: dict[str, Any] = dict(extra_hints or {})
+        if app_name is None:
+            hints["desktop-entry"] = ("s", self._desktop_entry)
+        hints["urgency"] = ("y", _URGENCY_BYTE[urgency])
         message = new_method_call(
             NOTIFICATIONS,
             "Notify",
             "susssasa{sv}i",
             (
-                self._app_name,
+                clean_text(app_name if app_name is not None else self._app_name, 256,
+                           one_line=True),
                 replaces_id,
-                self._app_icon,
-                title,
-                escape_markup(body),
+                clean_text(app_icon if app_icon is not None else self._app_icon, 4096,
+                           one_line=True),
+                clean_text(title, MAX_TITLE, one_line=True),
+                escape_markup(clean_text(body, MAX_BODY)),
                 flat_actions,
                 hints,
                 -1,
             ),
         )
+        assert self._conn is not None
+        serial = next(self._conn.outgoing_serial)
         try:
-            reply = self._call(message)
-        except TimeoutError:
-            self._disconnect()
-            return DeliveryResult(
-                ok=False,
-                error=f"the notification server did not answer within {self._timeout_s:g} s; "
-                "will retry on the next notification",
-            )
+            self._conn.send(message, serial=serial)
         except (OSError, ValueError) as exc:
             self._disconnect()
+            self._wake()
             return DeliveryResult(
                 ok=False, error=one_line(f"lost the D-Bus session bus connection: {exc}")
             )
+        self._awaiting[serial] = time.monotonic() + self._timeout_s
+        fault_point("during-notify")
+        try:
+            reply = self._wait_for(serial, self._reply_wait_s)
         finally:
             self._wake()
-        if reply.header.message_type is MessageType.error:
-            return DeliveryResult(ok=False, error=self._describe_error(reply))
-        server_id = int(reply.body[0]) if reply.body else 0
-        return DeliveryResult(ok=True, server_id=server_id)
+        if reply is None:
+            return DeliveryResult(ok=True, token=serial)
+        return reply
+
+    def take_reports(self) -> list[DeliveryReport]:
+        """Late answers to earlier ``notify`` calls (matched by ``token``), oldest first."""
+        reports, self._reports = self._reports, []
+        return reports
+
+    def take_server_appeared(self) -> bool:
+        """Whether a notification server took the bus name since the last call."""
+        appeared, self._server_appeared = self._server_appeared, False
+        return appeared
+
+    @property
+    def awaiting(self) -> int:
+        """How many ``Notify`` replies are outstanding (tests, the log)."""
+        return len(self._awaiting)
 
     def fileno(self) -> int | None:
         """The connection's socket, to watch with a ``QSocketNotifier``; ``None`` if none."""
@@ -210,12 +276,14 @@ class DBusNotifier:
     def dispatch_pending(self) -> list[tuple[int, str]]:
         """Read every message available now, without blocking; return the action clicks.
 
-        ``NotificationClosed``, stray replies (of calls that timed out) and anything else
-        are dropped. A broken connection is closed here, so the next ``notify`` reconnects.
+        Late replies to ``Notify`` become reports (``take_reports``); ``NotificationClosed``,
+        replies nobody waits for and anything else are dropped. A broken connection is
+        closed here, so the next ``notify`` reconnects.
         """
-        if self._conn is not None and not read_available(self._conn):
+        if self._conn is not None and not self._read_available():
             self._disconnect()
             self._wake()
+        self._expire_awaiting()
         clicks: list[tuple[int, str]] = []
         for msg in take_signals(self._signals, "ActionInvoked"):
             server_id, key = msg.body
@@ -242,30 +310,119 @@ class DBusNotifier:
             return "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set); notifications off"
         except (OSError, RuntimeError, ValueError) as exc:
             return one_line(f"cannot connect to the D-Bus session bus: {exc}")
-        rule = MatchRule(
+        owner_changes = MatchRule(
             type="signal",
-            interface=NOTIFICATIONS.interface,
-            path=NOTIFICATIONS.object_path,
+            sender="org.freedesktop.DBus",
+            interface="org.freedesktop.DBus",
+            member="NameOwnerChanged",
         )
-        try:
-            reply = subscribe(conn, rule, self._signals, self._timeout_s)
-        except (OSError, TimeoutError, ValueError) as exc:
-            conn.close()
-            return one_line(f"cannot subscribe to notification actions on D-Bus: {exc}")
-        if reply.header.message_type is MessageType.error:
-            conn.close()
-            return one_line(f"D-Bus refused the subscription to notification actions: {reply.body}")
+        owner_changes.add_arg_condition(0, NOTIFICATIONS.bus_name)
+        rules = (
+            MatchRule(
+                type="signal",
+                interface=NOTIFICATIONS.interface,
+                path=NOTIFICATIONS.object_path,
+            ),
+            owner_changes,
+        )
+        for rule in rules:
+            try:
+                reply = conn.send_and_get_reply(message_bus.AddMatch(rule),
+                                                timeout=self._timeout_s)
+            except (OSError, TimeoutError, ValueError) as exc:
+                conn.close()
+                return one_line(f"cannot subscribe to notification actions on D-Bus: {exc}")
+            if reply.header.message_type is MessageType.error:
+                conn.close()
+                return one_line(
+                    f"D-Bus refused the subscription to notification actions: {reply.body}"
+                )
         self._conn = conn
         self._wake()
         return ""
 
-    def _call(self, message: Message) -> Message:
+    def _wait_for(self, serial: int, wait_s: float) -> DeliveryResult | None:
+        """Read messages for up to ``wait_s``; the result of ``serial`` if its reply came.
+
+        Everything else read meanwhile is filed (actions, late replies of other calls,
+        NameOwnerChanged). A connection that breaks while the call is out is no definite
+        failure (the server may have shown it): it counts as shown.
+        """
+        deadline = time.monotonic() + wait_s
+        while self._conn is not None and serial in self._awaiting:
+            remaining = deadline - time.monotonic()
+            try:
+                msg = self._conn.receive(timeout=max(remaining, 0.0))
+            except TimeoutError:
+                return None
+            except (OSError, ValueError) as exc:
+                log.warning("the D-Bus connection broke while Notify was out: %s", exc)
+                self._disconnect()
+                return DeliveryResult(ok=True)
+            result = self._file(msg, wanted=serial)
+            if result is not None:
+                return result
+        return None
+
+    def _read_available(self) -> bool:
+        """File every message available now, without blocking; ``False`` if it broke."""
         assert self._conn is not None
-        return self._conn.send_and_get_reply(message, timeout=self._timeout_s)
+        try:
+            while True:
+                self._file(self._conn.receive(timeout=0))
+        except TimeoutError:
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def _file(self, msg: Message, wanted: int = 0) -> DeliveryResult | None:
+        """Sort one incoming message; return the result of call ``wanted`` if it is that."""
+        header = msg.header
+        reply_to = header.fields.get(HeaderFields.reply_serial)
+        if reply_to is not None:
+            if self._awaiting.pop(reply_to, None) is None:
+                return None  # a reply nobody waits for any more
+            result = self._result_of(msg)
+            if reply_to == wanted:
+                return result
+            self._reports.append(DeliveryReport(token=int(reply_to), result=result))
+            return None
+        if header.message_type is MessageType.signal:
+            member = header.fields.get(HeaderFields.member)
+            if member == "NameOwnerChanged":
+                name, _old, new = msg.body
+                if name == NOTIFICATIONS.bus_name and new:
+                    self._server_appeared = True
+            elif header.fields.get(HeaderFields.interface) == NOTIFICATIONS.interface:
+                self._signals.append(msg)
+        return None
+
+    def _result_of(self, reply: Message) -> DeliveryResult:
+        if reply.header.message_type is not MessageType.error:
+            return DeliveryResult(ok=True, server_id=int(reply.body[0]) if reply.body else 0)
+        name = str(reply.header.fields.get(HeaderFields.error_name, ""))
+        if name == _NO_REPLY:
+            # The bus gave up waiting for the server: it may still show it. Not definite.
+            log.warning("the notification server did not answer Notify; counted as shown")
+            return DeliveryResult(ok=True)
+        return DeliveryResult(
+            ok=False, error=self._describe_error(reply), refused=name not in _SERVER_ABSENT
+        )
+
+    def _expire_awaiting(self) -> None:
+        """Stop waiting for replies older than ``timeout_s``: those count as shown."""
+        now = time.monotonic()
+        expired = [serial for serial, until in self._awaiting.items() if until <= now]
+        for serial in expired:
+            del self._awaiting[serial]
+            log.warning(
+                "the notification server did not answer within %g s; counted as shown",
+                self._timeout_s,
+            )
 
     def _describe_error(self, reply: Message) -> str:
         name = str(reply.header.fields.get(HeaderFields.error_name, "unknown error"))
-        if name == _SERVICE_UNKNOWN:
+        if name in _SERVER_ABSENT:
             return (
                 "no notification server is running on the session bus; "
                 "start one (e.g. dunst or mako) or log into a desktop that has one"
@@ -279,6 +436,7 @@ class DBusNotifier:
         # fileno() must read None before the socket closes, so the bridge drops its
         # QSocketNotifier before the descriptor number can be reused.
         conn, self._conn = self._conn, None
+        self._awaiting.clear()  # their replies can no longer come: counted as shown
         if conn is not None:
             conn.close()
 
@@ -297,22 +455,33 @@ class SentNotification:
     actions: tuple[tuple[str, str], ...]
     replaces_id: int
     result: DeliveryResult
+    app_name: str | None = None
+    app_icon: str | None = None
+    extra_hints: dict[str, Any] | None = None
 
 
 class MemoryNotifier:
     """An in-memory ``Notifier`` and ``ActionSource`` for tests and headless runs.
 
     Records every call in ``sent``. Set ``fail_with`` to a message to make calls fail the
-    way a missing server does. ``invoke`` simulates a click: it is queued for
-    ``dispatch_pending`` and the wakeup callback fires, so a ``NotifierBridge`` emits
-    ``action_invoked`` exactly as it would for a real ``ActionInvoked`` signal.
+    way a missing server does; ``refuse`` (a predicate on the title and body) makes the
+    server refuse those items. ``slow = True`` answers like a server that has not replied
+    yet (a ``token``); ``answer_late`` then delivers its late answer as a report.
+    ``invoke`` simulates a click: it is queued for ``dispatch_pending`` and the wakeup
+    callback fires, so a ``NotifierBridge`` emits ``action_invoked`` exactly as it would
+    for a real ``ActionInvoked`` signal; ``server_appears`` does the same for a server
+    that comes (back) on the bus.
     """
 
     def __init__(self) -> None:
         self.sent: list[SentNotification] = []
         self.fail_with = ""
+        self.refuse: Callable[[str, str], bool] | None = None
+        self.slow = False
         self._next_id = 1
         self._pending: list[tuple[int, str]] = []
+        self._reports: list[DeliveryReport] = []
+        self._appeared = False
         self._wakeup: Wakeup | None = None
 
     def notify(
@@ -323,17 +492,52 @@ class MemoryNotifier:
         urgency: Urgency = Urgency.NORMAL,
         actions: tuple[tuple[str, str], ...] = (),
         replaces_id: int = 0,
+        app_name: str | None = None,
+        app_icon: str | None = None,
+        extra_hints: dict[str, Any] | None = None,
     ) -> DeliveryResult:
         """Record the call; succeed with a fresh id (or ``replaces_id``) unless failing."""
         if self.fail_with:
             result = DeliveryResult(ok=False, error=self.fail_with)
+        elif self.refuse is not None and self.refuse(title, body):
+            result = DeliveryResult(
+                ok=False, error="the notification server refused it", refused=True
+            )
+        elif self.slow:
+            result = DeliveryResult(ok=True, token=self._next_id)
+            self._next_id += 1
         elif replaces_id:
             result = DeliveryResult(ok=True, server_id=replaces_id)
         else:
             result = DeliveryResult(ok=True, server_id=self._next_id)
             self._next_id += 1
-        self.sent.append(SentNotification(title, body, urgency, actions, replaces_id, result))
+        self.sent.append(
+            SentNotification(
+                title, body, urgency, actions, replaces_id, result, app_name, app_icon,
+                extra_hints,
+            )
+        )
         return result
+
+    def answer_late(self, token: int, result: DeliveryResult) -> None:
+        """Simulate the late answer to a ``slow`` call."""
+        self._reports.append(DeliveryReport(token, result))
+        if self._wakeup is not None:
+            self._wakeup()
+
+    def server_appears(self) -> None:
+        """Simulate a notification server taking the bus name."""
+        self._appeared = True
+        if self._wakeup is not None:
+            self._wakeup()
+
+    def take_reports(self) -> list[DeliveryReport]:
+        reports, self._reports = self._reports, []
+        return reports
+
+    def take_server_appeared(self) -> bool:
+        appeared, self._appeared = self._appeared, False
+        return appeared
 
     def invoke(self, server_id: int, key: str) -> None:
         """Simulate the user clicking action ``key`` on notification ``server_id``."""

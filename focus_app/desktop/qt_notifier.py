@@ -17,6 +17,11 @@ from focus_app.desktop.notifier import ActionSource
 class NotifierBridge(QObject):
     """Emits ``action_invoked(server_id, action_key)`` for each notification action.
 
+    Also ``delivery_reported(DeliveryReport)`` for each late answer to a ``notify`` that
+    returned a token (a slow server finally refused or accepted it), and
+    ``server_appeared()`` when a notification server took the bus name (retry failed
+    deliveries now). All three come from the same socket reads on the GUI thread.
+
     Works with any ``ActionSource`` (``DBusNotifier``, ``MemoryNotifier``). It follows
     reconnects: the source's wakeup callback makes it re-read ``fileno()`` and move its
     socket notifier to the new connection.
@@ -27,6 +32,8 @@ class NotifierBridge(QObject):
     """
 
     action_invoked = Signal(int, str)
+    delivery_reported = Signal(object)
+    server_appeared = Signal()
 
     def __init__(self, notifier: ActionSource, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -76,5 +83,11 @@ class NotifierBridge(QObject):
     def _drain(self) -> None:
         actions = self._notifier.dispatch_pending()
         self._attach()  # reading may have found the connection closed
+        reports = self._notifier.take_reports()
+        appeared = self._notifier.take_server_appeared()
+        for report in reports:
+            self.delivery_reported.emit(report)
+        if appeared:
+            self.server_appeared.emit()
         for server_id, key in actions:
             self.action_invoked.emit(server_id, key)

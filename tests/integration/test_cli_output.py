@@ -109,3 +109,32 @@ def test_an_export_that_cannot_be_written_says_why_in_one_line(
     err = capsys.readouterr().err
     assert code == cli.EXIT_REFUSED
     assert err.startswith(f"focus-app: cannot write {target}: ") and err.count("\n") == 1
+
+
+def test_with_the_app_down_an_empty_title_is_refused_and_nothing_is_queued() -> None:
+    from focus_app.cli import main
+    from focus_app.paths import database_path
+
+    assert main(["send", "\x00"]) == 1
+    assert not database_path().exists() or _queued() == []
+
+
+def test_with_the_app_down_a_huge_body_is_cut_and_control_characters_dropped() -> None:
+    from focus_app.cli import main
+    from focus_app.core.text import CUT_NOTE
+
+    assert main(["send", "hi", "--body", "x" * 120_000, "--sender", "bad\x00sender"]) == 0
+    [(body, sender)] = _queued()
+    assert len(body) <= 8192 and body.endswith(CUT_NOTE)
+    assert sender == "badsender"
+
+
+def _queued() -> list[tuple[str, str]]:
+    from focus_app.paths import database_path
+    from focus_app.store import Store
+
+    store, _ = Store.open(database_path())
+    try:
+        return [(n.body, n.sender) for n in store.take_queued()]
+    finally:
+        store.close()

@@ -542,3 +542,134 @@ def test_programs_count_since_monday_in_the_engines_zone_and_signal_changes(
     assert len(changes) == 3
     assert engine.program("slack") is not None
     assert engine.program("nobody") is None
+
+
+# ------------------------------------------------------------------ issue 8: sends and digests
+
+
+def _held_during_focus(engine: Engine, clock: FakeClock, titles: list[str]) -> list[int]:
+    engine.add_block(deep_work())
+    return [engine.ingest(note(clock, t, sender=t)).id for t in titles]
+
+
+def test_a_digest_the_server_refuses_is_sent_item_by_item_and_the_bad_one_stays_held(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    ids = _held_during_focus(engine, clock, ["a", "bad", "c", "d"])
+    notifier.refuse = lambda title, body: "held while" in title or "bad" in title
+    clock.advance(timedelta(hours=2))
+    engine.reconcile()
+
+    assert [s.title for s in notifier.sent if s.result.ok] == ["a", "c", "d"]
+    assert [item.notification.id for item in engine.held()] == [ids[1]]
+    assert engine.held()[0].refused
+    notifier.refuse = None
+    assert engine.release() == 0  # "release all" leaves a refused item out...
+    assert engine.release([ids[1]]) == 1  # ...naming it tries again
+
+
+def test_release_says_why_nothing_was_released(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    _held_during_focus(engine, clock, ["a", "b"])
+    notifier.fail_with = "no notification server is running"
+    assert engine.release() == 0
+    assert engine.last_release_problem == "no notification server is running"
+    assert engine.held_count() == 2
+
+
+def test_a_repeated_send_key_is_stored_once_and_answered_with_the_first_decision(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    engine.add_block(deep_work())
+    first = engine.ingest_many([note(clock, "x"), note(clock, "x")], ["k1", "k1"])
+    again = engine.ingest_many([note(clock, "x")], ["k1"])
+    assert first[0].id == first[1].id == again[0].id
+    assert again[0].decision.outcome is Outcome.HELD
+    assert again[0].decision.reason == first[0].decision.reason
+    assert engine.held_count() == 1
+    assert store.held_count() == 1
+
+
+def test_items_are_released_before_notify_and_a_slow_server_does_not_show_them_twice(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    _held_during_focus(engine, clock, ["a", "b"])
+    notifier.slow = True  # the server has not answered (yet, or ever)
+    clock.advance(timedelta(hours=2))
+    engine.reconcile()
+    clock.advance(timedelta(minutes=10))
+    engine.reconcile()
+    assert len(notifier.sent) == 1
+    assert engine.held_count() == 0
+
+
+def test_a_late_error_reply_puts_the_digest_back_on_hold_for_a_retry(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    from focus_app.core.ports import DeliveryReport, DeliveryResult
+
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    _held_during_focus(engine, clock, ["a", "b"])
+    notifier.slow = True
+    clock.advance(timedelta(hours=2))
+    engine.reconcile()
+    token = notifier.sent[-1].result.token
+    engine.on_delivery_report(
+        DeliveryReport(token, DeliveryResult(ok=False, error="no notification server"))
+    )
+    assert engine.held_count() == 2
+    notifier.slow = False
+    engine.on_notification_server_appeared()  # retried at once, not 5 minutes later
+    assert engine.held_count() == 0
+    assert notifier.sent[-1].title == "2 held while you focused"
+
+
+def test_importing_two_thousand_blocks_is_one_transaction_and_one_rebuild(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    import time as _time
+
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    blocks = [
+        Block(BlockKind.FOCUS, time(9), time(10), f"e{i}", on_date=date(2027, 1, 1) + timedelta(i))
+        for i in range(2000)
+    ]
+    rebuilt = []
+    engine.blocks_changed.connect(lambda: rebuilt.append(1))
+    started_at = _time.perf_counter()
+    added = engine.add_blocks(blocks)
+    took = _time.perf_counter() - started_at
+    assert len(added) == 2000 and len(engine.blocks()) == 2000
+    assert rebuilt == [1]
+    assert took < 5.0, took
+
+
+def test_after_the_clock_is_set_back_items_held_for_focus_go_out_when_available(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    engine.start_override(Mode.FOCUS, timedelta(hours=3))
+    engine.ingest(note(clock, "held in focus"))
+    clock.jump(timedelta(hours=-2, minutes=-30))  # the block is now "in the future"
+    engine.start_override(Mode.AVAILABLE, timedelta(minutes=30))
+    assert engine.held_count() == 0
+    assert [s.title for s in notifier.sent] == ["held in focus"]
+
+
+def test_a_new_delivery_does_not_overtake_older_items_waiting_for_a_retry(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, repeat_escalation_minutes=0, heads_up_minutes=0)
+    engine.start_override(Mode.AVAILABLE, timedelta(hours=3))
+    notifier.fail_with = "no notification server"
+    engine.ingest(note(clock, "older", sender="A"))
+    notifier.fail_with = ""
+    clock.advance(timedelta(minutes=1))
+    engine.ingest(note(clock, "newer", sender="B"))
+    shown = [s.body for s in notifier.sent if s.result.ok]
+    assert shown[0].startswith("A") and shown[-1].startswith("B"), shown

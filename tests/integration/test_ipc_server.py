@@ -77,6 +77,9 @@ class Served:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
+_servers: list[IpcServer] = []
+
+
 @pytest.fixture
 def served(qtbot: QtBot, tmp_path: Path) -> Iterator[Served]:
     lock = instance.acquire()
@@ -89,8 +92,10 @@ def served(qtbot: QtBot, tmp_path: Path) -> Iterator[Served]:
     commands = Commands(engine)
     server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
     server.listen()
+    _servers.append(server)
     helper = Served(qtbot, engine, socket_path())
     yield helper
+    _servers.remove(server)
     helper.close()
     server.close()
     engine.shutdown()
@@ -128,13 +133,15 @@ def test_a_lone_surrogate_command_name_still_gets_an_answer(served: Served) -> N
 
 
 @pytest.mark.parametrize("key", ["title", "body", "sender", "source"])
-def test_a_lone_surrogate_in_a_send_is_refused_not_an_internal_error(
+def test_a_lone_surrogate_in_a_send_is_replaced_and_the_send_kept(
     served: Served, key: str
 ) -> None:
+    served.request(cmd="focus", duration="1h")
     frame = b'{"cmd": "send", "title": "ok", "%s": "a\\udc80b"}\n' % key.encode()
-    _refused(served.raw(frame), f'"{key}" is not valid UTF-8 text')
-    served.ping()
-    assert served.engine.held_count() == 0
+    answer = served.raw(frame)
+    assert answer["ok"] is True, answer
+    held = served.request(cmd="held")["result"]
+    assert held[0][key] == "a\ufffdb"
 
 
 def test_a_lone_surrogate_in_a_block_title_or_rule_keyword_is_refused(served: Served) -> None:
@@ -189,13 +196,19 @@ def test_a_block_title_with_control_characters_is_refused(served: Served) -> Non
     _refused(answer, '"title" must be one line')
 
 
-def test_notification_text_is_stored_exactly_as_given(served: Served) -> None:
+def test_notification_text_is_cleaned_at_the_door(served: Served) -> None:
     served.request(cmd="focus", duration="1h")
     title = "line one\nline two \x1b[31mRED\x1b[0m"
-    answer = served.request(cmd="send", title=title, sender="bot\x1b[2J")
+    answer = served.request(cmd="send", title=title, body="a\x00b\nc", sender="bad\x00sender")
     assert answer["ok"] is True, answer
     held = served.request(cmd="held")["result"]
-    assert [(h["title"], h["sender"]) for h in held] == [(title, "bot\x1b[2J")]
+    assert [(h["title"], h["body"], h["sender"]) for h in held] == [
+        ("line one line two [31mRED[0m", "ab\nc", "badsender")
+    ]
+
+
+def test_a_title_of_only_control_characters_is_refused(served: Served) -> None:
+    _refused(served.request(cmd="send", title="\x00\x1b"), "needs a title")
 
 
 # ------------------------------------------------------------------ through the command line
@@ -223,7 +236,7 @@ def test_cli_held_prints_titles_and_senders_without_their_escapes(served: Served
     assert done.stdout.count("\n") == 1
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "RED next" in done.stdout
     faithful = served.cli("held", "--json")
-    assert json.loads(faithful.stdout)[0]["title"] == "hi \x1b[31mRED\nnext"
+    assert json.loads(faithful.stdout)[0]["title"] == "hi [31mRED next"  # cleaned at the door
 
 
 @pytest.mark.parametrize(
@@ -337,7 +350,7 @@ def test_imported_titles_lose_their_control_characters(served: Served) -> None:
     )
     answer = served.request(cmd="import", ics=ics)
     assert answer["ok"] is True, answer
-    assert answer["result"]["added"][0]["title"] == "two lines  [31mred"
+    assert answer["result"]["added"][0]["title"] == "two lines [31mred"
 
 
 # ------------------------------------------------------------------ who may bind
@@ -355,3 +368,67 @@ def test_listen_without_the_instance_lock_leaves_the_socket_alone(
     after = served.path.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     served.ping()
+
+
+# ------------------------------------------------------------------ limits (issue 8)
+
+
+def test_a_client_that_never_reads_cannot_grow_the_servers_output_without_bound(
+    served: Served, qtbot: QtBot
+) -> None:
+    import socket as _socket
+
+    from focus_app.ipc_server import MAX_OUTBOX
+
+    hog = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    hog.connect(str(served.path))
+    hog.setblocking(False)
+    frame = b'{"cmd":"status"}\n' * 2000
+    sent = 0
+    for _ in range(400):  # up to 13 MB of requests, far over the 1 MiB bound
+        try:
+            sent += hog.send(frame)
+        except BlockingIOError:
+            qtbot.wait(5)
+    qtbot.wait(200)
+    pending = [len(c.outbox) for c in _servers[0]._connections.values()]
+    assert max(pending) <= MAX_OUTBOX + 64 * 1024, pending
+    served.ping()  # others are still served
+    hog.close()
+
+
+def test_idle_connections_are_closed_and_the_timer_stops_when_none_are_left(
+    served: Served, qtbot: QtBot
+) -> None:
+    import socket as _socket
+
+    server = _servers[0]
+    server.idle_timeout_s = 0.3
+    idle = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    idle.connect(str(served.path))
+    qtbot.waitUntil(lambda: server.connection_count == 1, timeout=2000)
+    qtbot.waitUntil(lambda: server.connection_count == 0, timeout=3000)
+    assert idle.recv(10) == b""  # closed by the server
+    qtbot.waitUntil(lambda: not server._idle_timer.isActive(), timeout=1000)
+    idle.close()
+
+
+def test_at_the_cap_the_longest_idle_connection_makes_room_for_a_new_one(
+    served: Served, qtbot: QtBot
+) -> None:
+    import socket as _socket
+
+    server = _servers[0]
+    server.max_connections = 2
+    held = []
+    for count in (1, 2):
+        s = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        s.connect(str(served.path))
+        held.append(s)
+        qtbot.waitUntil(lambda c=count: server.connection_count == c, timeout=2000)
+
+    served.ping()  # a third connection is served...
+    assert held[0].recv(10) == b""  # ...because the longest idle one was closed
+    assert server.connection_count <= 2
+    for s in held:
+        s.close()

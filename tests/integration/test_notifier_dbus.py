@@ -285,3 +285,68 @@ def test_memory_notifier_invoke_goes_through_the_bridge(qtbot: QtBot) -> None:
     assert blocker.args == [server_id, "snooze"]
     assert fake.dispatch_pending() == []
     bridge.close()
+
+
+# ------------------------------------------------------------------ slow servers (issue 8)
+
+
+@e2e
+@pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)
+def test_a_slow_refusal_returns_at_once_and_comes_back_as_a_report(
+    desktop: DesktopSession, notifier: DBusNotifier, qtbot: QtBot
+) -> None:
+    from tests.faults.stalled_server import StalledServer
+
+    server = StalledServer(desktop.bus_address, 0.5, refuse=True)
+    bridge = NotifierBridge(notifier)
+    try:
+        started = time.monotonic()
+        result = notifier.notify("t", "b")
+        assert time.monotonic() - started < 0.4
+        assert result.ok and result.token
+        with qtbot.waitSignal(bridge.delivery_reported, timeout=3000) as blocker:
+            pass
+        report = blocker.args[0]
+        assert report.token == result.token
+        assert not report.result.ok and report.result.refused
+        assert "org.example.Refused" in report.result.error
+    finally:
+        bridge.close()
+        server.close()
+
+
+@e2e
+@pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)
+def test_app_name_icon_and_extra_hints_reach_the_server_and_urgency_stays_ours(
+    desktop: DesktopSession, notifier: DBusNotifier
+) -> None:
+    from tests.faults.stalled_server import StalledServer
+
+    server = StalledServer(desktop.bus_address, 0.0)
+    try:
+        result = notifier.notify(
+            "t\x00itle", "b", urgency=Urgency.CRITICAL, app_name="Chat",
+            app_icon="chat-icon", extra_hints={"urgency": ("y", 0), "x-extra": ("s", "v")},
+        )
+        assert result.ok and result.server_id == 1
+        assert server.calls == ["title"]  # NUL dropped: it would make the bus hang up
+        assert server.app_names == ["Chat"]
+        hints = server.hints[0]
+        assert "x-extra" in hints and "desktop-entry" not in hints
+        assert hints["urgency"][1] == 2  # type: ignore[index]
+    finally:
+        server.close()
+
+
+@e2e
+@pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)
+def test_a_server_that_appears_is_reported_through_the_bridge(
+    desktop: DesktopSession, notifier: DBusNotifier, qtbot: QtBot
+) -> None:
+    bridge = NotifierBridge(notifier)
+    try:
+        assert not notifier.notify("lost", "b").ok  # connects; no server yet
+        with qtbot.waitSignal(bridge.server_appeared, timeout=5000):
+            desktop.start_dunst()
+    finally:
+        bridge.close()

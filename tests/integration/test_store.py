@@ -477,6 +477,7 @@ def test_held_lists_items_with_reason_release_and_pacing_oldest_first(store: Sto
         reason="paced",
         release_at=T0 + timedelta(minutes=1),
         paced=True,
+        held_in=Mode.AVAILABLE,
     )
     assert items[1].reason == "held: focus block 'Deep work'"
     assert items[1].paced is False
