@@ -201,8 +201,9 @@ def _already_running(headless: bool) -> int:
             break
         except (NotRunning, NotAnswering, RemoteError, OSError):
             if time.monotonic() >= deadline or not is_held():
+                stale = f" (pid {pid}?)" if pid is not None else ""  # it may have died since
                 print(
-                    f"focus-app is already running but not answering{who}; "
+                    f"focus-app is already running but not answering{stale}; "
                     "wait a moment, or stop it and start again",
                     file=sys.stderr,
                 )

@@ -275,6 +275,7 @@ def test_a_locked_database_answers_one_line_within_a_second_and_the_app_recovers
         line = one_line(done.stderr)
         assert f"the database {home.db} is locked by another program (pid {holder.pid})" in line
         assert took < 1.5, f"the answer took {took:.2f} s"
+        print(f"locked answer after {took:.2f} s")
     finally:
         assert holder.stdin is not None
         holder.stdin.close()
@@ -397,3 +398,17 @@ def test_twenty_racing_tray_starts_give_one_app_and_nineteen_show_its_window(
     for code, out, err in finished:
         assert code == 0, err
         assert "already running; showing its window" in out, (out, err)
+
+
+@pytest.mark.slow
+def test_a_log_folder_that_cannot_be_written_costs_the_log_not_the_start(
+    user_home: Home,
+) -> None:
+    folder = user_home.root / "state" / "focus-app"
+    folder.mkdir(mode=0o500)
+    user_home.give_to_nobody()
+    proc = user_home.start_headless()
+    assert status(user_home)["mode"]
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert b"cannot write the log" in err and b"Traceback" not in err

@@ -111,7 +111,7 @@ def test_second_tray_start_says_the_running_app_is_not_answering(
     done = _start()
     assert done.returncode == 1
     assert (
-        f"focus-app is already running but not answering (pid {lock_holder.pid})"
+        f"focus-app is already running but not answering (pid {lock_holder.pid}?)"
         in done.stderr
     )
     assert len(done.stderr.strip().splitlines()) == 1
