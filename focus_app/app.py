@@ -6,13 +6,17 @@ to the engine. Everything runs on the one Qt thread.
 
 from __future__ import annotations
 
+import errno
+import io
 import logging
 import os
 import signal
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSocketNotifier
 
@@ -20,22 +24,32 @@ from focus_app import APP_NAME, DISPLAY_NAME, __version__
 from focus_app.clock import SystemClock
 from focus_app.commands import Commands
 from focus_app.desktop.clockwatch import ClockWatch
-from focus_app.desktop.instance import InstanceLock, acquire, holder_pid
+from focus_app.desktop.instance import InstanceLock, acquire, holder_pid, is_held
 from focus_app.desktop.notifier import DBusNotifier
 from focus_app.desktop.qt_notifier import NotifierBridge
 from focus_app.desktop.sleepwatch import SleepWatch
 from focus_app.engine import Engine
 from focus_app.ipc_client import Client, NotAnswering, NotRunning, RemoteError
 from focus_app.ipc_server import AlreadyRunning, IpcServer
-from focus_app.paths import database_path, settings_path, socket_path, state_dir
+from focus_app.paths import (
+    database_path,
+    private_dir,
+    private_file,
+    settings_path,
+    socket_path,
+    state_dir,
+    tighten,
+)
 from focus_app.settings import load_settings
-from focus_app.store import Store, StoreError
+from focus_app.store import APP_BUSY_TIMEOUT_MS, Store, StoreError
 
 log = logging.getLogger("focus_app")
 
 EXIT_ALREADY_RUNNING = 1
 RAISE_TIMEOUT = 5.0
 """How long a second tray start waits for the running app to show its window."""
+WAIT_FOR_WINNER = 10.0
+"""How long a second start waits for an app that holds the lock to start answering."""
 
 
 @dataclass
@@ -58,19 +72,49 @@ class Runtime:
         self.store.close()
 
 
-def setup_logging() -> None:
-    folder = state_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(folder / "focus-app.log", maxBytes=1_000_000, backupCount=2)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+class _PrivateLogHandler(RotatingFileHandler):
+    """The log file, created 0600 and never through a symlink (rotated copies keep it).
+
+    The log quotes notification titles and senders: other users must not read it.
+    """
+
+    def _open(self) -> io.TextIOWrapper:
+        fd = private_file(Path(self.baseFilename), os.O_WRONLY | os.O_APPEND)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
+LOG_NAME = "focus-app.log"
+
+
+def setup_logging() -> str | None:
+    """Log to the (private) state folder and warnings to stderr.
+
+    Returns:
+        A problem line if the log file cannot be written (the app then logs to stderr
+        only: a log is no reason not to start), else ``None``.
+    """
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
     console.setFormatter(logging.Formatter("focus-app: %(message)s"))
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    root.addHandler(handler)
     root.addHandler(console)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    path = state_dir() / LOG_NAME
+    try:
+        private_dir(path.parent)
+        for old in (path, *(path.with_name(f"{LOG_NAME}.{n}") for n in (1, 2))):
+            tighten(old)
+        handler = _PrivateLogHandler(path, maxBytes=1_000_000, backupCount=2)
+    except OSError as error:
+        reason = "it is a symlink" if error.errno == errno.ELOOP else error.strerror
+        return (
+            f"cannot write the log {path} ({reason}); logging to the terminal only. "
+            f"Fix with: chmod 700 {path.parent}"
+        )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return None
 
 
 def start_runtime(lock: InstanceLock) -> Runtime:
@@ -86,11 +130,12 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     problems: list[str] = []
     settings, settings_problems = load_settings(settings_path())
     problems.extend(settings_problems)
-    store, warning = Store.open(database_path())
+    store, warning = Store.open(database_path(), busy_timeout_ms=APP_BUSY_TIMEOUT_MS)
     if warning:
         problems.append(warning)
     notifier = DBusNotifier()
     engine = Engine(store, settings, notifier, SystemClock(), settings_path=settings_path())
+    problems.extend(engine.problems())  # stored blocks it cannot use, skipped
     bridge = NotifierBridge(notifier)
     bridge.action_invoked.connect(
         lambda server_id, key: engine.on_notification_action(key, server_id)
@@ -142,22 +187,36 @@ _keepalive: list[object] = []
 
 
 def _already_running(headless: bool) -> int:
-    """Another process holds the instance lock: a tray start asks it to show its window."""
+    """Another process holds the instance lock: a tray start asks it to show its window.
+
+    The holder may have won the lock a moment ago and not be listening yet (twenty
+    starts at once): while it still holds the lock, keep asking for up to
+    :data:`WAIT_FOR_WINNER` seconds before calling it unresponsive.
+    """
+    deadline = time.monotonic() + WAIT_FOR_WINNER
     pid = holder_pid()
-    who = f" (pid {pid}?)" if pid is not None else ""
+    while pid is None and is_held() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the winner writes its pid right after taking the lock
+        pid = holder_pid()
+    who = f" (pid {pid})" if pid is not None else ""
     if headless:
         print(f"focus-app: already running{who}; stop it first", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
-    try:
-        with Client(socket_path(), timeout=RAISE_TIMEOUT) as client:
-            client.call("raise")
-    except (NotRunning, NotAnswering, RemoteError, OSError):
-        print(
-            f"focus-app is already running but not answering{who}; "
-            "wait a moment, or stop it and start again",
-            file=sys.stderr,
-        )
-        return EXIT_ALREADY_RUNNING
+    while True:
+        try:
+            with Client(socket_path(), timeout=RAISE_TIMEOUT) as client:
+                client.call("raise")
+            break
+        except (NotRunning, NotAnswering, RemoteError, OSError):
+            if time.monotonic() >= deadline or not is_held():
+                stale = f" (pid {pid}?)" if pid is not None else ""  # it may have died since
+                print(
+                    f"focus-app is already running but not answering{stale}; "
+                    "wait a moment, or stop it and start again",
+                    file=sys.stderr,
+                )
+                return EXIT_ALREADY_RUNNING
+            time.sleep(0.1)
     print(f"{DISPLAY_NAME} is already running; showing its window.")
     return 0
 
@@ -173,7 +232,7 @@ def run_app(headless: bool = False) -> int:
     if lock is None:
         return _already_running(headless)
     _keepalive.append(lock)  # held until the process exits
-    setup_logging()
+    log_problem = setup_logging()
     if headless:
         app: QCoreApplication = QCoreApplication(sys.argv[:1])
     else:
@@ -186,6 +245,9 @@ def run_app(headless: bool = False) -> int:
     app.setApplicationVersion(__version__)
     try:
         runtime = start_runtime(lock)
+        if log_problem:
+            log.warning("%s", log_problem)
+            runtime.startup_problems.insert(0, log_problem)
     except AlreadyRunning:
         print(f"focus-app: already running (socket {socket_path()})", file=sys.stderr)
         return EXIT_ALREADY_RUNNING

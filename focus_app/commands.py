@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from focus_app.core.dates import check_block_dates
 from focus_app.core.model import (
     Block,
     BlockKind,
@@ -368,7 +369,7 @@ def block_from_request(request: Request) -> Block:
             )
         elif request.get("days"):
             raise CommandError("give --days or --date, not both")
-        return Block(
+        block = Block(
             kind=kind,
             start=start,
             end=end,
@@ -376,6 +377,9 @@ def block_from_request(request: Request) -> Block:
             recurrence=recurrence,
             on_date=on_date,
         )
+        # Refused before it is stored: a date the schedule cannot use would stop every start.
+        check_block_dates(block)
+        return block
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 

@@ -256,7 +256,21 @@ class Engine(QObject):
             "next_mode": nxt_state.mode.value if nxt_state else None,
             "next_label": nxt_state.label if nxt_state else None,
             "timezone": str(self._tz),
+            "problems": self.problems(),
         }
+
+    def problems(self) -> list[str]:
+        """Stored things the engine cannot use and leaves out, one line each (for status).
+
+        A block with an unsupported date (stored before the range check, or edited by
+        hand) is skipped by the schedule rather than stopping the app; it stays listed and
+        removable, and this says which one and how to get rid of it.
+        """
+        return [
+            f"block {s.block.id} ({s.block.display_title}) is skipped: {s.reason}; "
+            f"remove it with: focus-app block remove {s.block.id}"
+            for s in self._schedule.skipped
+        ]
 
     def reconcile(self) -> None:
         """Compute the mode from the clock, release what may flow, plan the next wake-up.

@@ -39,6 +39,7 @@ from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 from focus_app.desktop.instance import InstanceLock
 from focus_app.faults import fault_point
 from focus_app.ipc_client import MAX_FRAME, encode
+from focus_app.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +333,9 @@ class IpcServer(QObject):
             return
         try:
             answers = self._handle_batch([request for _, request in pending])
+        except StoreError as exc:  # disk full, locked, damaged: the store's own line
+            log.warning("batch of %d sends failed: %s", len(pending), exc)
+            answers = [_error(str(exc))] * len(pending)
         except Exception:  # a bug must not take the server down
             log.exception("batch of %d sends failed", len(pending))
             answers = [_error("internal error; see the log")] * len(pending)
@@ -342,6 +346,9 @@ class IpcServer(QObject):
     def _safe(self, call: Callable[[], Answer]) -> Answer:
         try:
             return call()
+        except StoreError as exc:  # disk full, locked, damaged: the store's own line
+            log.warning("request failed: %s", exc)
+            return _error(str(exc))
         except Exception:
             log.exception("request failed")
             return _error("internal error; see the log")

@@ -11,6 +11,12 @@ The file belongs to the user. Loading never rewrites it: a bad value costs that 
 (its default is used and a problem line says so), a syntax error costs the whole file
 (every default is used) but the bytes stay exactly as the user left them, so they can
 fix the typo. Only a missing file is created, with every key written out and explained.
+A UTF-8 byte-order mark (Notepad writes one) is accepted. A value nested deeper than
+:data:`MAX_DEPTH` or larger than :data:`MAX_VALUE_CHARS` costs only its key, and a problem
+line never quotes more than about 60 characters of what the file holds.
+
+The settings folder is private (0700) and the file 0600: it names the people whose
+messages may break through.
 
 Remembered UI state (window geometry and the like) is *not* a setting and lives in
 :func:`focus_app.paths.state_dir` instead.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import sys
 import tempfile
 import tomllib
@@ -32,6 +39,7 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from focus_app.core.model import GateSettings, Mode
+from focus_app.paths import PRIVATE_DIR_MODE, private_dir, tighten
 
 T = TypeVar("T")
 
@@ -123,6 +131,8 @@ def _time_zone(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValueError("is not a text")
     name = raw.strip()
+    if len(name) > 255:
+        raise ValueError("is not valid (too long for a time zone name)")
     if name:
         try:
             ZoneInfo(name)
@@ -382,6 +392,7 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
         key, what is wrong and which value is used instead. A missing file is created
         with every default written out and documented.
     """
+    _tighten_config(path)
     if not path.exists():
         try:
             save_settings(path, Settings())
@@ -390,15 +401,125 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
                 f"{path}: could not write the default settings ({error}); using every default"
             ]
         return Settings(), []
+    problems: list[str] = []
     try:
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+        # utf-8-sig: a byte-order mark at the start is not part of the TOML text.
+        text = path.read_bytes().decode("utf-8-sig")
+        try:
+            document = tomllib.loads(text)
+        except RecursionError:
+            document = tomllib.loads(_drop_deep_values(path, text, problems))
     except UnicodeDecodeError as error:
         return Settings(), [f"{path}: is not UTF-8 text ({error}); using every default"]
     except tomllib.TOMLDecodeError as error:
         return Settings(), [f"{path}: syntax error: {error}; using every default"]
+    except RecursionError:
+        return Settings(), [f"{path}: nested too deeply to read; using every default"]
     except OSError as error:
         return Settings(), [f"{path}: cannot be read ({error.strerror}); using every default"]
-    return _from_document(path, document)
+    settings, more = _from_document(path, document)
+    return settings, problems + more
+
+
+def _tighten_config(path: Path) -> None:
+    """Make an existing settings folder 0700 and the file and its backups 0600."""
+    folder = path.parent
+    if not folder.is_dir():
+        return
+    tighten(folder, PRIVATE_DIR_MODE)
+    try:
+        names = [p for p in folder.iterdir() if p.name.startswith(path.name)]
+    except OSError:
+        return
+    for file in names:
+        tighten(file)
+
+
+MAX_DEPTH = 8
+"""Deepest nesting of lists/tables a value may have (ours are flat lists)."""
+
+MAX_VALUE_CHARS = 64 * 1024
+"""Largest value, counted in characters of text, a setting may hold."""
+
+_KEY_LINE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+_SECTION_LINE = re.compile(r"""^\s*\[\s*([^\[\]]*?)\s*\]\s*(#.*)?$""")
+
+
+def _drop_deep_values(path: Path, text: str, problems: list[str]) -> str:
+    """``text`` without the values nested too deeply for the TOML reader.
+
+    Called only when the reader ran out of stack: every ``key = value`` whose brackets
+    nest deeper than :data:`MAX_DEPTH` is blanked (with the lines it continues on), so
+    the rest of the file still counts and only that key falls back to its default.
+    Brackets inside quoted strings are skipped; a value the scan cannot follow simply
+    stays, and the reader's error then costs the whole file as before.
+    """
+    lines = text.split("\n")
+    section = ""
+    i = 0
+    while i < len(lines):
+        header = _SECTION_LINE.match(lines[i])
+        if header:
+            section = header.group(1)
+        key = _KEY_LINE.match(lines[i])
+        if key is None:
+            i += 1
+            continue
+        depth = deepest = 0
+        j = i
+        rest = lines[i][key.end():]
+        while True:
+            quote = ""
+            for char in rest:
+                if quote:
+                    if char == quote:
+                        quote = ""
+                elif char in "\"'":
+                    quote = char
+                elif char == "#":
+                    break
+                elif char in "[{":
+                    depth += 1
+                    deepest = max(deepest, depth)
+                elif char in "]}":
+                    depth -= 1
+            if depth <= 0 or j + 1 >= len(lines):
+                break
+            j += 1
+            rest = lines[j]
+        if deepest > MAX_DEPTH:
+            name = key.group(1).strip("\"'")
+            where = f"[{_clip(section, 40)}] {_clip(name, 40)}" if section else _clip(name, 40)
+            option = next((o for o in OPTIONS if (o.section, o.key) == (section, name)), None)
+            instead = _show(option.default) if option is not None else "nothing (ignored)"
+            problems.append(
+                f"{path}: {where} is nested more than {MAX_DEPTH} deep; using {instead}"
+            )
+            for k in range(i, j + 1):
+                lines[k] = ""
+        i = j + 1
+    return "\n".join(lines)
+
+
+def _size(value: object, limit: int) -> tuple[int, int]:
+    """(characters, depth) of a TOML value, counting stops once either passes its limit."""
+    chars = 0
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack and chars <= limit and deepest <= MAX_DEPTH:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, str):
+            chars += len(item)
+        elif isinstance(item, list):
+            stack.extend((x, depth + 1) for x in item)
+            chars += 2
+        elif isinstance(item, dict):
+            stack.extend((x, depth + 1) for x in item.values())
+            chars += sum(len(str(k)) for k in item) + 2
+        else:
+            chars += 8
+    return chars, deepest
 
 
 def _from_document(path: Path, document: Mapping[str, Any]) -> tuple[Settings, list[str]]:
@@ -407,7 +528,7 @@ def _from_document(path: Path, document: Mapping[str, Any]) -> tuple[Settings, l
     known = {(o.section, o.key): o for o in OPTIONS}
     for section, table in document.items():
         if section not in SECTIONS:
-            what = f"[{section}]" if isinstance(table, dict) else section
+            what = f"[{_clip(section, 40)}]" if isinstance(table, dict) else _clip(section, 40)
             problems.append(f"{path}: unknown setting {what}; ignored")
             continue
         if not isinstance(table, dict):
@@ -416,7 +537,18 @@ def _from_document(path: Path, document: Mapping[str, Any]) -> tuple[Settings, l
         for key, raw in table.items():
             option = known.get((section, key))
             if option is None:
-                problems.append(f"{path}: unknown setting [{section}] {key}; ignored")
+                problems.append(f"{path}: unknown setting [{section}] {_clip(key, 40)}; ignored")
+                continue
+            chars, depth = _size(raw, MAX_VALUE_CHARS)
+            if chars > MAX_VALUE_CHARS or depth > MAX_DEPTH:
+                what = (
+                    f"larger than {MAX_VALUE_CHARS // 1024} KiB"
+                    if chars > MAX_VALUE_CHARS
+                    else f"nested more than {MAX_DEPTH} deep"
+                )
+                problems.append(
+                    f"{path}: [{section}] {key} is {what}; using {_show(option.default)}"
+                )
                 continue
             try:
                 values[option.attr] = option.parse(raw)
@@ -428,17 +560,30 @@ def _from_document(path: Path, document: Mapping[str, Any]) -> tuple[Settings, l
     return Settings(**values), problems
 
 
-def _show(value: object) -> str:
-    """A value as the user wrote it, short enough for a one-line problem."""
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _show(value: object, limit: int = 60) -> str:
+    """A value as the user wrote it, short enough for a one-line problem (~``limit``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(str(value)) if len(value) <= 60 else repr(value[:57] + "...")
+        return repr(_clip(str(value), limit))
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        parts: list[str] = []
+        used = 2
+        for item in value:
+            if used >= limit:
+                parts.append("...")
+                break
+            part = _show(item, max(limit - used, 8)) if limit > 8 else "..."
+            parts.append(part)
+            used += len(part) + 2
+        return "[" + ", ".join(parts) + "]"
     if isinstance(value, dict):
         return "{...}"
-    return str(value)
+    return _clip(str(value), limit)
 
 
 # Saving ----------------------------------------------------------------------------------
@@ -494,7 +639,7 @@ def save_settings(path: Path, settings: Settings) -> None:
     Raises:
         OSError: The folder or file cannot be written.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     text = render_settings(settings)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -14,7 +14,17 @@ Design notes (see shared/DESIGN.md, "Nothing held is ever lost"):
   strings with different offsets do not sort).
 * The schema is versioned with ``PRAGMA user_version``; :data:`MIGRATIONS` is applied in
   order, each in its own transaction. A database from a newer version is refused and
-  left untouched; an unreadable one is moved aside and a fresh one started.
+  left untouched; a damaged one (SQLite says "corrupt" or "not a database", or the
+  integrity check fails) is moved aside and a fresh one started. A file we may not read
+  or write is *not* damaged: it is left exactly where it is and the error names the file
+  and the command that fixes it.
+* Private: the folder is 0700 and the database with its -wal and -shm 0600 whatever the
+  umask (SQLite gives the companions the database's mode), and looser ones are tightened
+  at every open.
+* Every SQLite error after opening becomes a :class:`StoreError` subclass with one line
+  a person can act on (disk full, locked by another program, damaged, no permission).
+  The app's own connection waits only :data:`APP_BUSY_TIMEOUT_MS` for a lock, so a
+  program holding the database cannot freeze the engine for seconds per batch.
 
 The connection belongs to the thread that opened it (the GUI thread); the CLI opens
 its own :class:`Store`.
@@ -23,11 +33,13 @@ its own :class:`Store`.
 from __future__ import annotations
 
 import enum
+import errno
 import json
+import os
 import sqlite3
 import time as _time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
@@ -49,8 +61,17 @@ from focus_app.core.model import (
     Urgency,
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
+from focus_app.paths import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 5000
+"""How long opening (and the command line's connection) waits for another writer."""
+
+APP_BUSY_TIMEOUT_MS = 200
+"""How long the running app's connection waits for a lock once open.
+
+Its writes run on the GUI thread: a program holding the database (a ``sqlite3`` shell in
+a transaction) must cost one clear error after a blink, not five frozen seconds per batch.
+"""
 
 
 class StoreError(Exception):
@@ -59,6 +80,22 @@ class StoreError(Exception):
 
 class NotFoundError(StoreError, LookupError):
     """The block, rule or notification with that id does not exist (any more)."""
+
+
+class StoreLockedError(StoreError):
+    """Another program holds the database's lock for longer than the busy timeout."""
+
+
+class StoreFullError(StoreError):
+    """The disk (or the user's quota) is full: the write was not made."""
+
+
+class StoreCorruptError(StoreError):
+    """SQLite found the file damaged while running; a restart moves it aside."""
+
+
+class StorePermissionError(StoreError):
+    """The database or its folder may not be read or written by this user."""
 
 
 class Status(enum.StrEnum):
@@ -473,19 +510,32 @@ class Store:
     # Opening -----------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> tuple[Store, str | None]:
+    def open(
+        cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    ) -> tuple[Store, str | None]:
         """Open (creating, migrating or repairing) the database at ``path``.
 
+        Args:
+            path: The database file; its folder is created (0700) if missing.
+            busy_timeout_ms: How long the open store waits for another writer's lock
+                before :class:`StoreLockedError` (opening itself always waits
+                :data:`BUSY_TIMEOUT_MS`: eight ``send`` may create the file together).
+
         Returns:
-            The store and a warning line for the user if a broken database had to be
+            The store and a warning line for the user if a damaged database had to be
             moved aside (it names where the old file is), else ``None``.
 
         Raises:
             StoreError: The database belongs to a newer version of the app, is locked by
-                something else for longer than the busy timeout, or cannot be created.
-                Nothing is changed on disk in these cases.
+                something else for longer than the busy timeout, may not be read or
+                written (:class:`StorePermissionError`, naming the fix), or cannot be
+                created. Nothing is changed on disk in these cases.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_dir(path.parent)
+        except OSError as error:
+            raise _permission_or(error, path.parent, "create the folder") from error
+        _check_access(path)
         warning: str | None = None
         if path.exists() or path.is_symlink():
             try:
@@ -493,28 +543,40 @@ class Store:
             except _Unusable as problem:
                 aside = _move_aside(path)
                 warning = (
-                    f"The database {path} could not be used ({problem}); it was moved to "
+                    f"The database {path} was damaged ({problem}); it was moved to "
                     f"{aside} and a fresh one was started."
                 )
         try:
-            connection = sqlite3.connect(path, isolation_level=None)
+            # Created 0600 before SQLite sees it: SQLite would use 0644 minus the umask,
+            # and gives the -wal and -shm files the database's mode.
+            os.close(private_file(path, os.O_RDWR))
+            for companion in _companions(path):
+                tighten(companion)
+        except OSError as error:
+            raise _permission_or(error, path, "create") from error
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, factory=_Connection)
         except sqlite3.Error as error:
-            raise StoreError(
-                f"cannot open the database {path}: {error}; check the folder's permissions"
-            ) from error
+            raise _store_error(error, path) from error
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             cls._configure(connection)
             cls._migrate(connection, path)
+            connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         except StoreError:
             connection.close()
             raise
         except sqlite3.Error as error:
             connection.close()
-            raise StoreError(
+            raise _store_error(
+                error,
+                path,
                 f"cannot set up the database {path}: {error}; check that the folder is "
-                "writable and the disk is not full"
+                "writable and the disk is not full",
             ) from error
+        for companion in _companions(path):
+            tighten(companion)
+        connection.path = path  # from now on every error is a StoreError
         return cls(connection, path), warning
 
     @staticmethod
@@ -526,14 +588,15 @@ class Store:
         close), so whoever tries to recover the moved file has everything.
 
         Raises:
-            _Unusable: Not a database, damaged, or cannot be opened: move it aside.
-            StoreError: Written by a newer version, or locked: leave it alone.
+            _Unusable: SQLite says the file is damaged or not a database: move it aside.
+            StoreError: Written by a newer version, locked, or not readable (permissions,
+                I/O errors): leave it alone, the message says what to do.
         """
         uri = path.absolute().as_uri() + "?mode=ro"
         try:
             connection = sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as error:
-            raise _Unusable(str(error)) from error
+            raise _store_error(error, path) from error
         try:
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -543,11 +606,9 @@ class Store:
             if [tuple(row) for row in check] != [("ok",)]:
                 raise _Unusable(f"integrity check failed: {check[0][0]}")
         except sqlite3.Error as error:
-            if error.sqlite_errorname in ("SQLITE_BUSY", "SQLITE_LOCKED"):
-                raise StoreError(
-                    f"the database {path} is locked by another program; close it and retry"
-                ) from error
-            raise _Unusable(str(error)) from error
+            if error.sqlite_errorname in _DAMAGED:
+                raise _Unusable(str(error)) from error
+            raise _store_error(error, path) from error
         finally:
             connection.close()
 
@@ -601,14 +662,20 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed (durable) when the block ends."""
+        """One write transaction, committed (durable) when the block ends.
+
+        On any error nothing of it is kept: SQLite may already have rolled back by
+        itself (a full disk does), so the rollback only runs while a transaction is open.
+        """
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                with suppress(StoreError, sqlite3.Error):  # the first error is the one to report
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     # Blocks ------------------------------------------------------------------------------
 
@@ -1463,3 +1530,185 @@ def _move_aside(path: Path) -> Path:
             f"({error.strerror}); move or delete it by hand, then start again"
         ) from error
     return aside
+
+
+# Errors a person can act on ---------------------------------------------------------------
+
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+"""The only SQLite answers that mean the file itself is broken (and may be moved aside)."""
+
+_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+_FULL = frozenset({"SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC"})
+_DENIED = frozenset({"SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH", "SQLITE_CANTOPEN"})
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose errors, once the store is open, are :class:`StoreError` lines.
+
+    ``path`` stays ``None`` while :meth:`Store.open` sets the file up (it handles raw
+    SQLite errors itself, e.g. retrying a busy WAL switch) and is set when it is done.
+    """
+
+    path: Path | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as error:
+            if self.path is None:
+                raise
+            raise _store_error(error, self.path) from error
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as error:
+            if self.path is None:
+                raise
+            raise _store_error(error, self.path) from error
+
+
+def _store_error(error: sqlite3.Error, path: Path, generic: str = "") -> StoreError:
+    """The one line for a SQLite error on the database at ``path``.
+
+    ``generic`` is the line for an error that is none of the known kinds.
+    """
+    name = str(getattr(error, "sqlite_errorname", "") or "")
+    if name in _BUSY or name.startswith("SQLITE_BUSY"):
+        holders = _holders(path)
+        who = f" (pid {', '.join(map(str, holders))})" if holders else ""
+        return StoreLockedError(
+            f"the database {path} is locked by another program{who}: {error}; "
+            "close that program (or end its transaction) and try again"
+        )
+    if name in _FULL or _os_errno(error) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return StoreFullError(
+            f"the disk holding {path} is full ({error}): nothing was saved; "
+            "free some space and try again"
+        )
+    if name in _DAMAGED or name.startswith("SQLITE_CORRUPT"):
+        return StoreCorruptError(
+            f"the database {path} is damaged ({error}); stop focus-app and start it again: "
+            "the damaged file is kept aside and a fresh one started"
+        )
+    if name in _DENIED or name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")):
+        problem = _access_problem(path)
+        if problem is not None:
+            return StorePermissionError(problem)
+        return StorePermissionError(
+            f"cannot write {path} ({error}); check that it and its folder "
+            f"{path.parent} are yours and writable (chmod 600 {path}; chmod 700 {path.parent})"
+        )
+    return StoreError(generic or f"the database {path} failed: {error}; see the log")
+
+
+def _os_errno(error: sqlite3.Error) -> int | None:
+    """The OS error behind a SQLite I/O error, when the message carries one."""
+    text = str(error).lower()
+    if "disk is full" in text or "no space" in text:
+        return errno.ENOSPC
+    return None
+
+
+def _holders(path: Path) -> list[int]:
+    """Other processes of this user with the database open (for "locked by pid N").
+
+    Only /proc entries we may read are looked at; it is a hint for the message.
+    """
+    target = str(path.resolve())
+    found: list[int] = []
+    me = os.getpid()
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdecimal()]
+    except OSError:
+        return found
+    for pid in pids:
+        if pid == me:
+            continue
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == target:
+                    found.append(pid)
+                    break
+            except OSError:
+                continue
+    return found[:5]
+
+
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _fix_for(path: Path, folder: bool) -> str:
+    """The command that gives ``path`` back to this user with the right mode."""
+    info = path.stat()
+    mode = "700" if folder else "600"
+    if info.st_uid != os.getuid():
+        user = _user_name()
+        return f"sudo chown {user}: {path} && chmod {mode} {path}"
+    return f"chmod {mode} {path}"
+
+
+def _user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
+
+
+def _access_problem(path: Path) -> str | None:
+    """Why this user cannot use the database at ``path`` (one line with the fix), or None.
+
+    The folder must be enterable and writable (SQLite creates -wal and -shm next to the
+    file), the file and its companions readable and writable.
+    """
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"cannot write the folder {folder} (permission denied); "
+            f"fix with: {_fix_for(folder, folder=True)}"
+        )
+    for file in (path, *_companions(path)):
+        if file.is_symlink():
+            continue  # a symlinked database is the user's choice; SQLite follows it
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            return (
+                f"cannot write {file} (permission denied); "
+                f"fix with: {_fix_for(file, folder=False)}"
+            )
+    return None
+
+
+def _check_access(path: Path) -> None:
+    """Raise :class:`StorePermissionError` if this user cannot use the database files."""
+    try:
+        problem = _access_problem(path)
+    except OSError as error:
+        raise _permission_or(error, path, "read") from error
+    if problem is not None:
+        raise StorePermissionError(problem)
+
+
+def _permission_or(error: OSError, path: Path, doing: str) -> StoreError:
+    """An ``OSError`` on our files as one line: a permission problem names its fix."""
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = "check its permissions and owner"
+        try:
+            existing = path if path.exists() else next(p for p in path.parents if p.exists())
+            fix = f"fix with: {_fix_for(existing, folder=existing.is_dir())}"
+        except (OSError, StopIteration):
+            pass
+        return StorePermissionError(f"cannot {doing} {path} ({error.strerror}); {fix}")
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFullError(
+            f"cannot {doing} {path}: the disk is full; free some space and try again"
+        )
+    if error.errno == errno.ELOOP:
+        return StoreError(f"{path} is a symlink; move it away and start again")
+    return StoreError(f"cannot {doing} {path} ({error.strerror})")

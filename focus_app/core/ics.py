@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from focus_app.core.dates import EARLIEST, LATEST, check_block_dates, date_problem
 from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
 
 __all__ = ["PRODID", "RECURRENCE_ANCHOR", "ImportResult", "export_ics", "import_ics"]
@@ -536,6 +537,13 @@ def _parse_when(value: str, tzid: str | None, zones: _Zones, what: str) -> _When
     if not match:
         raise _Skip(f"unreadable {what} {value.strip()!r}")
     year, month, day = int(match[1]), int(match[2]), int(match[3])
+    # Outside the supported dates, converting between zones would overflow, and a block
+    # stored with such a date could not be scheduled (core/dates.py).
+    if not EARLIEST.year <= year <= LATEST.year:  # the range is whole years
+        raise _Skip(
+            f"{what} {value.strip()} is outside the supported dates "
+            f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+        )
     try:
         if match[4] is None:
             return date(year, month, day)
@@ -630,7 +638,7 @@ def import_ics(text: str, tz: tzinfo) -> ImportResult:
             result.blocks.extend(_import_event(event, own, tz, zones, result.problems))
         except _Skip as skip:
             result.skipped.append(f"{_describe(event, tz, zones)}: {skip}")
-        except ValueError as error:  # the model refused the values
+        except (ValueError, OverflowError) as error:  # the model refused the values
             result.skipped.append(f"{_describe(event, tz, zones)}: {error}")
     return result
 
@@ -772,6 +780,8 @@ def _import_event(
             for offset, piece_start, piece_end in _pieces(moved_start, moved_end):
                 on = moved_start.date() + timedelta(days=offset)
                 blocks.append(Block(kind, piece_start, piece_end, title, on_date=on))
+    for block in blocks:  # what a block may hold is checked in one place
+        check_block_dates(block)
     return blocks
 
 
@@ -860,6 +870,8 @@ def _read_rule(event: _Component, start: _When, zones: _Zones) -> _WeeklyRule | 
             until = _count_until(first, frozenset(weekdays), interval, wkst, count)
         except OverflowError:
             until = None
+        if until is not None and date_problem(until, "its last occurrence") is not None:
+            raise _Skip(f"{date_problem(until, 'its last occurrence')} (COUNT={count})")
     return _WeeklyRule(frozenset(weekdays), interval, wkst, until)
 
 

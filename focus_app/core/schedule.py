@@ -30,6 +30,10 @@ change, so that is not a transition, but :meth:`Schedule.mode_at` still reports 
 in force. Hence "the mode is constant from ``t`` up to ``next_transition(t)`` and differs
 there" always holds.
 
+Blocks the schedule cannot use (a date outside :mod:`focus_app.core.dates`' range, or
+one whose expansion fails) are left out and listed in :attr:`Schedule.skipped` with the
+reason: one bad row in the database must never stop the app from starting.
+
 Performance: the merged timeline is built lazily, one week-long window at a time, and
 cached inside the (otherwise immutable) schedule; a query is a binary search into it.
 """
@@ -44,6 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
+from focus_app.core.dates import block_date_problem
 from focus_app.core.model import Block, Mode, ModeSource, ModeState, Occurrence
 
 HORIZON = timedelta(days=732)
@@ -127,6 +132,13 @@ class _Chunk:
     run_start: list[int]
 
 
+class SkippedBlock(NamedTuple):
+    """A block the schedule leaves out, and why (one line)."""
+
+    block: Block
+    reason: str
+
+
 class Schedule:
     """All blocks with their exceptions, plus the mode that applies outside every block.
 
@@ -139,6 +151,9 @@ class Schedule:
         default_mode: The mode outside every block.
         tz: The zone the blocks' wall-clock times are read in (a ``ZoneInfo``); every
             returned datetime is in this zone.
+
+    A block with a date outside the supported range, or whose expansion fails, is left
+    out (see :attr:`skipped`) rather than raising: the schedule is built at every start.
     """
 
     def __init__(
@@ -148,9 +163,18 @@ class Schedule:
         *,
         tz: tzinfo,
     ) -> None:
-        self._blocks: tuple[Block, ...] = tuple(blocks)
         self._default_mode = default_mode
         self._tz = tz
+        usable: list[Block] = []
+        skipped: list[SkippedBlock] = []
+        for block in blocks:
+            reason = self._why_unusable(block)
+            if reason is None:
+                usable.append(block)
+            else:
+                skipped.append(SkippedBlock(block, reason))
+        self._blocks: tuple[Block, ...] = tuple(usable)
+        self._skipped = tuple(skipped)
         self._rules = tuple(self._digest(i, b) for i, b in enumerate(self._blocks))
         self._moved = tuple(self._moved_spans())
         # Whether any block can put a mode other than the default in force: if not, the
@@ -164,6 +188,11 @@ class Schedule:
     @property
     def blocks(self) -> tuple[Block, ...]:
         return self._blocks
+
+    @property
+    def skipped(self) -> tuple[SkippedBlock, ...]:
+        """Blocks left out because they cannot be used, with the reason for each."""
+        return self._skipped
 
     @property
     def default_mode(self) -> Mode:
@@ -376,8 +405,14 @@ class Schedule:
 
     # ------------------------------------------------------------------ expansion
 
-    def _expand(self, lo: datetime, hi: datetime) -> list[_Span]:
-        """Every occurrence overlapping ``[lo, hi)`` (UTC), unsorted."""
+    def _expand(
+        self, lo: datetime, hi: datetime, rules: Sequence[_Rule] | None = None
+    ) -> list[_Span]:
+        """Every occurrence overlapping ``[lo, hi)`` (UTC), unsorted.
+
+        ``rules`` limits the expansion to those rules (without moved occurrences); the
+        default is every block of the schedule.
+        """
         tz = self._tz
         # An occurrence lasts less than 24 wall-clock hours, and a gap can stretch it by at
         # most a day more; three days of margin also cover a start moved over midnight.
@@ -402,7 +437,7 @@ class Schedule:
             return found
 
         spans: list[_Span] = []
-        for rule in self._rules:
+        for rule in self._rules if rules is None else rules:
             a = first if rule.first is None else max(first, rule.first)
             z = last if rule.last is None else min(last, rule.last)
             if a > z:
@@ -426,17 +461,19 @@ class Schedule:
                 e = to_utc(ordinal + 1 if rule.overnight else ordinal, rule.end)
                 if s < e and s < hi and e > lo:
                     spans.append(_Span(s, e, rule.index))
+        if rules is not None:
+            return spans
         moved = [m for m in self._moved if m.start < hi and m.end > lo]
         if moved:
             # An occurrence moved exactly onto another of its block is one occurrence.
             spans = list(dict.fromkeys([*spans, *moved]))
         return spans
 
-    def _moved_spans(self) -> list[_Span]:
+    def _moved_spans(self, rules: Sequence[_Rule] | None = None) -> list[_Span]:
         """Occurrences moved by exceptions, resolved once (they are few)."""
         spans: list[_Span] = []
         tz = self._tz
-        for rule in self._rules:
+        for rule in self._rules if rules is None else rules:
             seen: set[date] = set()
             for exc in rule.block.exceptions:
                 if exc.original_date in seen:
@@ -456,6 +493,30 @@ class Schedule:
                 if s < e:
                     spans.append(_Span(s, e, rule.index))
         return spans
+
+    def _why_unusable(self, block: Block) -> str | None:
+        """Why ``block`` cannot be part of the schedule (one line), or ``None``.
+
+        Besides the date range, the block is expanded once around its first and last
+        dates, where any arithmetic overflow would show, so that a block that passes
+        can never make a later query raise.
+        """
+        problem = block_date_problem(block)
+        if problem is not None:
+            return problem
+        try:
+            rule = self._digest(0, block)
+            self._moved_spans((rule,))
+            for ordinal in (rule.first, rule.last):
+                if ordinal is None:
+                    continue
+                day = date.fromordinal(ordinal)
+                lo = datetime.combine(day - timedelta(days=4), time(), self._tz)
+                hi = datetime.combine(day + timedelta(days=5), time(), self._tz)
+                self._expand(lo.astimezone(UTC), hi.astimezone(UTC), (rule,))
+        except (ValueError, OverflowError) as error:
+            return f"it cannot be expanded ({error})"
+        return None
 
     def _digest(self, index: int, block: Block) -> _Rule:
         recurrence = block.recurrence

@@ -12,6 +12,7 @@ files of the same name. It holds the holder's pid as text, for messages only.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -58,9 +59,14 @@ def acquire(path: Path | None = None) -> InstanceLock | None:
     """
     path = lock_path() if path is None else path
     try:
-        # O_CLOEXEC (Python's default): a child process never inherits the lock.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        # O_CLOEXEC: a child process never inherits the lock. O_NOFOLLOW: a symlink
+        # planted here must not get its target truncated by the pid we write.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(
+                f"the lock file {path} is a symlink; remove it (rm {path}) and start again"
+            ) from exc
         raise OSError(f"cannot create the lock file {path}: {exc.strerror}") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,7 +85,34 @@ def holder_pid(path: Path | None = None) -> int | None:
     """The pid the lock holder wrote, if it is readable (for messages; may be stale)."""
     path = lock_path() if path is None else path
     try:
-        text = path.read_text(encoding="ascii", errors="replace").strip()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        try:
+            text = os.read(fd, 64).decode("ascii", errors="replace").strip()
+        finally:
+            os.close(fd)
     except OSError:
         return None
     return int(text) if text.isascii() and text.isdecimal() and len(text) < 12 else None
+
+
+def is_held(path: Path | None = None) -> bool:
+    """Whether some process holds the instance lock right now.
+
+    Asks for a shared lock without waiting: it is refused exactly while a holder has
+    the exclusive one. Used by a second start to tell "the winner is still starting" from
+    "the winner is gone".
+    """
+    path = lock_path() if path is None else path
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # also drops the shared lock if we got it
+    return False

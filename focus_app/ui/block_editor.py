@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focus_app.core.dates import EARLIEST, LATEST, date_problem
 from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
 
 _DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -157,6 +158,9 @@ class BlockEditorDialog(QDialog):
             range_edit.setCalendarPopup(True)
             range_edit.setDisplayFormat("d MMM yyyy")
             range_edit.setEnabled(value is not None)
+        # The widgets cannot even offer a date the schedule would refuse (core/dates.py).
+        for date_widget in (self.date_edit, self.from_edit, self.until_edit):
+            date_widget.setDateRange(_qdate(EARLIEST), _qdate(LATEST))
         range_row = QHBoxLayout()
         range_row.addSpacing(24)
         for widget in (
@@ -235,6 +239,18 @@ class BlockEditorDialog(QDialog):
                 and self.until_edit.date() < self.from_edit.date()
             ):
                 return "'Until' must not be before 'from': pick a later end date."
+        dates = [(self.date_edit, "The date")] if self.once_radio.isChecked() else [
+            (edit, name)
+            for check, edit, name in (
+                (self.from_check, self.from_edit, "'From'"),
+                (self.until_check, self.until_edit, "'Until'"),
+            )
+            if check.isChecked()
+        ]
+        for edit, name in dates:
+            problem = date_problem(_pydate(edit.date()), name)
+            if problem is not None:
+                return problem[0].upper() + problem[1:] + "."
         return None
 
     def block(self) -> Block:

@@ -564,3 +564,52 @@ def test_apia_transitions_across_the_skipped_day_are_strictly_increasing() -> No
     found_utc = [t.astimezone(UTC) for t in found]
     assert found_utc == sorted(set(found_utc))
     assert len(found) == 2 * 4 + 2 * 4  # four days with each block, the 30th without
+
+
+# Blocks the schedule cannot use -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Block(BlockKind.FOCUS, time(9), time(10), on_date=date(9999, 12, 28)),
+        Block(BlockKind.FOCUS, time(9), time(10), on_date=date(1, 1, 1)),
+        weekly(BlockKind.FOCUS, time(9), time(10), until=date(9999, 12, 31)),
+        weekly(BlockKind.FOCUS, time(9), time(10), starts=date(1, 1, 1)),
+        weekly(
+            BlockKind.FOCUS,
+            time(9),
+            time(10),
+            exceptions=(
+                BlockException(
+                    date(2026, 1, 5), datetime(9999, 12, 31, 9), datetime(9999, 12, 31, 10)
+                ),
+            ),
+        ),
+    ],
+    ids=["date-9999", "date-0001", "until-9999", "starts-0001", "moved-to-9999"],
+)
+def test_a_block_with_an_unsupported_date_is_skipped_with_a_reason_not_fatal(bad: Block) -> None:
+    good = weekly(BlockKind.FOCUS, time(13), time(14))
+    schedule = Schedule([bad, good], tz=BERLIN)  # raised "year 10000 is out of range"
+    assert [s.block for s in schedule.skipped] == [bad]
+    assert "outside the supported dates 1900-01-01 to 9000-12-31" in schedule.skipped[0].reason
+    assert schedule.blocks == (good,)
+    at = datetime(2026, 1, 5, 13, 30, tzinfo=BERLIN)
+    assert schedule.mode_at(at).mode is Mode.FOCUS
+    assert schedule.next_transition(at) == datetime(2026, 1, 5, 14, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "America/St_Johns"])
+def test_blocks_on_the_first_and_last_supported_dates_work_in_extreme_zones(zone: str) -> None:
+    tz = ZoneInfo(zone)
+    first = Block(BlockKind.FOCUS, time(0), time(1), on_date=date(1900, 1, 1))
+    last = Block(BlockKind.OFF, time(23), time(0, 30), on_date=date(9000, 12, 31))
+    forever = weekly(
+        BlockKind.FOCUS, time(9), time(10), starts=date(1900, 1, 1), until=date(9000, 12, 31)
+    )
+    schedule = Schedule([first, last, forever], tz=tz)
+    assert schedule.skipped == ()
+    assert schedule.mode_at(datetime(9000, 12, 31, 23, 15, tzinfo=tz)).mode is Mode.OFF
+    assert schedule.mode_at(datetime(1900, 1, 1, 0, 30, tzinfo=tz)).mode is Mode.FOCUS
+    assert schedule.next_transition(datetime(9000, 12, 31, 23, 15, tzinfo=tz)) is not None

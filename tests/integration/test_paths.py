@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -78,3 +79,60 @@ def test_autostart_dir_ignores_a_relative_xdg_config_home(
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/cfg")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert paths.autostart_dir() == tmp_path / "home" / ".config" / "autostart"
+
+
+def _runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    runtime = tmp_path / "rt"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    return runtime / "focus-app"
+
+
+def test_a_runtime_dir_that_is_a_symlink_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _runtime(tmp_path, monkeypatch)
+    everyone = tmp_path / "everyone"
+    everyone.mkdir()
+    everyone.chmod(0o777)
+    folder.symlink_to(everyone)
+    with pytest.raises(paths.UnsafeRuntimeDir, match="is a symlink"):
+        paths.runtime_dir()
+
+
+def test_a_group_writable_runtime_dir_is_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _runtime(tmp_path, monkeypatch)
+    folder.mkdir()
+    folder.chmod(0o775)
+    with pytest.raises(paths.UnsafeRuntimeDir, match=f"fix with: chmod 700 {folder}"):
+        paths.runtime_dir()
+
+
+def test_private_dir_creates_and_tightens_to_0700_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        made = paths.private_dir(tmp_path / "new")
+        loose = tmp_path / "loose"
+        loose.mkdir(mode=0o755)
+        paths.private_dir(loose)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+
+
+def test_private_file_is_0600_and_never_opened_through_a_symlink(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        os.close(paths.private_file(tmp_path / "log"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "log").stat().st_mode) == 0o600
+    target = tmp_path / "target"
+    target.write_text("keep")
+    (tmp_path / "link").symlink_to(target)
+    with pytest.raises(OSError, match="Too many levels of symbolic links"):
+        paths.private_file(tmp_path / "link", os.O_WRONLY | os.O_TRUNC)
+    assert target.read_text() == "keep"

@@ -334,3 +334,70 @@ def test_system_time_zone_follows_the_TZ_variable(monkeypatch: pytest.MonkeyPatc
     assert system_timezone() == ZoneInfo("America/Santiago")
     monkeypatch.setenv("TZ", "/usr/share/zoneinfo/Asia/Tokyo")
     assert system_timezone() == ZoneInfo("Asia/Tokyo")
+
+
+# Files that must not stop the app or flood the screen --------------------------------------------
+
+
+def test_a_utf8_byte_order_mark_is_accepted(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xef\xbb\xbf[gate]\npacing_per_minute = 7\n")
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.pacing_per_minute == 7
+
+
+def test_a_value_nested_5000_deep_costs_only_its_key_in_one_short_line(path: Path) -> None:
+    write(
+        path,
+        "[gate]\npacing_per_minute = 7\n[breakthrough]\npeople = "
+        + "[" * 5000
+        + "]" * 5000
+        + "\napps = [\"chat\"]\n",
+    )
+    settings, problems = load_settings(path)  # was a 3,000-line RecursionError
+    assert settings.pacing_per_minute == 7
+    assert settings.breakthrough_apps == ("chat",)
+    assert settings.breakthrough_people == ()
+    assert problems == [f"{path}: [breakthrough] people is nested more than 8 deep; using []"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"' + "x" * 5_000_000 + '"', "[" + '"ab", ' * 1_000_000 + "]"],
+    ids=["one-huge-text", "a-huge-list"],
+)
+def test_a_5_mb_value_falls_back_to_its_default_without_being_echoed(
+    path: Path, value: str
+) -> None:
+    write(path, f"[schedule]\ntimezone = {value}\n[gate]\npacing_per_minute = 7\n")
+    settings, problems = load_settings(path)
+    assert settings.timezone == ""
+    assert settings.pacing_per_minute == 7
+    assert len(problems) == 1
+    assert len(problems[0]) < len(str(path)) + 80
+    assert "[schedule] timezone is larger than 64 KiB" in problems[0]
+
+
+def test_a_long_bad_value_or_unknown_key_is_quoted_at_most_about_60_characters(
+    path: Path,
+) -> None:
+    write(path, f'[schedule]\ndefault_mode = "{"y" * 5000}"\n[gate]\n{"k" * 5000} = 1\n')
+    _, problems = load_settings(path)
+    assert len(problems) == 2
+    for line in problems:
+        assert len(line.replace(str(path), "")) < 150, line
+
+
+def test_the_settings_folder_file_and_backups_are_made_private(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.parent.chmod(0o755)
+    write(path, "[gate]\npacing_per_minute = 7\n")
+    backup = path.with_name("settings.toml.before-20260101-000000")
+    backup.write_text("")
+    for file in (path, backup):
+        file.chmod(0o644)
+    load_settings(path)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600

@@ -124,3 +124,46 @@ def test_second_headless_start_without_any_socket_still_refuses(
     done = _start("--headless")
     assert done.returncode == 1 and "already running" in done.stderr
     assert not socket_path().exists()  # nothing was bound: only the lock holder may
+
+
+def test_a_symlink_planted_as_the_lock_file_is_refused_and_its_target_kept(
+    tmp_path: Path,
+) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    instance.lock_path().symlink_to(victim)
+    with pytest.raises(OSError, match="is a symlink; remove it"):
+        instance.acquire()
+    assert victim.read_text() == "precious\n"
+    assert instance.holder_pid() is None  # not read through the link either
+
+
+def test_is_held_tells_a_live_holder_from_a_free_lock(
+    lock_holder: subprocess.Popen[str],
+) -> None:
+    assert instance.is_held()
+    lock_holder.kill()
+    lock_holder.wait(10)
+    assert not instance.is_held()
+
+
+def test_a_tray_start_waits_for_a_winner_that_starts_answering_late(
+    lock_holder: subprocess.Popen[str],
+) -> None:
+    """The winner holds the lock but listens only after a while (it is still starting)."""
+    path = socket_path()
+    answer = (
+        "import socket, sys, time\n"
+        "time.sleep(2)\n"
+        "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)\n"
+        "c, _ = s.accept(); c.recv(4096)\n"
+        "c.sendall(b'{\"ok\": true, \"result\": null}\\n'); time.sleep(1)\n"
+    )
+    late = subprocess.Popen([sys.executable, "-c", answer, str(path)])
+    try:
+        done = _start()
+    finally:
+        late.kill()
+        late.wait(10)
+    assert done.returncode == 0, done.stderr
+    assert "already running; showing its window" in done.stdout

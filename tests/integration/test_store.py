@@ -6,12 +6,14 @@ import os
 import re
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time as monotonic_time
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -898,3 +900,70 @@ def test_a_caught_notification_keeps_its_program_icon_category_and_server_id(
     assert store.server_id(nid) == 4711
     with pytest.raises(NotFoundError, match="no notification 999"):
         store.set_server_id(999, 1)
+
+
+# Private files and one-line errors ------------------------------------------------------------
+
+
+def test_the_folder_and_database_files_are_private_even_with_umask_000(db_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        opened, _ = Store.open(db_path)
+        opened.add_block(Block(BlockKind.FOCUS, time(9), time(10), on_date=date(2026, 1, 5)))
+    finally:
+        os.umask(old)
+    try:
+        assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
+        for suffix in ("", "-wal", "-shm"):
+            file = db_path.with_name(db_path.name + suffix)
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    finally:
+        opened.close()
+
+
+def test_a_database_symlink_planted_as_a_companion_is_not_tightened(db_path: Path) -> None:
+    Store.open(db_path)[0].close()
+    target = db_path.parent.parent / "elsewhere"
+    target.write_text("")
+    target.chmod(0o644)
+    db_path.with_name(db_path.name + "-shm").unlink(missing_ok=True)
+    db_path.with_name(db_path.name + "-shm").symlink_to(target)
+    with suppress(StoreError):
+        Store.open(db_path)[0].close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_a_locked_database_raises_store_locked_within_the_app_busy_timeout(
+    db_path: Path,
+) -> None:
+    opened, _ = Store.open(db_path, busy_timeout_ms=store_module.APP_BUSY_TIMEOUT_MS)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        started = monotonic_time.monotonic()
+        with pytest.raises(store_module.StoreLockedError, match="is locked by another program"):
+            opened.add_block(Block(BlockKind.FOCUS, time(9), time(10), on_date=date(2026, 1, 5)))
+        assert monotonic_time.monotonic() - started < 1.0
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    opened.add_block(Block(BlockKind.FOCUS, time(9), time(10), on_date=date(2026, 1, 5)))
+    assert len(opened.list_blocks()) == 1
+    opened.close()
+
+
+def test_a_full_database_raises_store_full_and_keeps_what_was_committed(store: Store) -> None:
+    when = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    kept = store.add_queued(Notification(title="kept", received_at=when))
+    pages = store.connection.execute("PRAGMA page_count").fetchone()[0]
+    store.connection.execute(f"PRAGMA max_page_count = {pages}")  # a real SQLITE_FULL
+    with pytest.raises(store_module.StoreFullError, match=r"is full .*free some space"):
+        store.add_queued(Notification(title="x" * 200_000, received_at=when))
+    store.connection.execute("PRAGMA max_page_count = 1073741823")
+    assert [n.id for n in store.take_queued()] == [kept]
+
+
+def test_opening_where_the_folder_cannot_be_created_is_one_store_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StoreError, match="cannot create the folder"):
+        Store.open(tmp_path / "file" / "data" / "focus-app.sqlite3")

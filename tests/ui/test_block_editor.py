@@ -127,3 +127,14 @@ def test_ok_on_a_valid_form_accepts(qtbot: QtBot) -> None:
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
     )
     assert dialog.result() == BlockEditorDialog.DialogCode.Accepted
+
+
+def test_the_date_fields_cannot_leave_the_supported_dates(qtbot: QtBot) -> None:
+    dialog = make(qtbot)
+    dialog.until_edit.setDate(QDate(9999, 12, 28))  # was stored, and then bricked every start
+    dialog.from_check.setChecked(True)
+    dialog.from_edit.setDate(QDate(1, 1, 1))
+    block = dialog.block()
+    assert block.recurrence is not None
+    assert block.recurrence.until == date(9000, 12, 31)
+    assert block.recurrence.starts == date(1900, 1, 1)
