@@ -178,6 +178,15 @@ class DBusNotifier:
         """Whether a bus connection is open (not whether a server is running)."""
         return self._conn is not None
 
+    @property
+    def unique_name(self) -> str:
+        """This connection's unique bus name (``:1.42``), ``""`` while disconnected.
+
+        The notification watcher ignores messages from it, so the app never catches its
+        own notifications. It changes on every reconnect.
+        """
+        return str(self._conn.unique_name) if self._conn is not None else ""
+
     def notify(
         self,
         title: str,
