@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench_schedule", "bench_gate", "bench_ipc", "bench_week_view", "bench_tray"]
+BENCHMARKS = [
+    "bench_schedule", "bench_gate", "bench_ipc", "bench_week_view", "bench_tray", "bench_watcher",
+]
 
 
 def main() -> int:

@@ -81,6 +81,7 @@ class PrivateBus:
         self.policy = policy
         self.address = ""
         self._proc: subprocess.Popen[bytes] | None = None
+        self._log = (self.root / "dbus-daemon.log").open("ab")
 
     def __enter__(self) -> PrivateBus:
         config = self.root / "bus.conf"
@@ -92,6 +93,7 @@ class PrivateBus:
                  f"--print-address={write_fd}"],
                 pass_fds=(write_fd,),
                 stdin=subprocess.DEVNULL,
+                stderr=self._log,
                 start_new_session=True,
             )
             os.close(write_fd)
@@ -122,6 +124,7 @@ class PrivateBus:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait(timeout=3)
+        self._log.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
