@@ -28,6 +28,7 @@ from focus_app.desktop.instance import InstanceLock, acquire, holder_pid, is_hel
 from focus_app.desktop.notifier import DBusNotifier
 from focus_app.desktop.qt_notifier import NotifierBridge
 from focus_app.desktop.sleepwatch import SleepWatch
+from focus_app.desktop_gate import DesktopParts, GatedNotifier, start_desktop_gate
 from focus_app.engine import Engine
 from focus_app.ipc_client import Client, NotAnswering, NotRunning, RemoteError
 from focus_app.ipc_server import AlreadyRunning, IpcServer
@@ -64,9 +65,12 @@ class Runtime:
     sleep: SleepWatch
     clock_watch: ClockWatch
     startup_problems: list[str]
+    desktop: DesktopParts | None = None
 
     def shutdown(self) -> None:
         self.server.close()
+        if self.desktop is not None:
+            self.desktop.gate.shutdown()  # the user's own do-not-disturb back first
         self.clock_watch.close()
         self.engine.shutdown()
         self.store.close()
@@ -134,7 +138,8 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     if warning:
         problems.append(warning)
     notifier = DBusNotifier()
-    engine = Engine(store, settings, notifier, SystemClock(), settings_path=settings_path())
+    gated = GatedNotifier(notifier)
+    engine = Engine(store, settings, gated, SystemClock(), settings_path=settings_path())
     problems.extend(engine.problems())  # stored blocks it cannot use, skipped
     bridge = NotifierBridge(notifier)
     bridge.action_invoked.connect(
@@ -157,8 +162,37 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     for line in problems:
         log.warning("%s", line)
     engine.start()
+    runtime = Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
+    if os.environ.get(NO_DESKTOP_GATE_ENV) != "1":
+        runtime.desktop = start_desktop_gate(
+            engine, gated, guardian_log=state_dir() / "dnd-guardian.log"
+        )
+        problems.extend(desktop_problems(runtime.desktop.gate.status()))
     log.info("%s %s started (pid %d)", DISPLAY_NAME, __version__, os.getpid())
-    return Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
+    return runtime
+
+
+NO_DESKTOP_GATE_ENV = "FOCUS_APP_NO_DESKTOP_GATE"
+"""Set to 1 to run without catching other programs' notifications or touching the
+desktop's do-not-disturb (the engine then gates only ``send``)."""
+
+
+
+def desktop_problems(status: dict[str, object]) -> list[str]:
+    """One line for each part of the desktop gate that does not work here."""
+    lines = []
+    dnd, catching = str(status.get("dnd", "")), str(status.get("catching", ""))
+    if ": " in dnd:  # "unsupported: <server>", "none: …" or "<driver>: <last error>"
+        lines.append(
+            f"Do-not-disturb cannot be driven here ({dnd}); other programs' held "
+            "notifications may still pop up."
+        )
+    if catching.startswith("unavailable"):
+        lines.append(
+            f"Other programs' notifications are not gated ({catching.split(': ', 1)[-1]}); "
+            "'focus-app send' still is."
+        )
+    return lines
 
 
 def _quit_on_signals(app: QCoreApplication) -> QSocketNotifier:

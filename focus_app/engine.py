@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -142,6 +142,8 @@ class Engine(QObject):
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
+        self.desktop_status: Callable[[], dict[str, object]] | None = None
+        """Set by the desktop gate: adds ``dnd`` and ``catching`` to ``status``."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -257,6 +259,11 @@ class Engine(QObject):
             "next_label": nxt_state.label if nxt_state else None,
             "timezone": str(self._tz),
             "problems": self.problems(),
+            **(
+                self.desktop_status()
+                if self.desktop_status is not None
+                else {"dnd": "off: the engine runs without the desktop gate", "catching": "off"}
+            ),
         }
 
     def problems(self) -> list[str]:
@@ -435,7 +442,9 @@ class Engine(QObject):
         for nid, (n, d) in zip(ids, decisions, strict=True):
             assert nid is not None
             stored = replace(n, id=nid)
-            if d.outcome is Outcome.DELIVERED:
+            if d.outcome is Outcome.DELIVERED and n.origin != "caught":
+                # A caught notification is already at the server: it shows it by itself,
+                # or the desktop gate shows it again past do-not-disturb.
                 d = self._deliver(stored, d)
             results.append(Ingested(nid, stored, d))
             self.decided.emit(results[-1])

@@ -87,6 +87,25 @@ def held_text(status: Status) -> str:
     return f"{status.get('held', 0)} held"
 
 
+def desktop_gate_text(status: Status) -> str:
+    """One line when the desktop gate does not fully work here, else ``""``.
+
+    ``status["dnd"]`` is a driver name when the desktop's do-not-disturb is driven, and
+    ``"unsupported: <server>"``, ``"none: …"`` or ``"<driver>: <error>"`` when it is not;
+    ``status["catching"]`` starts with ``"unavailable"`` when other programs'
+    notifications cannot be caught. The app never pretends: both are said plainly.
+    """
+    parts = []
+    dnd = str(status.get("dnd", ""))
+    if ": " in dnd and not dnd.startswith("off"):
+        parts.append(f"do-not-disturb not driven ({dnd})")
+    catching = str(status.get("catching", ""))
+    if catching.startswith("unavailable"):
+        parts.append("other programs' notifications not caught")
+    text = printable("; ".join(parts))
+    return text[:1].upper() + text[1:]
+
+
 def format_status(
     status: Status, *, now: datetime | None = None, with_source: bool = True
 ) -> str:

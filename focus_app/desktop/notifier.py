@@ -38,6 +38,7 @@ from jeepney import (
     HeaderFields,
     MatchRule,
     Message,
+    MessageFlag,
     MessageType,
     new_method_call,
 )
@@ -303,6 +304,24 @@ class DBusNotifier:
         """Register the callback told about socket changes and queued signals."""
         self._wakeup = callback
 
+    def close_notification(self, server_id: int) -> None:
+        """Ask the server to close notification ``server_id`` (ours or a caught one).
+
+        Fire and forget (no reply is awaited, the GUI thread never waits): a caught
+        notification the gate held is taken out of the server's queue this way, so ending
+        do-not-disturb does not replay it; an id the server no longer knows is harmless.
+        """
+        if not 0 < server_id < 2**32 or self._ensure_connected():
+            return
+        message = new_method_call(NOTIFICATIONS, "CloseNotification", "u", (server_id,))
+        message.header.flags |= MessageFlag.no_reply_expected
+        assert self._conn is not None
+        try:
+            self._conn.send(message)
+        except (OSError, ValueError):
+            self._disconnect()
+            self._wake()
+
     def close(self) -> None:
         """Close the bus connection (idempotent); a later ``notify`` reconnects."""
         if self._conn is not None:
@@ -484,6 +503,7 @@ class MemoryNotifier:
 
     def __init__(self) -> None:
         self.sent: list[SentNotification] = []
+        self.closed: list[int] = []
         self.fail_with = ""
         self.refuse: Callable[[str, str], bool] | None = None
         self.slow = False
@@ -547,6 +567,10 @@ class MemoryNotifier:
     def take_server_appeared(self) -> bool:
         appeared, self._appeared = self._appeared, False
         return appeared
+
+    def close_notification(self, server_id: int) -> None:
+        """Record the request in ``closed``."""
+        self.closed.append(server_id)
 
     def invoke(self, server_id: int, key: str) -> None:
         """Simulate the user clicking action ``key`` on notification ``server_id``."""

@@ -19,7 +19,7 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
-from focus_app.status_text import Status, format_status
+from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
 from focus_app.ui.quick_actions import QuickActions, literal_tooltip
 
@@ -103,7 +103,9 @@ class TrayController(QObject):
             self.icon.setIcon(mode_icon(Mode(key[0]), key[1]))
             self._shown_icon_key = key
         # The mode's label is the user's (block title, reason, imported SUMMARY).
-        self.icon.setToolTip(literal_tooltip(format_status(status, now=now, with_source=False)))
+        text = format_status(status, now=now, with_source=False)
+        gate = desktop_gate_text(status)
+        self.icon.setToolTip(literal_tooltip(f"{text}\n{gate}" if gate else text))
         for mode, sub in self.submenus.items():
             sub.setTitle(self.actions.group_title(mode))
 

@@ -429,7 +429,9 @@ def test_program_set_to_always_hold_is_held_while_available(
     assert engine.state().mode is Mode.AVAILABLE
     assert result.decision.outcome is Outcome.HELD
     assert "Slack: always hold" in result.decision.reason
-    assert len(notifier.sent) == 1  # only the first one
+    # A caught notification is already at the server: the engine never shows it again
+    # itself (the desktop gate closes held ones there and re-shows breakthroughs).
+    assert notifier.sent == []
     other = engine.ingest(from_program(clock, "mail", "Thunderbird"))
     assert other.decision.outcome is Outcome.DELIVERED
 
