@@ -123,6 +123,18 @@ got=$("$BIN" --version) || fail "'$BIN --version' exited with an error"
 [ "$got" = "focus-app $version" ] || fail "'$BIN --version' printed '$got', expected 'focus-app $version'"
 echo "build_bundle: --version: $got"
 
+# The do-not-disturb guardian runs as "focus-app --dnd-guardian" in the bundle, and rebuilds
+# the driver it is armed with by importing it by name: every driver must be in the bundle.
+"$BIN" --dnd-guardian </dev/null || fail "'$BIN --dnd-guardian' with nothing to guard failed"
+for driver in dunst xfce4-notifyd gnome-shell kde-plasma swaync mako; do
+  out=$(printf '{"op":"arm","spec":{"driver":"%s","bus":"unix:path=/nonexistent"},"restore":false}\n' \
+    "$driver" | "$BIN" --dnd-guardian 2>&1 || true)
+  if echo "$out" | grep -qiE "no module|unknown do-not-disturb driver|Traceback"; then
+    fail "the guardian cannot load the $driver driver from the bundle: $out"
+  fi
+done
+echo "build_bundle: --dnd-guardian: every driver loads"
+
 SMOKE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/focus-app-bundle-smoke.XXXXXX")
 trap 'rm -rf "$SMOKE_DIR"' EXIT
 export SMOKE_DIR
