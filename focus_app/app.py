@@ -293,7 +293,14 @@ def run_app(headless: bool = False) -> int:
         return 1
     _quit_on_signals(app)
     ui = None
-    if not headless:
+    if headless:
+        # The one thing a person starting it by hand needs: it runs, and where to reach it.
+        print(
+            f"{DISPLAY_NAME} {__version__} is running headless (pid {os.getpid()}); "
+            f"socket {socket_path()}; try 'focus-app status', stop with Ctrl+C",
+            flush=True,
+        )
+    else:
         from focus_app.ui.shell import start_ui
 
         ui = start_ui(runtime)

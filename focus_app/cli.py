@@ -18,10 +18,12 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
+from focus_app.core.parsing import parse_clock, parse_duration, parse_weekdays
 from focus_app.ipc_client import (
     ANSWER_TIMEOUT,
     Client,
@@ -45,6 +47,44 @@ NOT_RUNNING = (
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # one clear line, exit status 2
         self.exit(EXIT_USAGE, f"focus-app: {message} (see 'focus-app --help')\n")
+
+
+def _checked(parse: Any, name: str) -> Any:
+    """An argparse ``type`` that checks a value with the engine's own parser, keeps the text.
+
+    A value that cannot be right (``focus banana``, ``--until 25:00``) is bad usage, exit
+    status 2, said before anything is sent; the engine still checks what arrives over the
+    socket from other clients.
+    """
+
+    def check(text: str) -> str:
+        try:
+            parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    check.__name__ = name  # argparse names the type in "invalid <name> value" messages
+    return check
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise ValueError(f"bad date '{text}': use YYYY-MM-DD") from None
+
+
+def _weeks(text: str) -> int:
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 52:
+        raise argparse.ArgumentTypeError(f"bad --every-weeks '{text}': a whole number from 1 to 52")
+    return int(text)
+
+
+_DURATION = _checked(parse_duration, "duration")
+_CLOCK = _checked(parse_clock, "time")
+_DAYS = _checked(parse_weekdays, "days")
+_DATE = _checked(_date, "date")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,14 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("focus", help="focus now (default 25m)")
-    p.add_argument("duration", nargs="?", help="e.g. 25m, 1h30m")
+    p.add_argument("duration", nargs="?", type=_DURATION, help="e.g. 25m, 1h30m")
     p.add_argument("--reason", default="")
     p = sub.add_parser("available", help="available now (default 30m)")
-    p.add_argument("duration", nargs="?")
+    p.add_argument("duration", nargs="?", type=_DURATION)
     p.add_argument("--reason", default="")
     p = sub.add_parser("pause", help="pause the boundaries (default 1h)")
-    p.add_argument("duration", nargs="?")
-    p.add_argument("--until", metavar="HH:MM")
+    p.add_argument("duration", nargs="?", type=_DURATION)
+    p.add_argument("--until", metavar="HH:MM", type=_CLOCK)
     p.add_argument("--reason", default="")
     sub.add_parser("resume", help="back to the schedule")
 
@@ -93,14 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 parser_class=_Parser)
     p = bsub.add_parser("add", help="add a block")
     p.add_argument("--kind", required=True, choices=["focus", "available", "off"])
-    p.add_argument("--days", help="e.g. mon,tue,fri or mon-fri")
-    p.add_argument("--date", help="a one-off block on YYYY-MM-DD instead of --days")
-    p.add_argument("--start", required=True, metavar="HH:MM")
-    p.add_argument("--end", required=True, metavar="HH:MM")
+    p.add_argument("--days", type=_DAYS, help="e.g. mon,tue,fri or mon-fri")
+    p.add_argument("--date", type=_DATE, help="a one-off block on YYYY-MM-DD instead of --days")
+    p.add_argument("--start", required=True, metavar="HH:MM", type=_CLOCK)
+    p.add_argument("--end", required=True, metavar="HH:MM", type=_CLOCK)
+    p.add_argument(
+        "--overnight", action="store_true",
+        help="the block ends the next day (an --end at or before --start)",
+    )
     p.add_argument("--title", default="")
-    p.add_argument("--every-weeks", type=int, default=1, metavar="N")
-    p.add_argument("--from", dest="from_date", metavar="YYYY-MM-DD")
-    p.add_argument("--until", metavar="YYYY-MM-DD")
+    p.add_argument("--every-weeks", type=_weeks, default=1, metavar="N")
+    p.add_argument("--from", dest="from_date", metavar="YYYY-MM-DD", type=_DATE)
+    p.add_argument("--until", metavar="YYYY-MM-DD", type=_DATE)
     p.add_argument("--json", action="store_true")
     p = bsub.add_parser("list", help="list blocks")
     p.add_argument("--json", action="store_true")
@@ -147,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "send":
         return _send(args)
+    overnight = _unasked_overnight(args)
+    if overnight is not None:
+        _error(overnight)
+        return EXIT_USAGE
     try:
         return _run_command(args)
     except NotRunning:
@@ -158,6 +206,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         _error(str(exc))
         return EXIT_REFUSED
+
+
+def _unasked_overnight(args: argparse.Namespace) -> str | None:
+    """Why ``block add`` is refused: an end at or before the start without ``--overnight``.
+
+    10:00 to 09:00 is a 23-hour block, far more often a typo than meant; an end of 00:00
+    (or 24:00) is midnight at the end of the day and needs no flag.
+    """
+    if args.command != "block" or args.block_command != "add" or args.overnight:
+        return None
+    start, end = parse_clock(args.start), parse_clock(args.end)
+    if end > start or end == dt_time(0, 0):
+        return None
+    return (
+        f"--end {args.end} is not after --start {args.start}: that block would run into the "
+        "next day; add --overnight if you mean that, or fix the times"
+    )
 
 
 def _error(message: str) -> None:
@@ -394,6 +459,8 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
             every = f" every {b['every_weeks']} weeks" if (b["every_weeks"] or 1) > 1 else ""
             title = f"  {b['title']}" if b["title"] else ""
             _say(f"#{b['id']:<4} {b['kind']:<9} {when}{every} {b['start']}-{b['end']}{title}")
+            for line in _exception_lines(b.get("exceptions") or []):
+                _say(f"      {line}")
     elif cmd == "block.add":
         when = result["date"] or result["days"]
         _say(f"Added #{result['id']}: {result['kind']} {when} {_span(result)}.")
@@ -419,6 +486,24 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
     else:
         _say(str(result))
     return 0
+
+
+def _exception_lines(exceptions: list[dict[str, Any]]) -> list[str]:
+    """One line per changed occurrence: ``thu 2026-12-03 skipped`` or ``... moved to ...``.
+
+    Without them ``block list`` shows a series that no longer says what will happen.
+    """
+    lines = []
+    for e in sorted(exceptions, key=lambda e: str(e["date"])):
+        day = datetime.fromisoformat(e["date"]).strftime("%a %Y-%m-%d").lower()
+        if e["skip"]:
+            lines.append(f"{day} skipped")
+            continue
+        start, end = datetime.fromisoformat(e["start"]), datetime.fromisoformat(e["end"])
+        to_day = "" if start.date().isoformat() == e["date"] else f"{start:%a %Y-%m-%d} ".lower()
+        end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %H:%M}".lower()
+        lines.append(f"{day} moved to {to_day}{start:%H:%M}-{end_text}")
+    return lines
 
 
 def _span(block: dict[str, Any]) -> str:

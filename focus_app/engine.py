@@ -707,13 +707,21 @@ class Engine(QObject):
         "Snooze 10 min" on a digest means: quiet for ten minutes, then show me these
         again. A ten-minute focus override holds what arrives meanwhile, and the digest's
         items go back on hold, so both come back together when the override ends.
+
+        Snoozing never shortens a protected stretch: when focus or off-time already holds
+        for at least ten more minutes (a 25-minute "focus now", a scheduled block), no
+        override is set and the items wait for that stretch to end instead.
         """
         if action == ACTION_SNOOZE:
-            override = self.start_override(Mode.FOCUS, SNOOZE, reason="Snoozed")
+            now = self._clock.now()
+            release = next_release_at(self._schedule, self._override(), now)
+            if self.state().mode in FLOWING or (release is not None and release < now + SNOOZE):
+                release = self.start_override(Mode.FOCUS, SNOOZE, reason="Snoozed").until
             ids = self._shown_in_digest.pop(server_id, [])
             if ids:
-                until = f"{override.until.astimezone(self._tz):%H:%M}"
-                self._store.hold_again(ids, override.until, f"snoozed until {until}")
+                release_at = release if release is not None else now + SNOOZE
+                until = f"{release_at.astimezone(self._tz):%H:%M}"
+                self._store.hold_again(ids, release_at, f"snoozed until {until}")
                 self._refresh_held()
                 self.reconcile()
         self.action_invoked.emit(action)

@@ -39,6 +39,7 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from focus_app.core.model import GateSettings, Mode
+from focus_app.core.programs import SourceKind
 from focus_app.paths import PRIVATE_DIR_MODE, private_dir, tighten
 
 T = TypeVar("T")
@@ -120,6 +121,17 @@ def _string_list(raw: object) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw if item.strip())
 
 
+def _source_kinds(raw: object) -> tuple[str, ...]:
+    allowed = [kind.value for kind in SourceKind]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValueError(f'is not a list of kinds (like ["chat"]; any of {", ".join(allowed)})')
+    kinds = [item.strip().lower() for item in raw if item.strip()]
+    unknown = [kind for kind in kinds if kind not in allowed]
+    if unknown:
+        raise ValueError(f"names an unknown kind '{unknown[0][:40]}' (use {', '.join(allowed)})")
+    return tuple(kind for kind in allowed if kind in kinds)
+
+
 def _default_mode(raw: object) -> Mode:
     allowed = (Mode.AVAILABLE, Mode.FOCUS, Mode.OFF)
     if not isinstance(raw, str) or raw.strip().lower() not in allowed:
@@ -193,6 +205,17 @@ class Settings:
             "The same sender twice within this many minutes gets through focus; 0 = never.",
             _whole_number(0, 60),
             "0 to 60",
+        ),
+    )
+    repeat_escalation_kinds: tuple[str, ...] = field(
+        default=("chat",),
+        metadata=_declare(
+            "gate",
+            "repeat_escalation_kinds",
+            "Repeat escalation applies to these kinds of source: chat (Slack, Signal, "
+            "Element, …), mail (Thunderbird, Geary, …), other (CI, newsletters, scripts).",
+            _source_kinds,
+            'a list of chat, mail, other (["chat"] by default; [] turns it off)',
         ),
     )
     breakthrough_budget: int = field(
@@ -305,6 +328,7 @@ class Settings:
             priority_apps=self.priority_apps,
             critical_passes_focus=self.critical_passes_focus,
             repeat_escalation_minutes=self.repeat_escalation_minutes,
+            repeat_escalation_kinds=self.repeat_escalation_kinds,
             breakthrough_budget=self.breakthrough_budget,
             pacing_per_minute=self.pacing_per_minute,
         )

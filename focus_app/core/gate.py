@@ -6,7 +6,8 @@ The order of questions is fixed, so a decision can always be explained in one li
    delivers in every mode; ``hold`` holds in every mode but paused; ``allow`` passes
    focus (within the breakthrough budget) and is held in off-time.
 2. Built-ins, when no rule matched: priority people and apps (like ``priority``), then
-   breakthrough people and apps, critical urgency and repeat escalation (like ``allow``).
+   breakthrough people and apps, critical urgency and repeat escalation (like ``allow``;
+   only for the kinds of source in ``repeat_escalation_kinds``, chat by default).
 3. The mode: paused delivers everything; available delivers, paced to a few pop-ups a
    minute; focus and off-time hold the rest until ``ctx.release_at``.
 
@@ -37,6 +38,7 @@ from focus_app.core.model import (
     RuleAction,
     Urgency,
 )
+from focus_app.core.programs import source_kind
 from focus_app.core.rules import CompiledRules, NamePattern, rule_label
 
 PACING_WINDOW = timedelta(minutes=1)
@@ -250,6 +252,7 @@ class Gate:
         self._budget = settings.breakthrough_budget
         self._repeat_minutes = max(settings.repeat_escalation_minutes, 0)
         self._repeat_window = timedelta(minutes=self._repeat_minutes)
+        self._repeat_kinds = frozenset(settings.repeat_escalation_kinds)
         self._pacing = min(max(settings.pacing_per_minute, 0), _MAX_POPUPS)
         self._counters = _Counters()
         # The engine passes the same state object until the next transition, so the
@@ -291,9 +294,13 @@ class Gate:
         sender = n.sender.casefold()
         repeat = False
         if sender:
-            if self._repeat_minutes:
+            if self._repeat_minutes and self._repeat_kinds:
                 last = counters.last_seen.get(sender)
-                repeat = last is not None and _NO_TIME <= now - last <= self._repeat_window
+                repeat = (
+                    last is not None
+                    and _NO_TIME <= now - last <= self._repeat_window
+                    and source_kind(n.program, n.source, n.category) in self._repeat_kinds
+                )
             counters.see_sender(sender, now, self._repeat_window)
 
         rule = self._rules.first_match(n)
@@ -359,8 +366,10 @@ class Gate:
             return _Verdict(_BREAKTHROUGH, "critical urgency passes focus")
         if repeat:
             minutes = _minutes(self._repeat_minutes)
+            kind = source_kind(n.program, n.source, n.category)
             return _Verdict(
-                _BREAKTHROUGH, f"{_shown(n.sender)} again within {minutes} (repeat escalation)"
+                _BREAKTHROUGH,
+                f"{_shown(n.sender)} again within {minutes} (repeat escalation for {kind})",
             )
         return _NO_VERDICT
 

@@ -340,6 +340,10 @@ class GateSettings:
         critical_passes_focus: Critical urgency passes focus (never off-time).
         repeat_escalation_minutes: The same sender again within this many minutes gets
             through focus, like phones do; 0 turns it off.
+        repeat_escalation_kinds: The kinds of source (``chat``, ``mail``, ``other``, see
+            ``focus_app.core.programs.SourceKind``) repeat escalation applies to: a
+            second chat message soon after the first often means "urgent", a second mail
+            or CI run does not.
         breakthrough_budget: Breakthroughs allowed per focus block; once spent, even
             allowed items are held (``priority`` still passes). Negative = unlimited.
         pacing_per_minute: At most this many pop-ups a minute while available, the rest
@@ -352,6 +356,7 @@ class GateSettings:
     priority_apps: tuple[str, ...] = ()
     critical_passes_focus: bool = True
     repeat_escalation_minutes: int = 3
+    repeat_escalation_kinds: tuple[str, ...] = ("chat",)
     breakthrough_budget: int = 3
     pacing_per_minute: int = 4
 

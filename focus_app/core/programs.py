@@ -126,50 +126,96 @@ class SenderRule(enum.StrEnum):
     """No person: the sender stays empty and the program alone is the source."""
 
 
-# Program keys (desktop entry ids, lower-cased, and normalised app names) → rule.
+# Program keys (desktop entry ids, lower-cased, and normalised app names), by kind.
+_CHAT_SUMMARY = (
+    # Chat: the summary is the person (direct) or the room/channel.
+    "slack", "com.slack.slack",
+    "signal", "signal-desktop", "org.signal.signal",
+    "telegram", "telegram desktop", "telegramdesktop", "org.telegram.desktop",
+    "element", "element-desktop", "im.riot.riot",
+    "discord", "com.discordapp.discord",
+    "microsoft teams", "teams", "teams-for-linux", "com.github.ibonrg.teams-for-linux",
+    "com.microsoft.teams",
+    "whatsapp", "whatsapp-for-linux", "com.github.eneshecan.whatsappforlinux",
+    "whatsapp-desktop-linux", "io.github.mimbrero.whatsappdesktop",
+    "rocket.chat", "rocketchat", "chat.rocket.rocketchat",
+    "zulip", "org.zulip.zulip",
+    "pidgin", "im.pidgin.pidgin",
+    "empathy", "polari", "org.gnome.polari",
+    "fractal", "org.gnome.fractal",
+)
+_MAIL_SUMMARY = (
+    # Mail that names the sender in the summary and the subject in the body.
+    "geary", "org.gnome.geary",
+    "mailspring", "com.getmailspring.mailspring",
+)
+_CHAT_BODY_PREFIX = (
+    # Mattermost titles a channel and writes "@bob: text" in the body.
+    "mattermost", "mattermost-desktop", "com.mattermost.desktop",
+)
+_MAIL_NO_PERSON = (
+    # Mail alerts that count messages or name a folder, not one person.
+    "thunderbird", "mozilla thunderbird", "org.mozilla.thunderbird",
+    "net.thunderbird.thunderbird",
+    "evolution", "org.gnome.evolution", "evolution-mail-notification",
+    "kmail", "kmail2", "org.kde.kmail2", "org.kde.kmail",
+)
+
 _DEFAULT_RULES: dict[str, SenderRule] = {}
 for _rule, _keys in (
-    (
-        SenderRule.SUMMARY,
-        (
-            # Chat: the summary is the person (direct) or the room/channel.
-            "slack", "com.slack.slack",
-            "signal", "signal-desktop", "org.signal.signal",
-            "telegram", "telegram desktop", "telegramdesktop", "org.telegram.desktop",
-            "element", "element-desktop", "im.riot.riot",
-            "discord", "com.discordapp.discord",
-            "microsoft teams", "teams", "teams-for-linux", "com.github.ibonrg.teams-for-linux",
-            "com.microsoft.teams",
-            "whatsapp", "whatsapp-for-linux", "com.github.eneshecan.whatsappforlinux",
-            "whatsapp-desktop-linux", "io.github.mimbrero.whatsappdesktop",
-            "rocket.chat", "rocketchat", "chat.rocket.rocketchat",
-            "zulip", "org.zulip.zulip",
-            "pidgin", "im.pidgin.pidgin",
-            "empathy", "polari", "org.gnome.polari",
-            "fractal", "org.gnome.fractal",
-            # Mail that names the sender in the summary and the subject in the body.
-            "geary", "org.gnome.geary",
-            "mailspring", "com.getmailspring.mailspring",
-        ),
-    ),
-    (
-        SenderRule.BODY_PREFIX,
-        # Mattermost titles a channel and writes "@bob: text" in the body.
-        ("mattermost", "mattermost-desktop", "com.mattermost.desktop"),
-    ),
-    (
-        SenderRule.NONE,
-        (
-            # Mail alerts that count messages or name a folder, not one person.
-            "thunderbird", "mozilla thunderbird", "org.mozilla.thunderbird",
-            "net.thunderbird.thunderbird",
-            "evolution", "org.gnome.evolution", "evolution-mail-notification",
-            "kmail", "kmail2", "org.kde.kmail2", "org.kde.kmail",
-        ),
-    ),
+    (SenderRule.SUMMARY, _CHAT_SUMMARY + _MAIL_SUMMARY),
+    (SenderRule.BODY_PREFIX, _CHAT_BODY_PREFIX),
+    (SenderRule.NONE, _MAIL_NO_PERSON),
 ):
     for _key in _keys:
         _DEFAULT_RULES[_key] = _rule
+
+
+class SourceKind(enum.StrEnum):
+    """What kind of program a notification comes from (repeat escalation differs by kind)."""
+
+    CHAT = "chat"
+    """A person typing: a second message within minutes often means "it is urgent"."""
+    MAIL = "mail"
+    """Mail arrives in bursts; two from one sender rarely mean urgency."""
+    OTHER = "other"
+    """Anything else: CI, newsletters, scripts, calendars."""
+
+
+_KINDS: dict[str, SourceKind] = {
+    **{key: SourceKind.CHAT for key in _CHAT_SUMMARY + _CHAT_BODY_PREFIX + (
+        "chat", "irc", "hexchat", "weechat", "konversation", "org.kde.konversation",
+        "quassel", "dino", "im.dino.dino", "gajim", "org.gajim.gajim", "nheko",
+        "io.github.nheko_reborn.nheko", "kdeconnect", "mumble", "skype", "com.skype.client",
+        "wire", "com.wire.wireapp", "jami", "net.jami.jami",
+    )},
+    **{key: SourceKind.MAIL for key in _MAIL_SUMMARY + _MAIL_NO_PERSON + (
+        "mail", "email", "e-mail", "mutt", "neomutt", "aerc", "claws-mail", "betterbird",
+        "eu.betterbird.betterbird", "kontact", "org.kde.kontact", "sylpheed", "alpine",
+        "mailnag", "gmail", "outlook", "protonmail", "proton mail",
+    )},
+}
+
+
+def source_kind(program: str, source: str, category: str = "") -> SourceKind:
+    """Chat, mail or other, for repeat escalation: by category hint, then program, then name.
+
+    The freedesktop category hint says it when a program gives one (``im.received``,
+    ``email.arrived``); otherwise the program key of a caught notification, then the
+    source name (``focus-app send --source slack``) are looked up in the same lists
+    :func:`default_sender_rule` uses. Unknown programs are ``OTHER``.
+    """
+    family = category.strip().lower().split(".", 1)[0]
+    if family == "im":
+        return SourceKind.CHAT
+    if family == "email":
+        return SourceKind.MAIL
+    program = program.lower()
+    for candidate in (program, program.rsplit(".", 1)[-1], " ".join(source.split()).casefold()):
+        kind = _KINDS.get(candidate)
+        if kind is not None:
+            return kind
+    return SourceKind.OTHER
 
 
 def program_key(desktop_entry: str, app_name: str) -> str:

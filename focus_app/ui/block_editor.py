@@ -85,10 +85,15 @@ class BlockEditorDialog(QDialog):
     ``remove_exception_button``, ``error_label`` and ``buttons``.
     """
 
-    def __init__(self, block: Block, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, block: Block, parent: QWidget | None = None, *, occurrence_of: Block | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New block" if block.id is None else "Edit block")
         self._original = block
+        self.occurrence_of = occurrence_of
+        """The series when only one of its occurrences (``block``, a one-off draft) is
+        edited: then only its date and times can change (an exception holds no more)."""
         today = block.on_date or date.today()
 
         self.title_edit = QLineEdit(block.title)
@@ -102,8 +107,12 @@ class BlockEditorDialog(QDialog):
         self.end_edit = QTimeEdit(_qtime(block.end))
         for edit in (self.start_edit, self.end_edit):
             edit.setDisplayFormat("HH:mm")
-        self.next_day_label = QLabel("ends the next day")
-        self.next_day_label.setEnabled(False)
+        # An end before the start is asked, not assumed: 11:00 to 10:00 is 23 hours.
+        self.next_day_label = QCheckBox("ends the &next day")
+        self.next_day_label.setChecked(block.end < block.start and block.end != time(0))
+        self.next_day_label.setToolTip(
+            "The end is before the start: tick this if the block runs overnight"
+        )
         times = QHBoxLayout()
         times.addWidget(self.start_edit)
         times.addWidget(QLabel("to"))
@@ -212,9 +221,22 @@ class BlockEditorDialog(QDialog):
         layout.addWidget(self.buttons)
 
         (self.weekly_radio if rec is not None else self.once_radio).setChecked(True)
+        if occurrence_of is not None:
+            self.setWindowTitle(
+                f"Edit one occurrence of “{occurrence_of.display_title}”"
+            )
+            for locked in (self.title_edit, self.kind_combo, self.weekly_radio):
+                locked.setEnabled(False)
+            self.occurrence_note = QLabel(
+                "Only this occurrence's date and times change; edit the whole series "
+                "for its title, kind or days."
+            )
+            self.occurrence_note.setWordWrap(True)
+            layout.insertWidget(0, self.occurrence_note)
         for signal in (
             self.start_edit.timeChanged,
             self.end_edit.timeChanged,
+            self.next_day_label.toggled,
             self.once_radio.toggled,
             self.from_check.toggled,
             self.until_check.toggled,
@@ -230,6 +252,11 @@ class BlockEditorDialog(QDialog):
         """Why the form cannot be saved as it stands, in one actionable line, or None."""
         if self.start_edit.time() == self.end_edit.time():
             return "End must differ from start (a block cannot be empty or last 24 hours)."
+        if self._ends_before_start() and not self.next_day_label.isChecked():
+            return (
+                "The end is before the start: tick “ends the next day” if it runs "
+                "overnight, or fix the times."
+            )
         if self.weekly_radio.isChecked():
             if not any(check.isChecked() for check in self.day_checks):
                 return "Choose at least one weekday for a weekly block."
@@ -297,6 +324,10 @@ class BlockEditorDialog(QDialog):
             exceptions=exceptions,
         )
 
+    def _ends_before_start(self) -> bool:
+        end = self.end_edit.time()
+        return end < self.start_edit.time() and end != QTime(0, 0)
+
     def accept(self) -> None:
         """Close with OK only when the form is valid; otherwise keep the reason shown."""
         self._update_state()
@@ -318,7 +349,7 @@ class BlockEditorDialog(QDialog):
         self.until_edit.setEnabled(weekly and self.until_check.isChecked())
         self.exceptions_box.setVisible(weekly and self.exceptions_list.count() > 0)
         self.remove_exception_button.setEnabled(self.exceptions_list.currentRow() >= 0)
-        self.next_day_label.setVisible(self.end_edit.time() < self.start_edit.time())
+        self.next_day_label.setVisible(self._ends_before_start())
         error = self.validation_error()
         self.error_label.setText(error or "")
         self.error_label.setVisible(error is not None)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from focus_app.core.model import Rule, RuleAction, RuleMatch
+from focus_app.core.rules import CompiledRules
 from focus_app.engine import Engine
 from focus_app.store import HeldItem, Verdict
 from focus_app.ui.inbox_model import (
@@ -215,6 +216,12 @@ class InboxPage(QWidget):
 
         self.status_label = _plain_label()
         self.status_label.setObjectName("inboxStatus")
+        # Offered after "always let through": that sender's items still waiting.
+        self.release_waiting_button = QPushButton()
+        self.release_waiting_button.setObjectName("releaseWaiting")
+        self.release_waiting_button.hide()
+        self.release_waiting_button.clicked.connect(self.release_waiting)
+        self._waiting_ids: list[int] = []
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
@@ -236,7 +243,10 @@ class InboxPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         layout.addLayout(actions)
-        layout.addWidget(self.status_label)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_label, 1)
+        status_row.addWidget(self.release_waiting_button)
+        layout.addLayout(status_row)
 
         # Ctrl+F anywhere on the page; Enter / Delete only where the selection is.
         QShortcut(
@@ -374,6 +384,7 @@ class InboxPage(QWidget):
             return
         existing = {(r.match, r.action) for r in self._engine.rules()}
         added: list[str] = []
+        new_rules: list[Rule] = []
         already: list[str] = []
         seen: set[RuleMatch] = set()
         for item in items:
@@ -390,10 +401,9 @@ class InboxPage(QWidget):
             if (match, RuleAction.ALLOW) in existing:
                 already.append(who)
                 continue
-            self._engine.add_rule(
-                Rule(match=match, action=RuleAction.ALLOW, name=f"Always let {who} through"),
-                0,
-            )
+            rule = Rule(match=match, action=RuleAction.ALLOW, name=f"Always let {who} through")
+            self._engine.add_rule(rule, 0)
+            new_rules.append(rule)
             added.append(who)
         if added:
             names = ", ".join(added)
@@ -402,10 +412,49 @@ class InboxPage(QWidget):
                 f"{'s' if len(added) == 1 else ''} through focus blocks (not off-time). "
                 "Edit or remove it in Settings › Rules."
             )
+            self._offer_release_waiting(new_rules, names)
         elif already:
             self._say(f"{', '.join(already)}: already let through by a rule.")
         else:
             self._say("These notifications name neither a sender nor an app; no rule added.")
+
+    def _offer_release_waiting(self, rules: list[Rule], names: str) -> None:
+        """Offer to show now what the new rules would have let through.
+
+        The rule decides what arrives from now on; what already waits was held under the
+        old answer ("not on the breakthrough list"), and the person who just said "this
+        sender matters" most likely wants those too, but may not want them this minute.
+        """
+        matcher = CompiledRules(rules)
+        self._waiting_ids = [
+            item.notification.id
+            for item in self._engine.held()
+            if item.notification.id is not None
+            and matcher.first_match(item.notification) is not None
+        ]
+        if not self._waiting_ids:
+            return
+        self.release_waiting_button.setText(
+            f"Release {_count(len(self._waiting_ids), 'waiting notification')} from "
+            f"{names} &now"
+        )
+        self.release_waiting_button.setToolTip(
+            "They were held before the rule existed; show them now instead of at the "
+            "next availability window"
+        )
+        self.release_waiting_button.show()
+
+    def release_waiting(self) -> None:
+        """Show the items the last "always let through" rule would have let through."""
+        ids, self._waiting_ids = self._waiting_ids, []
+        self.release_waiting_button.hide()
+        if not ids:
+            return
+        released = self._engine.release(ids)
+        if released:
+            self._say(f"Released {_count(released, 'notification')}.")
+        else:
+            self._say("Could not show them on the desktop; they stay held and will be retried.")
 
     def give_feedback(self, verdict: Verdict) -> None:
         """Store "should have reached me" / "could wait" for the selection, for the review."""
@@ -568,6 +617,9 @@ class InboxPage(QWidget):
 
     def _say(self, text: str) -> None:
         self.status_label.setText(text)
+        if self._waiting_ids:  # the offer belongs to the message before this one
+            self._waiting_ids = []
+            self.release_waiting_button.hide()
 
 
 _NOTHING_SELECTED = "Select a notification to read it here."

@@ -33,6 +33,7 @@ from focus_app.ui.tray import TrayController
 if TYPE_CHECKING:
     from focus_app.app import Runtime
     from focus_app.ui.main_window import MainWindow
+    from focus_app.ui.welcome import WelcomeWizard
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Shell(QObject):
         self._no_tray = False
         self._startup_problems: list[str] = []
         self._last_problem: str | None = None
+        self.welcome: WelcomeWizard | None = None
         self.quick_actions.page_requested.connect(self.open_page)
         self.quick_actions.problem.connect(self.show_problem)
         engine.problem.connect(self.show_problem)
@@ -119,6 +121,24 @@ class Shell(QObject):
         if self._window is not None:
             self._window.show_problem(message)
 
+    def maybe_welcome(self, state_path: Path | None = None) -> WelcomeWizard | None:
+        """Show the first-run guide on a first start (empty calendar, never done).
+
+        Args:
+            state_path: Where "done" is remembered (default: the state folder).
+
+        Returns:
+            The guide when it is shown, else ``None``.
+        """
+        from focus_app.ui.welcome import WelcomeWizard, should_welcome, welcome_state_path
+
+        path = state_path if state_path is not None else welcome_state_path()
+        if self.welcome is not None or not should_welcome(self.engine, path):
+            return None
+        self.welcome = WelcomeWizard(self.engine, state_path=path, tray_available=not self._no_tray)
+        self.welcome.show()
+        return self.welcome
+
     def _on_notification_action(self, action: str) -> None:
         """A digest notification's "Open inbox" opens the inbox page."""
         if action == ACTION_OPEN_INBOX:
@@ -150,19 +170,28 @@ class Ui:
     def shutdown(self) -> None:
         """Remember the window and take the icon out of the tray before the app ends."""
         self.shell.shutdown()
+        if self.shell.welcome is not None:
+            self.shell.welcome.hide()  # quitting is not skipping: it comes back next start
         if self.tray is not None:
             self.tray.hide()
 
 
 def start_ui(
-    runtime: Runtime, *, tray_available: bool | None = None, state_file: Path | None = None
+    runtime: Runtime,
+    *,
+    tray_available: bool | None = None,
+    state_file: Path | None = None,
+    welcome_file: Path | None = None,
 ) -> Ui:
     """Create the tray icon, or the main window when there is no tray or a start-up problem.
+
+    On a first start (empty calendar, guide never done) the first-run guide opens too.
 
     Args:
         runtime: The started engine and its adapters (``app.start_runtime``).
         tray_available: Whether to use the system tray; ``None`` asks Qt (tests decide).
         state_file: Where the window remembers its geometry (default: the state folder).
+        welcome_file: Where "the guide was done" is remembered (default: the state folder).
 
     Returns:
         The :class:`Ui`; the caller keeps it alive as long as the event loop runs.
@@ -184,6 +213,7 @@ def start_ui(
         shell.set_startup_problems(runtime.startup_problems)
     if tray is None or runtime.startup_problems:
         shell.show_window()
+    shell.maybe_welcome(welcome_file)
     ui = Ui(shell, tray)
     app = QApplication.instance()
     if app is not None:

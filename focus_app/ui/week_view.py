@@ -144,6 +144,14 @@ def ask_scope_with_message_box(parent: QWidget, question: str) -> Scope | None:
     return None
 
 
+def edit_occurrence_with_dialog(parent: QWidget, draft: Block, series: Block) -> Block | None:
+    """Open the editor on one occurrence (``draft``, a one-off) of ``series``; its result."""
+    dialog = BlockEditorDialog(draft, parent, occurrence_of=series)
+    if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
+        return dialog.block()
+    return None
+
+
 def edit_with_dialog(parent: QWidget, block: Block) -> Block | None:
     """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled."""
     dialog = BlockEditorDialog(block, parent)
@@ -243,6 +251,9 @@ class WeekView(QWidget):
             block; ``None`` cancels the gesture.
         edit_block: ``(block) -> Block | None``; opens the editor and returns the edited
             block, or ``None`` when cancelled.
+        edit_occurrence: ``(draft, series) -> Block | None``; the editor on one occurrence
+            of a recurring block (``draft`` is a one-off at its own, possibly moved,
+            times); returns the edited one-off, or ``None`` when cancelled.
 
     Signals:
         week_changed(date): The shown week changed; the argument is its Monday.
@@ -273,6 +284,9 @@ class WeekView(QWidget):
             self, q
         )
         self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(self, b)
+        self.edit_occurrence: Callable[[Block, Block], Block | None] = (
+            lambda draft, series: edit_occurrence_with_dialog(self, draft, series)
+        )
 
         self._hour_height = float(hour_height)
         self._week_start = self._monday(self._local_now().date())
@@ -1110,16 +1124,48 @@ class WeekView(QWidget):
             self._select_block_on(created, datetime.combine(created.on_date or day, created.start))
 
     def open_editor(self) -> None:
-        """Edit the selected occurrence's block in the editor (undoable on OK)."""
+        """Edit the selected occurrence's block in the editor (undoable on OK).
+
+        For a recurring block this asks first: only this occurrence (the editor opens at
+        its own, possibly moved, times and saves an exception) or the whole series.
+        """
         occ = self.selected_occurrence()
         if occ is None or occ.block.id is None:
             return
         block = self._controller.block(occ.block.id)
         if block is None:
             return
+        if block.recurrence is not None:
+            scope = self.ask_scope(
+                f"Do you want to edit only this occurrence of “{block.display_title}” "
+                "or all of its occurrences?"
+            )
+            if scope is None:
+                return
+            if scope is Scope.THIS:
+                self._edit_one_occurrence(occ, block)
+                return
         edited = self.edit_block(block)
         if edited is not None and edited != block:
             self._controller.update_block(edited)
+
+    def _edit_one_occurrence(self, occ: Occurrence, series: Block) -> None:
+        start = self._controller.local_start(occ)
+        end = self._controller.local_end(occ)
+        draft = Block(
+            kind=series.kind, start=start.time(), end=end.time(), title=series.title,
+            on_date=start.date(),
+        )
+        edited = self.edit_occurrence(draft, series)
+        if edited is None or edited.on_date is None:
+            return
+        new_start = datetime.combine(edited.on_date, edited.start)
+        new_end = datetime.combine(edited.on_date, edited.end)
+        if new_end <= new_start:
+            new_end += timedelta(days=1)
+        if (new_start, new_end) != (start, end):
+            self._controller.move_occurrence(occ, new_start, new_end, Scope.THIS)
+            self._select_block_on(series, new_start)
 
     def delete_selected(self) -> None:
         """Delete the selected occurrence, asking "this or all" for a recurring block."""

@@ -242,25 +242,32 @@ def test_unknown_release_is_worded() -> None:
 # Repeat escalation
 
 
+def chat(sender: str) -> Notification:
+    """A chat message: repeat escalation is on for chat by default."""
+    return note(sender, source="slack")
+
+
 def test_repeat_sender_within_window_passes_focus() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=3))
-    first = decide(gate, note("Bob"), FOCUS)
-    second = decide(gate, note("bob"), FOCUS, NOW + timedelta(minutes=2))
+    first = decide(gate, chat("Bob"), FOCUS)
+    second = decide(gate, chat("bob"), FOCUS, NOW + timedelta(minutes=2))
     assert first.outcome is Outcome.HELD
     assert second.outcome is Outcome.DELIVERED
-    assert second.reason.startswith("delivered: bob again within 3 minutes (repeat escalation)")
+    assert second.reason.startswith(
+        "delivered: bob again within 3 minutes (repeat escalation for chat)"
+    )
 
 
 def test_repeat_sender_after_window_is_held() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=3))
-    decide(gate, note("Bob"), FOCUS)
-    assert decide(gate, note("Bob"), FOCUS, NOW + timedelta(minutes=4)).outcome is Outcome.HELD
+    decide(gate, chat("Bob"), FOCUS)
+    assert decide(gate, chat("Bob"), FOCUS, NOW + timedelta(minutes=4)).outcome is Outcome.HELD
 
 
 def test_repeat_escalation_off_when_zero() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=0))
-    decide(gate, note("Bob"), FOCUS)
-    assert decide(gate, note("Bob"), FOCUS, NOW + timedelta(seconds=5)).outcome is Outcome.HELD
+    decide(gate, chat("Bob"), FOCUS)
+    assert decide(gate, chat("Bob"), FOCUS, NOW + timedelta(seconds=5)).outcome is Outcome.HELD
 
 
 def test_repeat_escalation_ignores_empty_sender() -> None:
@@ -271,14 +278,47 @@ def test_repeat_escalation_ignores_empty_sender() -> None:
 
 def test_repeat_escalation_does_not_pass_off_time() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=3))
-    decide(gate, note("Bob"), OFF)
-    assert decide(gate, note("Bob"), OFF, NOW + timedelta(minutes=1)).outcome is Outcome.HELD
+    decide(gate, chat("Bob"), OFF)
+    assert decide(gate, chat("Bob"), OFF, NOW + timedelta(minutes=1)).outcome is Outcome.HELD
 
 
 def test_earlier_sighting_in_another_mode_counts_for_repeat() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=3, pacing_per_minute=0))
-    decide(gate, note("Bob"), AVAILABLE)
-    assert decide(gate, note("Bob"), FOCUS, NOW + timedelta(minutes=1)).outcome is Outcome.DELIVERED
+    decide(gate, chat("Bob"), AVAILABLE)
+    assert decide(gate, chat("Bob"), FOCUS, NOW + timedelta(minutes=1)).outcome is Outcome.DELIVERED
+
+
+def test_a_second_mail_from_one_sender_within_the_window_stays_held_by_default() -> None:
+    gate = Gate([], GateSettings(repeat_escalation_minutes=3))
+    for source in ("thunderbird", "Geary"):
+        decide(gate, note("Alice", source=source), FOCUS)
+        again = decide(gate, note("Alice", source=source), FOCUS, NOW + timedelta(minutes=1))
+        assert again.outcome is Outcome.HELD, source
+
+
+def test_a_second_ci_or_newsletter_item_within_the_window_stays_held_by_default() -> None:
+    gate = Gate([], GateSettings(repeat_escalation_minutes=3))
+    for source in ("jenkins", "newsletter", ""):
+        decide(gate, note("Build bot", source=source), FOCUS)
+        again = decide(gate, note("Build bot", source=source), FOCUS, NOW + timedelta(seconds=30))
+        assert again.outcome is Outcome.HELD, source
+
+
+def test_the_category_hint_makes_an_unknown_program_chat_for_repeat_escalation() -> None:
+    gate = Gate([], GateSettings(repeat_escalation_minutes=3))
+    im = Notification(title="hi", sender="Bob", source="Mystery", category="im.received",
+                      received_at=NOW)
+    decide(gate, im, FOCUS)
+    assert decide(gate, im, FOCUS, NOW + timedelta(minutes=1)).outcome is Outcome.DELIVERED
+
+
+def test_repeat_escalation_for_mail_when_the_setting_names_mail() -> None:
+    gate = Gate([], GateSettings(repeat_escalation_minutes=3,
+                                 repeat_escalation_kinds=("chat", "mail")))
+    decide(gate, note("Alice", source="thunderbird"), FOCUS)
+    again = decide(gate, note("Alice", source="thunderbird"), FOCUS, NOW + timedelta(minutes=1))
+    assert again.outcome is Outcome.DELIVERED
+    assert "(repeat escalation for mail)" in again.reason
 
 
 # Off-time
@@ -471,10 +511,11 @@ def test_recent_sender_still_escalates_after_a_flood_of_stale_senders() -> None:
     gate = Gate([], GateSettings(repeat_escalation_minutes=3, pacing_per_minute=0))
     for i in range(4_000):
         decide(gate, note(f"old{i}"), FOCUS, NOW - timedelta(hours=1))
-    decide(gate, note("Bob"), FOCUS)
+    decide(gate, note("Bob", source="slack"), FOCUS)
     for i in range(3_000):
         decide(gate, note(f"new{i}"), FOCUS, NOW + timedelta(seconds=1))
-    assert decide(gate, note("Bob"), FOCUS, NOW + timedelta(minutes=2)).outcome is Outcome.DELIVERED
+    later = NOW + timedelta(minutes=2)
+    assert decide(gate, note("Bob", source="slack"), FOCUS, later).outcome is Outcome.DELIVERED
     assert len(gate._counters.last_seen) <= 4096
 
 

@@ -13,9 +13,11 @@ from focus_app.core.model import Urgency
 from focus_app.core.programs import (
     CaughtNotification,
     SenderRule,
+    SourceKind,
     clean_text,
     default_sender_rule,
     program_key,
+    source_kind,
     strip_markup,
     to_notification,
 )
@@ -215,3 +217,22 @@ def test_every_caught_notification_has_a_title(summary: str, body: str, rule: Se
 
     assert n.title
     assert "\n" not in n.title and "\n" not in n.sender
+
+
+@pytest.mark.parametrize(
+    ("program", "source", "category", "kind"),
+    [
+        ("com.slack.slack", "Slack", "", SourceKind.CHAT),
+        ("", "slack", "", SourceKind.CHAT),
+        ("org.gnome.geary", "Geary", "", SourceKind.MAIL),
+        ("", "Mozilla Thunderbird", "", SourceKind.MAIL),
+        ("", "jenkins", "", SourceKind.OTHER),
+        ("", "", "", SourceKind.OTHER),
+        ("mystery", "Mystery", "email.arrived", SourceKind.MAIL),
+        ("mystery", "Mystery", "im", SourceKind.CHAT),
+    ],
+)
+def test_source_kind_comes_from_the_category_then_the_program_then_the_name(
+    program: str, source: str, category: str, kind: SourceKind
+) -> None:
+    assert source_kind(program, source, category) is kind

@@ -36,9 +36,16 @@ def socket_path(env: dict[str, str]) -> Path:
 class AppProcess:
     """A running ``focus-app`` process; stopped (SIGTERM, then SIGKILL) on ``stop``."""
 
-    def __init__(self, env: dict[str, str], *args: str, log: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], *args: str, log: Path, first_run: bool = False
+    ) -> None:
+        """Start it; unless ``first_run``, as a returning user (welcome guide done)."""
         self.env = env
         self.log = log
+        if not first_run and "XDG_STATE_HOME" in env:
+            done = Path(env["XDG_STATE_HOME"]) / "focus-app" / "welcome.json"
+            done.parent.mkdir(parents=True, exist_ok=True)
+            done.write_text('{"welcome_done": true, "how": "skipped"}')
         self._log_file = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "focus_app", *args],

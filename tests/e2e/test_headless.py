@@ -148,18 +148,19 @@ def test_bad_input_gets_one_line_errors_and_the_engine_keeps_serving(
     desktop: DesktopSession, engine: AppProcess
 ) -> None:
     env = desktop.env
+    add = ("block", "add", "--kind", "focus")
     cases = [
-        ("block", "add", "--kind", "focus", "--days", "mon", "--start", "25:00", "--end", "26:00"),
-        ("block", "add", "--kind", "focus", "--days", "fun", "--start", "09:00", "--end", "10:00"),
-        ("block", "add", "--kind", "focus", "--days", "mon", "--start", "09:00", "--end", "09:00"),
-        ("focus", "ten minutes"),
-        ("pause", "--until", "7pm"),
-        ("release", "99999"),
-        ("block", "remove", "4242"),
+        (2, *add, "--days", "mon", "--start", "25:00", "--end", "26:00"),
+        (2, *add, "--days", "fun", "--start", "09:00", "--end", "10:00"),
+        (2, *add, "--days", "mon", "--start", "09:00", "--end", "09:00"),
+        (2, "focus", "ten minutes"),
+        (2, "pause", "--until", "7pm"),
+        (1, "release", "99999"),
+        (1, "block", "remove", "4242"),
     ]
-    for args in cases:
+    for status, *args in cases:
         done = cli(env, *args)
-        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        assert done.returncode == status, (args, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
         assert "Traceback" not in done.stderr
     with Client(socket_path(env)) as client:
@@ -171,6 +172,45 @@ def test_bad_input_gets_one_line_errors_and_the_engine_keeps_serving(
         assert answer["ok"] is False and "64 KiB" in answer["error"]
         assert client.call("ping") == "pong"
     assert cli(env, "status").returncode == 0
+
+
+def test_every_documented_exit_status_is_the_one_the_readme_gives(
+    desktop: DesktopSession, tmp_path: Path
+) -> None:
+    env = desktop.env
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert (
+        "Exit status: 0 done, 1 refused (the message says why), 2 bad usage, 3 not running"
+        in " ".join(readme.split())
+    )
+    assert cli(env, "focus", "25m").returncode == 3, "not running"
+    app = AppProcess(env, "--headless", log=tmp_path / "app.log")
+    try:
+        app.wait_ready()
+        assert cli(env, "focus", "25m").returncode == 0, "done"
+        assert cli(env, "block", "remove", "4242").returncode == 1, "refused"
+        for bad in (("focus", "banana"), ("pause", "--until", "25:00"), ("frobnicate",),
+                    ("block", "add", "--kind", "focus", "--days", "mon",
+                     "--start", "11:00", "--end", "10:00")):
+            done = cli(env, *bad)
+            assert done.returncode == 2, (bad, done.stderr)
+            assert done.stderr.count("\n") == 1 and done.stderr.startswith("focus-app: ")
+        overnight = cli(env, "block", "add", "--kind", "off", "--days", "mon",
+                        "--start", "11:00", "--end", "10:00", "--overnight")
+        assert overnight.returncode == 0, overnight.stderr
+        assert "(ends the next day)" in overnight.stdout
+        assert cli_json(env, "status")["mode"] == "focus", "no bad value reached the engine"
+    finally:
+        app.stop()
+
+
+def test_headless_says_in_one_line_that_it_runs_and_where_its_socket_is(
+    desktop: DesktopSession, engine: AppProcess
+) -> None:
+    lines = engine.log.read_text().splitlines()
+    said = [line for line in lines if "running headless" in line]
+    assert len(said) == 1, lines
+    assert str(socket_path(desktop.env)) in said[0] and "focus-app status" in said[0]
 
 
 @pytest.mark.parametrize("desktop", [{"with_dunst": False}], indirect=True)

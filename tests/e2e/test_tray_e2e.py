@@ -152,3 +152,34 @@ def test_without_a_tray_the_window_opens_says_why_and_a_second_start_raises_it(
         assert cli(env, "status").returncode == 3
     finally:
         app.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("desktop", [{"with_tray": True}], indirect=True)
+def test_the_real_app_greets_a_first_start_once_and_skipping_keeps_it_away(
+    desktop: DesktopSession, tmp_path: Path
+) -> None:
+    env = desktop.env
+    guide_name = f"^Welcome to {WINDOW_NAME}$"
+
+    def guides() -> list[int]:
+        out = run(env, "xdotool", "search", "--onlyvisible", "--name", guide_name)
+        return [int(line) for line in out.split()]
+
+    app = AppProcess(env, log=tmp_path / "first.log", first_run=True)
+    try:
+        app.wait_ready()
+        [guide] = wait_for("the welcome guide", guides)  # type: ignore[misc]
+        assert visible_main_windows(env) == [], "the guide, not the window, greets"
+        run(env, "xdotool", "key", "--window", str(guide), "Escape")  # Skip
+        wait_for("the guide to close", lambda: not guides())
+    finally:
+        app.stop()
+    again = AppProcess(env, log=tmp_path / "second.log", first_run=True)
+    try:
+        again.wait_ready()
+        wait_for("the tray icon", lambda: tray_icon_window(env))
+        time.sleep(1.0)
+        assert guides() == [], "never shown again once skipped"
+    finally:
+        again.stop()

@@ -138,3 +138,23 @@ def _queued() -> list[tuple[str, str]]:
         return [(n.body, n.sender) for n in store.take_queued()]
     finally:
         store.close()
+
+
+def test_block_list_shows_each_skipped_and_moved_occurrence_under_its_series(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    block = {"id": 4, "kind": "focus", "date": None, "days": "mon,thu", "every_weeks": 1,
+             "start": "09:00", "end": "11:00", "title": "Deep work", "exceptions": [
+                 {"date": "2026-12-03", "skip": False, "start": "2026-12-03T13:00:00",
+                  "end": "2026-12-03T15:00:00"},
+                 {"date": "2026-11-30", "skip": True, "start": None, "end": None},
+                 {"date": "2026-12-07", "skip": False, "start": "2026-12-08T09:00:00",
+                  "end": "2026-12-08T11:00:00"},
+             ]}
+    cli._print_result("block.list", _ns(), [block])
+    assert capsys.readouterr().out.splitlines() == [
+        "#4    focus     mon,thu 09:00-11:00  Deep work",
+        "      mon 2026-11-30 skipped",
+        "      thu 2026-12-03 moved to 13:00-15:00",
+        "      mon 2026-12-07 moved to tue 2026-12-08 09:00-11:00",
+    ]

@@ -404,6 +404,47 @@ def test_snoozing_a_digest_brings_its_items_back_when_the_quiet_ten_minutes_end(
     assert "4" in notifier.sent[-1].title
 
 
+def test_snoozing_a_digest_during_a_longer_focus_keeps_the_focus_and_its_end(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=0, repeat_escalation_minutes=0)
+    engine.start_override(Mode.FOCUS, timedelta(minutes=5))
+    for sender in ("A", "B"):
+        engine.ingest(note(clock, f"from {sender}", sender=sender))
+    clock.advance(timedelta(minutes=5))
+    engine.reconcile()
+    digest = notifier.sent[-1]
+    assert "2" in digest.title and engine.held_count() == 0
+    clock.advance(timedelta(minutes=1))
+    focus = engine.start_override(Mode.FOCUS, timedelta(minutes=25), reason="Write")
+
+    engine.on_notification_action("snooze-10", digest.result.server_id)
+    state = engine.state()
+    assert state.mode is Mode.FOCUS and state.until == focus.until and state.label == "Write"
+    assert engine.held_count() == 2
+    assert all("snoozed until 10:31" in item.reason for item in engine.held())
+    clock.advance(timedelta(minutes=10))
+    engine.reconcile()
+    assert engine.state().mode is Mode.FOCUS and engine.held_count() == 2
+
+
+def test_snoozing_a_digest_when_focus_ends_in_five_minutes_quiets_ten(
+    qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
+) -> None:
+    engine = make_engine(store, notifier, clock, heads_up_minutes=0, repeat_escalation_minutes=0)
+    engine.start_override(Mode.FOCUS, timedelta(minutes=5))
+    for sender in ("A", "B"):
+        engine.ingest(note(clock, f"from {sender}", sender=sender))
+    clock.advance(timedelta(minutes=5))
+    engine.reconcile()
+    digest = notifier.sent[-1]
+    engine.start_override(Mode.FOCUS, timedelta(minutes=5))
+
+    engine.on_notification_action("snooze-10", digest.result.server_id)
+    assert engine.state().until == clock.now() + timedelta(minutes=10)
+    assert [item.reason for item in engine.held()] == ["snoozed until 10:15"] * 2
+
+
 # Programs list choices ------------------------------------------------------------------
 
 

@@ -59,7 +59,7 @@ def _toml_default(value: object) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, tuple):
-        return "[]"
+        return "[" + ", ".join(f'"{item}"' for item in value) + "]"
     return str(value)
 
 
@@ -401,3 +401,34 @@ def test_the_settings_folder_file_and_backups_are_made_private(path: Path) -> No
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+
+
+def test_repeat_escalation_is_for_chat_by_default_and_the_file_says_which_kinds(
+    path: Path,
+) -> None:
+    settings, _ = load_settings(path)
+    assert settings.repeat_escalation_kinds == ("chat",)
+    assert settings.gate_settings().repeat_escalation_kinds == ("chat",)
+    text = path.read_text(encoding="utf-8")
+    assert 'repeat_escalation_kinds = ["chat"]' in text
+    assert "chat (Slack, Signal" in text and "mail (Thunderbird" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "kinds", "problem"),
+    [
+        ('["Mail", "chat"]', ("chat", "mail"), None),
+        ("[]", (), None),
+        ('["sms"]', ("chat",), "names an unknown kind 'sms' (use chat, mail, other)"),
+    ],
+)
+def test_repeat_escalation_kinds_are_checked_like_every_setting(
+    path: Path, value: str, kinds: tuple[str, ...], problem: str | None
+) -> None:
+    write(path, f"[gate]\nrepeat_escalation_kinds = {value}\n")
+    settings, problems = load_settings(path)
+    assert settings.repeat_escalation_kinds == kinds
+    if problem is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problem in problems[0]

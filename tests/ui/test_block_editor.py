@@ -86,12 +86,36 @@ def test_until_before_from_is_refused(qtbot: QtBot) -> None:
     assert not ok_enabled(dialog)
 
 
-def test_end_before_start_means_next_day_and_is_accepted(qtbot: QtBot) -> None:
+def test_end_before_start_is_asked_and_accepted_once_next_day_is_ticked(qtbot: QtBot) -> None:
     dialog = make(qtbot)
-    dialog.start_edit.setTime(QTime(22, 0))
-    dialog.end_edit.setTime(QTime(6, 0))
-    assert dialog.next_day_label.isVisible() and ok_enabled(dialog)
-    assert (dialog.block().start, dialog.block().end) == (time(22), time(6))
+    dialog.start_edit.setTime(QTime(11, 0))
+    dialog.end_edit.setTime(QTime(10, 0))
+    assert dialog.next_day_label.isVisible() and not dialog.next_day_label.isChecked()
+    assert not ok_enabled(dialog), "11:00 to 10:00 is 23 hours: asked, not assumed"
+    assert "ends the next day" in dialog.error_label.text()
+    dialog.next_day_label.setChecked(True)
+    assert ok_enabled(dialog)
+    assert (dialog.block().start, dialog.block().end) == (time(11), time(10))
+
+
+def test_an_overnight_block_opens_with_next_day_ticked_and_midnight_needs_no_tick(
+    qtbot: QtBot,
+) -> None:
+    evening = Block(BlockKind.OFF, time(19), time(7), "Evening", Recurrence(frozenset({0})))
+    dialog = make(qtbot, evening)
+    assert dialog.next_day_label.isChecked() and ok_enabled(dialog)
+    dialog.end_edit.setTime(QTime(0, 0))
+    assert not dialog.next_day_label.isVisible() and ok_enabled(dialog)
+
+
+def test_editing_one_occurrence_locks_what_an_exception_cannot_hold(qtbot: QtBot) -> None:
+    draft = Block(BlockKind.FOCUS, time(13), time(15), "Deep work", on_date=date(2025, 3, 13))
+    dialog = BlockEditorDialog(draft, occurrence_of=RECURRING)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle().startswith("Edit one occurrence of")
+    assert not dialog.title_edit.isEnabled() and not dialog.kind_combo.isEnabled()
+    assert not dialog.weekly_radio.isEnabled() and dialog.once_radio.isChecked()
+    assert (dialog.start_edit.time(), dialog.end_edit.time()) == (QTime(13, 0), QTime(15, 0))
 
 
 def test_switching_to_once_makes_a_one_off_without_exceptions(qtbot: QtBot) -> None:

@@ -332,3 +332,33 @@ def test_held_through_engine_ingest_end_to_end_then_released_by_the_schedule(
     engine.reconcile()
     assert rows(page) == []
     assert notifier.sent[-1].title == "from a script"
+
+
+def test_letting_a_sender_through_offers_to_release_their_waiting_items_now(
+    engine: Engine, notifier: MemoryNotifier, held: dict[str, int], page: InboxPage
+) -> None:
+    select(page, "Lunch?")
+    page.allow_button.click()
+    offer = page.release_waiting_button
+    assert offer.isVisible()
+    assert offer.text() == "Release 2 waiting notifications from Alice &now"
+    assert notifier.sent == [], "nothing is shown before the person says so"
+
+    offer.click()
+    assert not offer.isVisible()
+    left = {item.notification.id for item in engine.held()}
+    assert held["alice"] not in left and held["alice2"] not in left
+    assert {held["ci"], held["bob"]} <= left
+    assert "Released 2 notifications" in page.status_label.text()
+
+
+def test_the_release_offer_goes_away_with_the_next_message(
+    engine: Engine, clock: FakeClock, held: dict[str, int], page: InboxPage
+) -> None:
+    select(page, "Lunch?")
+    page.allow_button.click()
+    assert page.release_waiting_button.isVisible()
+    select(page, "Quarterly numbers")
+    page.dismiss_button.click()
+    assert not page.release_waiting_button.isVisible()
+    assert {held["alice"], held["alice2"]} <= {i.notification.id for i in engine.held()}

@@ -52,6 +52,9 @@ def started(engine: Engine, tmp_path: Path) -> Iterator[list[Ui]]:
             app.aboutToQuit.disconnect(ui.shutdown)
         if ui.tray is not None:
             ui.tray.hide()
+        if ui.shell.welcome is not None:
+            ui.shell.welcome.hide()
+            ui.shell.welcome.deleteLater()
         if ui.window is not None:
             ui.window.quit_on_close = False  # closing it must not quit the test run
             ui.window.close()

@@ -6,6 +6,7 @@ Wednesday 10:40:15 (column 2).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -240,6 +241,43 @@ def test_double_click_on_a_block_opens_the_editor_and_cancel_changes_nothing(
     qtbot.mouseDClick(h.view, LEFT, NO_MODS, h.view.point_at(2, time(9, 30)))
     assert [b.title for b in h.edited] == ["Plan"]
     assert h.controller.undo_stack.count() == 0
+
+
+def test_double_clicking_a_moved_occurrence_edits_this_occurrence_at_its_own_times(
+    qtbot: QtBot,
+) -> None:
+    moved = BlockException(date(2025, 3, 12), datetime(2025, 3, 12, 14), datetime(2025, 3, 12, 15))
+    h = Harness(qtbot, [replace(weekly(time(9), time(10)), exceptions=(moved,))])
+    drafts: list[tuple[Block, Block]] = []
+
+    def edit_occurrence(draft: Block, series: Block) -> Block:
+        drafts.append((draft, series))
+        return replace(draft, start=time(16), end=time(17, 30))
+
+    h.view.edit_occurrence = edit_occurrence
+    h.scope = Scope.THIS
+    qtbot.mouseDClick(h.view, LEFT, NO_MODS, h.view.point_at(2, time(14, 30)))
+    assert len(h.questions) == 1 and "edit only this occurrence" in h.questions[0]
+    assert h.edited == [], "the series editor stays closed"
+    [(draft, series)] = drafts
+    assert (draft.on_date, draft.start, draft.end) == (date(2025, 3, 12), time(14), time(15))
+    assert series.exceptions == (moved,)
+    block = h.only_block()
+    assert (block.start, block.end) == (time(9), time(10))
+    assert block.exceptions == (
+        BlockException(
+            date(2025, 3, 12), datetime(2025, 3, 12, 16), datetime(2025, 3, 12, 17, 30)
+        ),
+    )
+
+
+def test_double_clicking_a_recurring_block_and_choosing_all_opens_the_series(
+    qtbot: QtBot,
+) -> None:
+    h = Harness(qtbot, [weekly(time(9), time(10))])
+    h.scope = Scope.ALL
+    qtbot.mouseDClick(h.view, LEFT, NO_MODS, h.view.point_at(2, time(9, 30)))
+    assert [b.title for b in h.edited] == ["Deep work"]
 
 
 def test_double_click_on_empty_space_offers_an_hour_long_draft(qtbot: QtBot) -> None:
