@@ -251,8 +251,9 @@ def test_cli_held_prints_titles_and_senders_without_their_escapes(served: Served
 def test_cli_block_add_says_when_a_block_ends_the_next_day(
     served: Served, start: str, end: str, said: str
 ) -> None:
+    overnight = ["--overnight"] if "next day" in said else []
     done = served.cli("block", "add", "--kind", "focus", "--days", "mon-fri",
-                      "--start", start, "--end", end)
+                      "--start", start, "--end", end, *overnight)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Added #") and done.stdout.endswith(f" {said}\n")
 
