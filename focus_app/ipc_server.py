@@ -237,6 +237,13 @@ class IpcServer(QObject):
             try:
                 sock, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
+                if self._out_of_fds_since is not None:
+                    # Every waiting client got in: the episode is over.
+                    log.info(
+                        "accepting connections again after %.1f s",
+                        time.monotonic() - self._out_of_fds_since,
+                    )
+                    self._out_of_fds_since = None
                 return
             except OSError as exc:
                 if exc.errno in _OUT_OF_FDS and self._accept_notifier is not None:
@@ -247,12 +254,6 @@ class IpcServer(QObject):
                 else:
                     log.warning("cannot accept a connection: %s", exc)
                 return
-            if self._out_of_fds_since is not None:
-                log.info(
-                    "accepting connections again after %.1f s",
-                    time.monotonic() - self._out_of_fds_since,
-                )
-                self._out_of_fds_since = None
             if len(self._connections) >= self.max_connections and not self._evict_idlest():
                 sock.setblocking(False)
                 with contextlib.suppress(OSError):
@@ -274,7 +275,11 @@ class IpcServer(QObject):
                 self._arm_idle_timer()
 
     def _out_of_fds(self, exc: OSError) -> None:
-        """Say once per episode why accepting pauses (every 250 ms would flood the log)."""
+        """Say once per episode why accepting pauses (every 250 ms would flood the log).
+
+        The episode ends when the backlog is empty, not at the first accept that works:
+        while clients queue up, accepting frees nothing and runs out again at once.
+        """
         if self._out_of_fds_since is not None:
             return
         self._out_of_fds_since = time.monotonic()
