@@ -148,7 +148,7 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     bridge.delivery_reported.connect(engine.on_delivery_report)
     bridge.server_appeared.connect(engine.on_notification_server_appeared)
     commands = Commands(engine)
-    server = IpcServer(socket_path(), commands.handle, commands.handle_sends, lock)
+    server = IpcServer(socket_path(), commands.serve, commands.handle_sends, lock)
     try:
         server.listen()
     except AlreadyRunning:

@@ -767,16 +767,31 @@ class Engine(QObject):
         self._blocks_edited()
         return stored
 
-    def add_blocks(self, blocks: Sequence[Block]) -> list[Block]:
+    def add_blocks(
+        self, blocks: Sequence[Block], *, rebuild: bool = True, schedule: Schedule | None = None
+    ) -> list[Block]:
         """Add many blocks (a calendar import) in one transaction, rebuilding once.
 
         Adding 2,000 blocks one by one rebuilt the schedule 2,000 times and held the
         engine for over a minute; this takes one commit and one rebuild.
+
+        Args:
+            blocks: The blocks to store (none: only rebuild, when ``rebuild``).
+            rebuild: Rebuild the schedule now. A long import stores its chunks with
+                ``False``, one event-loop turn each, then calls ``add_blocks([])``: the
+                rebuild gets a turn of its own, so no turn holds the engine for long.
+            schedule: The schedule of every stored block, already built (off the GUI
+                thread: reading 2,000 blocks back and building took ~60 ms of one turn).
+                The caller vouches that no block changed since the schedule it was built
+                from (``schedule()`` is still that object); it is used instead of a rebuild.
         """
-        if not blocks:
-            return []
-        stored = self._store.add_blocks(blocks)
-        self._blocks_edited()
+        stored = self._store.add_blocks(blocks) if blocks else []
+        if schedule is not None:
+            self._schedule = schedule
+            self.blocks_changed.emit()
+            self.reconcile()
+        elif rebuild:
+            self._blocks_edited()
         return stored
 
     def update_block(self, block: Block) -> Block:

@@ -82,6 +82,15 @@ class Client:
         """Send bytes as they are and read one answer line (tests use this for bad frames)."""
         try:
             self._sock.sendall(frame)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise ConnectionLost(str(exc)) from exc
+        except TimeoutError as exc:
+            raise self._not_answering() from exc
+        return self.read()
+
+    def read(self) -> dict[str, Any]:
+        """Read one more line (long work sends progress lines before its answer)."""
+        try:
             while b"\n" not in self._buffer:
                 chunk = self._sock.recv(65536)
                 if not chunk:
@@ -90,13 +99,16 @@ class Client:
         except (BrokenPipeError, ConnectionResetError) as exc:
             raise ConnectionLost(str(exc)) from exc
         except TimeoutError as exc:
-            raise NotAnswering(
-                f"focus-app is running but did not answer within {self._sock.gettimeout():.0f} s "
-                "(busy, or stopped); try again, or restart it"
-            ) from exc
+            raise self._not_answering() from exc
         line, _, self._buffer = self._buffer.partition(b"\n")
         answer: dict[str, Any] = json.loads(line)
         return answer
+
+    def _not_answering(self) -> NotAnswering:
+        return NotAnswering(
+            f"focus-app is running but did not answer within {self._sock.gettimeout():.0f} s "
+            "(busy, or stopped); try again, or restart it"
+        )
 
     def close(self) -> None:
         self._sock.close()
