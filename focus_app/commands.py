@@ -217,20 +217,22 @@ class Commands:
     # ----------------------------------------------------------------- ICS
 
     def _export(self, _request: Request) -> dict[str, Any]:
-        # Imported here, not at the top: it costs every app start ~26 ms for a rare command.
-        from focus_app.core.ics import export_ics
+        # Imported here, not at the top: icalendar costs every app start for a rare command.
+        from focus_app.calendars import export_ics
 
         text = export_ics(self._engine.blocks(), self._engine.tz, now=self._engine.clock.now())
         return {"ics": text, "blocks": len(self._engine.blocks())}
 
     def _import(self, request: Request) -> dict[str, Any]:
-        """Add the blocks of an iCalendar file.
+        """Add (or, by event UID, update) the blocks of an iCalendar file.
 
         The command line sends ``"path"`` (absolute; the engine reads the file, so its
         size is not bound by the 64 KiB frame limit); small clients may send the text as
-        ``"ics"`` instead.
+        ``"ics"`` instead. ``"kind"`` is the kind for events that do not say theirs
+        (otherwise they are skipped); ``"dry_run": true`` answers the same without
+        storing anything (a preview).
         """
-        from focus_app.core.ics import import_ics  # see _export
+        from focus_app.calendars import ImportOptions, import_ics, plan_import  # see _export
 
         if request.get("path") is not None:
             if request.get("ics") is not None:
@@ -245,21 +247,40 @@ class Commands:
                 )
             _check_utf8("ics", given)
             text = given
+        kind_text = _opt_str(request, "kind")
         try:
-            result = import_ics(text, self._engine.tz)
+            kind = BlockKind(kind_text) if kind_text else None
+        except ValueError:
+            raise CommandError(f"unknown kind '{kind_text}': use focus, available or off") from None
+        dry_run = request.get("dry_run") is True
+        try:
+            result = import_ics(text, self._engine.tz, ImportOptions(kind=kind))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         # A calendar's SUMMARY may carry newlines or escape sequences; titles are one line.
-        # All blocks in one transaction and one schedule rebuild (Engine.add_blocks).
-        added = self._engine.add_blocks(
-            [
-                replace(block, title=clean_text(block.title, MAX_NAME, one_line=True))
-                for block in result.blocks
-            ]
-        )
+        result.blocks = [
+            replace(block, title=clean_text(block.title, MAX_NAME, one_line=True))
+            for block in result.blocks
+        ]
+        plan = plan_import(result, self._engine.blocks())
+        added = plan.new
+        if not dry_run:
+            # All of it in one transaction and one schedule rebuild (Engine.import_blocks).
+            added = self._engine.import_blocks(
+                plan.new, plan.updated, [b.id for b in plan.removed if b.id is not None]
+            )
+        first, last = plan.date_range()
         return {
+            "dry_run": dry_run,
             "added": [block_to_json(b) for b in added],
-            "skipped": list(result.skipped),
+            "updated": [block_to_json(b) for b in plan.updated],
+            "unchanged": len(plan.unchanged),
+            "removed": [b.id for b in plan.removed],
+            "kinds": plan.kinds(),
+            "first": first.isoformat() if first else None,
+            "last": last.isoformat() if last else None,
+            "skipped": list(plan.skipped),
+            "problems": list(plan.problems),
         }
 
     def _raise(self, _request: Request) -> dict[str, Any]:
@@ -406,6 +427,8 @@ def block_to_json(block: Block) -> dict[str, Any]:
             }
             for e in block.exceptions
         ],
+        "source_uid": block.source_uid,
+        "source_calendar": block.source_calendar,
     }
 
 

@@ -771,6 +771,18 @@ class Engine(QObject):
         self._blocks_edited()
         return stored
 
+    def import_blocks(
+        self, new: Sequence[Block], updated: Sequence[Block], removed: Sequence[int] = ()
+    ) -> list[Block]:
+        """Apply a calendar import (see ``focus_app.calendars.plan_import``): new blocks,
+        blocks updated in place by id and stale ones removed, in one transaction and one
+        schedule rebuild. Returns the new blocks with their ids."""
+        if not (new or updated or removed):
+            return []
+        stored = self._store.import_blocks(new, updated, removed)
+        self._blocks_edited()
+        return stored
+
     def update_block(self, block: Block) -> Block:
         self._store.update_block(block)
         self._blocks_edited()
