@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -106,15 +107,24 @@ def import_ics(text: str, tz: tzinfo, options: ImportOptions | None = None) -> I
         ValueError: The text is not iCalendar at all (one line).
     """
     options = options or ImportOptions()
+    with warnings.catch_warnings():
+        # icalendar warns when it guesses (a vendor-prefixed TZID); what we guess or
+        # refuse is told to the person through ``problems`` and ``skipped`` instead.
+        warnings.simplefilter("ignore")
+        return _import(text, tz, options)
+
+
+def _import(text: str, tz: tzinfo, options: ImportOptions) -> ImportResult:
     calendars = _parse(text)
     result = ImportResult()
     events: list[icalendar.Event] = []
+    floating: dict[int, tzinfo | None] = {}
     for calendar in calendars:
-        events.extend(
-            c
-            for c in _standard(calendar, result.problems).walk("VEVENT")
-            if isinstance(c, icalendar.Event)
-        )
+        zone = _floating_zone(calendar)
+        for component in calendar.walk("VEVENT"):
+            if isinstance(component, icalendar.Event):
+                events.append(component)
+                floating[id(component)] = zone
     events = _latest_versions(events, result.problems)
     masters: list[icalendar.Event] = []
     overrides: dict[str, list[icalendar.Event]] = {}
@@ -138,6 +148,11 @@ def import_ics(text: str, tz: tzinfo, options: ImportOptions | None = None) -> I
         result.uids.add(uid)
         own = overrides.get(uid, []) if "RECURRENCE-ID" not in event else []
         try:
+            zone = floating.get(id(event))
+            if zone is not None:
+                _localize_floating(event, zone)
+                for override in own:
+                    _localize_floating(override, zone)
             blocks = _import_event(event, own, tz, options, result.problems)
         except (_Skip, NoKind) as skip:
             result.skipped.append(f"{_describe(event, tz)}: {skip}")
@@ -161,21 +176,39 @@ def _parse(text: str) -> list[icalendar.Calendar]:
         raise ValueError(f"malformed iCalendar: {first}") from None
     found = [c for c in calendars if isinstance(c, icalendar.Calendar)]
     if not found:
-        raise ValueError("not an iCalendar file: no BEGIN:VCALENDAR")
+        raise ValueError("malformed iCalendar: no complete VCALENDAR (is the file truncated?)")
     return found
 
-def _standard(calendar: icalendar.Calendar, problems: list[str]) -> icalendar.Calendar:
-    """Google's X-WR-TIMEZONE made standard (its floating times are in that zone)."""
-    if "X-WR-TIMEZONE" not in calendar:
-        return calendar
-    import x_wr_timezone
+def _floating_zone(calendar: icalendar.Calendar) -> tzinfo | None:
+    """Google's ``X-WR-TIMEZONE``: the zone of the calendar's floating times.
 
-    try:
-        standard: icalendar.Calendar = x_wr_timezone.to_standard(calendar)
-    except Exception as error:  # a third-party rewrite of untrusted input
-        problems.append(f"X-WR-TIMEZONE could not be applied ({error}); floating times kept")
-        return calendar
-    return standard
+    Done here rather than through ``x-wr-timezone``, which also moves times whose TZID
+    it does not know (icalendar leaves them naive) into that zone: those must be skipped.
+    """
+    name = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    return resolve_tzid(name) if name else None
+
+
+_DATE_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _localize_floating(event: icalendar.Event, zone: tzinfo) -> None:
+    """Give the floating date-times of ``event`` (no TZID, no Z) the calendar's zone."""
+    for name in _DATE_PROPERTIES:
+        raw = event.get(name)
+        if raw is None:
+            continue
+        for item in raw if isinstance(raw, list) else [raw]:
+            if "TZID" in getattr(item, "params", {}):
+                continue
+            for value in getattr(item, "dts", None) or [item]:
+                try:
+                    dt = value.dt
+                except ValueError:
+                    continue  # reported when the value is read
+                if isinstance(dt, datetime) and dt.tzinfo is None:
+                    value.dt = dt.replace(tzinfo=zone)
+
 
 def _uid(event: icalendar.Event) -> str:
     uid = str(event.get("UID", "")).strip()

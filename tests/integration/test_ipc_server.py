@@ -290,7 +290,7 @@ def test_three_hundred_blocks_round_trip_through_the_cli(served: Served, tmp_pat
         served.engine.remove_block(block["id"])
     done = served.cli("import", str(target))
     assert done.returncode == 0, done.stderr
-    assert "Imported 300 block(s)." in done.stdout
+    assert "Imported 300 new block(s)" in done.stdout
 
     def shape(blocks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return sorted((b["kind"], b["title"], b["start"], b["end"], b["days"]) for b in blocks)
@@ -306,7 +306,7 @@ def test_import_sends_a_path_relative_to_where_the_cli_runs(
     assert served.cli("export", "one.ics").returncode == 0
     done = served.cli("import", "one.ics")
     assert done.returncode == 0, done.stderr
-    assert "Imported 1 block(s)." in done.stdout
+    assert "Imported 1 new block(s)" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -348,7 +348,7 @@ def test_imported_titles_lose_their_control_characters(served: Served) -> None:
         "UID:1@t\r\nDTSTART:20261126T090000\r\nDTEND:20261126T100000\r\n"
         "SUMMARY:two\\nlines \x1b[31mred\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    answer = served.request(cmd="import", ics=ics)
+    answer = served.request(cmd="import", ics=ics, kind="focus")
     assert answer["ok"] is True, answer
     assert answer["result"]["added"][0]["title"] == "two lines [31mred"
 
