@@ -172,8 +172,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write the blocks to an iCalendar file")
     p.add_argument("file", type=Path)
-    p = sub.add_parser("import", help="add blocks from an iCalendar file")
+    p = sub.add_parser(
+        "import",
+        help="add blocks from an iCalendar file (again: updates them by event)",
+        description="Events become blocks by their CATEGORIES (focus, available, off), "
+        "their X-FOCUS-APP-KIND, or their type (Google focus time: focus; out of office: "
+        "off). Free events are skipped; other events take --kind, or are skipped.",
+    )
     p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true",
+                   help="show what the import would do; store nothing")
+    p.add_argument("--kind", choices=["focus", "available", "off"],
+                   help="the kind for events that do not say theirs (default: skip them)")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -354,7 +365,10 @@ def _import(args: argparse.Namespace) -> int:
     the progress is shown on stderr ("Importing… 1,200 of 4,576 events").
     """
     # The engine reads the file itself: a calendar is often over the 64 KiB frame limit.
-    request = {"cmd": "import", "path": os.path.abspath(args.file), "progress": True}
+    request = {
+        "cmd": "import", "path": os.path.abspath(args.file), "kind": args.kind,
+        "dry_run": args.dry_run, "progress": True,
+    }
     shown = False
     try:
         with Client(_socket(), timeout=ANSWER_TIMEOUT) as client:
@@ -367,8 +381,8 @@ def _import(args: argparse.Namespace) -> int:
                 answer = client.read()
     except ConnectionLost:
         _error(
-            "focus-app stopped during the import; blocks stored before that stay "
-            "(see 'focus-app block list'): start it again and import what is missing"
+            "focus-app stopped during the import; an import is stored whole or not at all "
+            "(see 'focus-app block list'): start it again and import the file again"
         )
         return EXIT_REFUSED
     finally:
@@ -522,9 +536,7 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
             return EXIT_REFUSED
         _say(f"Wrote {result['blocks']} block(s) to {args.file}.")
     elif cmd == "import":
-        print(f"Imported {len(result['added'])} block(s).")
-        for line in result["skipped"]:
-            _say(f"  skipped: {line}")
+        _print_import(result)
     else:
         _say(str(result))
     return 0
@@ -546,6 +558,29 @@ def _exception_lines(exceptions: list[dict[str, Any]]) -> list[str]:
         end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %H:%M}".lower()
         lines.append(f"{day} moved to {to_day}{start:%H:%M}-{end_text}")
     return lines
+
+
+def _print_import(result: dict[str, Any]) -> None:
+    """The import's preview (``--dry-run``) or what it did, one line per fact."""
+    added, updated = len(result["added"]), len(result["updated"])
+    removed, unchanged = len(result["removed"]), result["unchanged"]
+    if result["dry_run"]:
+        print(f"Would add {added} block(s), update {updated}, remove {removed}; "
+              f"{unchanged} already up to date. Nothing was stored (--dry-run).")
+    else:
+        print(f"Imported {added} new block(s), updated {updated}, removed {removed}; "
+              f"{unchanged} already up to date.")
+    kinds = ", ".join(f"{count} {kind}" for kind, count in result["kinds"].items())
+    if kinds:
+        first, last = result["first"], result["last"]
+        span = f" from {first or 'the start'} to {last or 'no end'}"
+        print(f"Blocks by kind: {kinds};{span}.")
+    if result["skipped"]:
+        print(f"Skipped {len(result['skipped'])} event(s):")
+    for line in result["skipped"]:
+        _say(f"  skipped: {line}")
+    for line in result["problems"]:
+        _say(f"  note: {line}")
 
 
 def _span(block: dict[str, Any]) -> str:

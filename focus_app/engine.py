@@ -794,6 +794,29 @@ class Engine(QObject):
             self._blocks_edited()
         return stored
 
+    def import_blocks(
+        self,
+        new: Sequence[Block],
+        updated: Sequence[Block],
+        removed: Sequence[int] = (),
+        *,
+        rebuild: bool = True,
+    ) -> list[Block]:
+        """Apply a calendar import (see ``focus_app.calendars.plan_import``): new blocks,
+        blocks updated in place by id and stale ones removed, in one transaction and one
+        schedule rebuild. Returns the new blocks with their ids.
+
+        Args:
+            rebuild: Rebuild the schedule now; ``False`` when the caller builds it off the
+                GUI thread and hands it over with ``add_blocks([], schedule=...)``.
+        """
+        if not (new or updated or removed):
+            return []
+        stored = self._store.import_blocks(new, updated, removed)
+        if rebuild:
+            self._blocks_edited()
+        return stored
+
     def update_block(self, block: Block) -> Block:
         self._store.update_block(block)
         self._blocks_edited()

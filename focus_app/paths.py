@@ -120,10 +120,25 @@ def private_dir(folder: Path) -> Path:
     Raises:
         OSError: The folder cannot be created.
     """
+    created = False
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=PRIVATE_DIR_MODE, parents=True)
-    tighten(folder, PRIVATE_DIR_MODE)
+        created = True
+    # Only the app's own folders (or one just made) are tightened: a database or settings
+    # file kept elsewhere must never change its folder (root running a test with a file
+    # in /tmp once made /tmp 0700 for every other user).
+    if created or _is_app_folder(folder):
+        tighten(folder, PRIVATE_DIR_MODE)
     return folder
+
+
+def _is_app_folder(folder: Path) -> bool:
+    """Whether ``folder`` is the app's data, config or state folder (by path)."""
+    try:
+        resolved = folder.resolve()
+        return any(resolved == own().resolve() for own in (data_dir, config_dir, state_dir))
+    except OSError:
+        return False
 
 
 def tighten(path: Path, mode: int = PRIVATE_FILE_MODE) -> None:

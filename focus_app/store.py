@@ -338,6 +338,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE notifications ADD COLUMN server_id INTEGER",
         "CREATE INDEX notifications_program ON notifications (program, received_ts)",
     ),
+    # 5: blocks imported from a calendar remember the event they came from, so importing
+    # the same calendar again updates them instead of adding copies. NULL for blocks made
+    # in the app; one block per (calendar, event key).
+    (
+        "ALTER TABLE blocks ADD COLUMN source_uid TEXT",
+        "ALTER TABLE blocks ADD COLUMN source_calendar TEXT",
+        "CREATE UNIQUE INDEX blocks_source ON blocks (source_calendar, source_uid)",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -430,6 +438,8 @@ def _block_from(row: sqlite3.Row) -> Block:
         on_date=date.fromisoformat(row["on_date"]) if row["on_date"] else None,
         recurrence=_recurrence_from(row["recurrence"]),
         exceptions=_exceptions_from(row["exceptions"]),
+        source_uid=row["source_uid"],
+        source_calendar=row["source_calendar"],
     )
 
 
@@ -689,21 +699,56 @@ class Store:
         with self._write() as db:
             cursor = db.execute(
                 "INSERT INTO blocks (kind, title, start_time, end_time, on_date, recurrence,"
-                " exceptions) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                self._block_values(block),
+                " exceptions, source_uid, source_calendar) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*self._block_values(block), block.source_uid, block.source_calendar),
             )
         assert cursor.lastrowid is not None
         return replace(block, id=cursor.lastrowid)
 
     def add_blocks(self, blocks: Sequence[Block]) -> list[Block]:
         """Store many new blocks in one transaction (a calendar import): all or none."""
+        return self.import_blocks(blocks, (), ())
+
+    def import_blocks(
+        self, new: Sequence[Block], updated: Sequence[Block], removed: Sequence[int]
+    ) -> list[Block]:
+        """Apply one calendar import in one transaction: all of it or nothing.
+
+        Args:
+            new: Blocks to add (their ``source_uid`` / ``source_calendar`` are kept).
+            updated: Blocks to replace by id, source fields included.
+            removed: Ids of blocks to delete (parts of an event the calendar no longer has).
+
+        Returns:
+            ``new`` with the ids they were given.
+
+        Raises:
+            NotFoundError: An updated block no longer exists (nothing was stored).
+        """
         added: list[Block] = []
         with self._write() as db:
-            for block in blocks:
+            if removed:
+                db.executemany("DELETE FROM blocks WHERE id = ?", [(i,) for i in removed])
+            for block in updated:
+                _update_one(
+                    db,
+                    "UPDATE blocks SET kind = ?, title = ?, start_time = ?, end_time = ?,"
+                    " on_date = ?, recurrence = ?, exceptions = ?, source_uid = ?,"
+                    " source_calendar = ? WHERE id = ?",
+                    (
+                        *self._block_values(block),
+                        block.source_uid,
+                        block.source_calendar,
+                        block.id,
+                    ),
+                    f"there is no block {block.id}",
+                )
+            for block in new:
                 cursor = db.execute(
                     "INSERT INTO blocks (kind, title, start_time, end_time, on_date,"
-                    " recurrence, exceptions) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    self._block_values(block),
+                    " recurrence, exceptions, source_uid, source_calendar)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*self._block_values(block), block.source_uid, block.source_calendar),
                 )
                 assert cursor.lastrowid is not None
                 added.append(replace(block, id=cursor.lastrowid))

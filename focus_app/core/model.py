@@ -126,6 +126,10 @@ class Block:
     whole day is better served by the default mode or two blocks).
 
     Exactly one of ``recurrence`` (recurring) and ``on_date`` (one-off) is set.
+
+    ``source_uid`` / ``source_calendar`` name the calendar event a block was imported
+    from (its UID, with a ``#part`` suffix when one event gives several blocks), so a
+    second import of the same calendar updates the block instead of adding a copy.
     """
 
     kind: BlockKind
@@ -136,6 +140,8 @@ class Block:
     on_date: date | None = None
     exceptions: tuple[BlockException, ...] = ()
     id: int | None = None
+    source_uid: str | None = None
+    source_calendar: str | None = None
 
     def __post_init__(self) -> None:
         if (self.recurrence is None) == (self.on_date is None):

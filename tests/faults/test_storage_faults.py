@@ -82,7 +82,7 @@ def test_an_imported_rrule_until_year_9999_or_dtstart_year_1_is_skipped_not_stor
         "END:VCALENDAR\r\n",
         encoding="utf-8",
     )
-    done = home.run("import", str(calendar))
+    done = home.run("import", str(calendar), "--kind", "focus")
     assert "Traceback" not in done.stdout + done.stderr
     assert (done.stdout + done.stderr).count("outside the supported dates") == 3
     assert json.loads(home.run("block", "list", "--json").stdout) == []

@@ -297,7 +297,7 @@ def test_three_hundred_blocks_round_trip_through_the_cli(served: Served, tmp_pat
         served.engine.remove_block(block["id"])
     done = served.cli("import", str(target))
     assert done.returncode == 0, done.stderr
-    assert "Imported 300 block(s)." in done.stdout
+    assert "Imported 300 new block(s)" in done.stdout
 
     def shape(blocks: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return sorted((b["kind"], b["title"], b["start"], b["end"], b["days"]) for b in blocks)
@@ -313,7 +313,7 @@ def test_import_sends_a_path_relative_to_where_the_cli_runs(
     assert served.cli("export", "one.ics").returncode == 0
     done = served.cli("import", "one.ics")
     assert done.returncode == 0, done.stderr
-    assert "Imported 1 block(s)." in done.stdout
+    assert "Imported 1 new block(s)" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -355,7 +355,7 @@ def test_imported_titles_lose_their_control_characters(served: Served) -> None:
         "UID:1@t\r\nDTSTART:20261126T090000\r\nDTEND:20261126T100000\r\n"
         "SUMMARY:two\\nlines \x1b[31mred\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    answer = served.request(cmd="import", ics=ics)
+    answer = served.request(cmd="import", ics=ics, kind="focus")
     assert answer["ok"] is True, answer
     assert answer["result"]["added"][0]["title"] == "two lines [31mred"
 
@@ -375,7 +375,7 @@ def _big_calendar(path: Path, events: int = 2000) -> Path:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from focus_app.core.ics import export_ics
+    from focus_app.calendars import export_ics
 
     text = export_ics(_blocks(events), ZoneInfo("Europe/Berlin"), now=datetime.now(UTC))
     extra = "".join(_SKIPPED_EVENTS.format(n=n) for n in range(3))
@@ -387,7 +387,7 @@ def _expected_import(path: Path) -> tuple[list[tuple[Any, ...]], list[str]]:
     """What ``import_ics`` makes of the file: the blocks' shapes and the skipped lines."""
     from zoneinfo import ZoneInfo
 
-    from focus_app.core.ics import import_ics
+    from focus_app.calendars import import_ics
 
     result = import_ics(path.read_text(), ZoneInfo("Europe/Berlin"))
     return sorted(_shape(block_to_json(b)) for b in result.blocks), list(result.skipped)

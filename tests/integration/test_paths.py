@@ -114,8 +114,9 @@ def test_private_dir_creates_and_tightens_to_0700_whatever_the_umask(tmp_path: P
     old = os.umask(0)
     try:
         made = paths.private_dir(tmp_path / "new")
-        loose = tmp_path / "loose"
-        loose.mkdir(mode=0o755)
+        loose = paths.data_dir()  # the app's own folder, left 0755 by an older version
+        loose.mkdir(mode=0o755, parents=True, exist_ok=True)
+        loose.chmod(0o755)
         paths.private_dir(loose)
     finally:
         os.umask(old)
@@ -136,3 +137,17 @@ def test_private_file_is_0600_and_never_opened_through_a_symlink(tmp_path: Path)
     with pytest.raises(OSError, match="Too many levels of symbolic links"):
         paths.private_file(tmp_path / "link", os.O_WRONLY | os.O_TRUNC)
     assert target.read_text() == "keep"
+
+
+def test_an_existing_folder_that_is_not_the_apps_keeps_its_mode(tmp_path: Path) -> None:
+    """A database or settings file kept elsewhere never changes its folder's permissions
+    (running as root with a file in /tmp once made /tmp 0700 for every other user)."""
+    from focus_app.paths import private_dir
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+
+    private_dir(shared)
+
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
