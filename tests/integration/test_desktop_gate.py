@@ -64,9 +64,7 @@ def make_gate(
         controller = dnd if dnd is not None else DndController(MemoryDnd(), MemoryGuardian())
         # No .desktop files: display names come from the app name (nothing of the host's).
         entries = DesktopEntries(data_home=tmp_path / "data", data_dirs=[], language="en")
-        gate = DesktopGate(
-            engine, notifier, None, controller, entries=entries, redetect=redetect
-        )
+        gate = DesktopGate(engine, notifier, None, controller, entries=entries, redetect=redetect)
         made.append(gate)
         return gate
 
@@ -299,12 +297,13 @@ def test_gtk_breakthrough_is_reshown_and_gtk_held_one_needs_no_close(
     assert memory.closed == []  # org.gtk.Notifications gives no server id to close
 
 
-def test_digest_sent_as_the_window_opens_is_not_made_critical(
+def test_digest_sent_as_the_window_opens_is_not_critical_and_follows_dnd_off(
     qtbot: QtBot,
     engine: Engine,
     clock: FakeClock,
     memory: MemoryNotifier,
     make_gate: Callable[..., DesktopGate],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     driver = MemoryDnd()
     gate = make_gate(DndController(driver, MemoryGuardian()))
@@ -313,12 +312,22 @@ def test_digest_sent_as_the_window_opens_is_not_made_critical(
         gate.on_caught(caught(clock, who))
     _decided(qtbot, engine, 2)
     assert len(engine.held()) == 2
+    dnd_when_shown: list[bool] = []
+    show = memory.notify
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        dnd_when_shown.append(driver.on)
+        return show(*args, **kwargs)
+
+    monkeypatch.setattr(memory, "notify", spying)
 
     engine.resume_schedule()
 
     (digest,) = memory.sent
     assert digest.title == "2 held while you focused"
     assert digest.urgency is Urgency.NORMAL
+    # Off before it is shown: xfce4-notifyd, swaync and GNOME would otherwise hide it.
+    assert dnd_when_shown == [False]
     assert not driver.on and driver.calls == [True, False]
 
 
