@@ -27,6 +27,7 @@ of the app gives it back within 5 s.
 
 from __future__ import annotations
 
+import html
 import subprocess
 import threading
 import time
@@ -38,11 +39,13 @@ import pytest
 from jeepney import (  # type: ignore[import-untyped]
     HeaderFields,
     MessageType,
+    new_method_call,
     new_method_return,
 )
 from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
 from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 
+from focus_app.desktop.dnd.kde import NOTIFICATIONS
 from tests.desktop.dnd_support import (
     DCONF_SERVICE,
     XFCE4_NOTIFYD,
@@ -91,10 +94,15 @@ class RecordingStandIn(StandInServer):
         self._ids = iter(range(1, 1_000_000))
         self._records = threading.Lock()
         if gtk:
-            reply = self._conn.send_and_get_reply(
-                message_bus.RequestName("org.gtk.Notifications", 4), timeout=2
-            )
-            assert reply.body[0] == 1, f"could not own org.gtk.Notifications: {reply.body}"
+            # The serving thread reads this connection now: send, and let it drop the reply.
+            self._conn.send(message_bus.RequestName("org.gtk.Notifications", 4))
+            with open_dbus_connection(bus_address) as probe:
+                wait_until(
+                    "the stand-in to own org.gtk.Notifications",
+                    lambda: probe.send_and_get_reply(
+                        message_bus.NameHasOwner("org.gtk.Notifications"), timeout=2
+                    ).body[0],
+                )
 
     def _handle(self, msg: Any) -> None:
         fields = msg.header.fields
@@ -105,8 +113,9 @@ class RecordingStandIn(StandInServer):
                 with self._records:
                     nid = int(replaces) or next(self._ids)
                     urgency = hints.get("urgency", ("y", 1))[1]
-                    self.open[nid] = {
-                        "app": app_name, "summary": summary, "body": body, "urgency": urgency
+                    self.open[nid] = {  # real GNOME and Plasma render body markup
+                        "app": app_name, "summary": summary, "body": html.unescape(body),
+                        "urgency": urgency,
                     }
                 self._conn.send(new_method_return(msg, "u", (nid,)))
                 return
@@ -195,10 +204,10 @@ class Swaync(Server):
         self._session = session
 
     def dnd(self) -> bool:
-        return _run(self.env, "swaync-client", "--skip-wait", "--get-dnd") == "true"
+        return _run(self.env, "swaync-client", "--get-dnd") == "true"
 
     def set_dnd(self, on: bool) -> None:
-        _run(self.env, "swaync-client", "--skip-wait", "--dnd-on" if on else "--dnd-off")
+        _run(self.env, "swaync-client", "--dnd-on" if on else "--dnd-off")
 
     def shown(self) -> int:
         return int(self._session.call(SWAYNC, "NotificationCount")[0])
@@ -247,9 +256,6 @@ class Kde(Server):
     def set_dnd(self, on: bool) -> None:
         assert self.stand_in is not None
         if on:  # the user's applet inhibits from its own connection
-            from focus_app.desktop.dnd.kde import NOTIFICATIONS
-            from jeepney import new_method_call  # type: ignore[import-untyped]
-
             self._users = open_dbus_connection(self._bus)
             self._users.send_and_get_reply(
                 new_method_call(NOTIFICATIONS, "Inhibit", "ssa{sv}", ("plasmashell", "", {})),
@@ -317,9 +323,10 @@ def app(server: Server, tmp_path: Path) -> Iterator[AppProcess]:
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[gate]\nrepeat_escalation_minutes = 0\n")
     started = AppProcess(server.env, "--headless", log=tmp_path / "focus-app.log")
+    driver = server.driver
     try:
         started.wait_ready()
-        wait(f"the gate to drive {server.driver}", lambda: status(server.env)["dnd"] == server.driver)
+        wait(f"the gate to drive {server.driver}", lambda: status(server.env)["dnd"] == driver)
         yield started
     finally:
         started.stop()
