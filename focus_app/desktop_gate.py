@@ -196,12 +196,16 @@ class DesktopGate(QObject):
     def before_show(self, urgency: Urgency) -> Urgency:
         """The app is about to show something: get it past do-not-disturb if it is on.
 
-        Only while the mode holds: a digest sent as a window opens goes out just before
-        do-not-disturb is switched off, and is no breakthrough.
+        Only while the mode holds. A digest sent as a window opens is no breakthrough:
+        the engine sends it before it announces the new mode, so do-not-disturb is
+        switched off here first. Otherwise xfce4-notifyd would drop the digest into its
+        log unseen, swaync file it silently and GNOME keep it out of the banners (only
+        dunst queues it and shows it once unpaused).
         """
         if not (self._dnd.engaged or self._lift_end.isActive()):
             return urgency
         if self._engine.state().mode not in HOLDING:
+            self.follow_mode()
             return urgency
         driver = self._dnd.driver
         if driver is not None and driver.shows_critical:

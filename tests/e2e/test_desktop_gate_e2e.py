@@ -9,15 +9,16 @@ every notification on receipt, shown or not.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.app_process import AppProcess, cli, cli_json
+from tests.e2e.app_process import AppProcess, cli
+from tests.e2e.gate_support import held, status
+from tests.e2e.gate_support import wait as _wait
 from tests.e2e.harness import DesktopSession
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -39,16 +40,7 @@ def app(desktop: DesktopSession, tmp_path: Path) -> Iterator[AppProcess]:
 
 
 def _status(desktop: DesktopSession) -> dict[str, object]:
-    result: dict[str, object] = cli_json(desktop.env, "status")
-    return result
-
-
-def _wait(what: str, check: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
+    return status(desktop.env)
 
 
 def _paused(desktop: DesktopSession) -> bool:
@@ -69,10 +61,7 @@ def _notify_send(desktop: DesktopSession, app_name: str, summary: str, body: str
 
 
 def _held(desktop: DesktopSession) -> list[dict[str, object]]:
-    done = cli(desktop.env, "held", "--json")
-    assert done.returncode == 0, done.stderr
-    result: list[dict[str, object]] = json.loads(done.stdout)
-    return result
+    return held(desktop.env)
 
 
 def test_other_programs_notification_is_held_during_focus_and_never_shown_by_the_server(
