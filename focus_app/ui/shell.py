@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from focus_app import APP_ID
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
 from focus_app.ui.icons import app_icon
-from focus_app.ui.quick_actions import PAGE_INBOX, QuickActions
+from focus_app.ui.quick_actions import PAGE_HISTORY, PAGE_INBOX, QuickActions
 from focus_app.ui.tray import TrayController
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ class Shell(QObject):
         self.quick_actions.problem.connect(self.show_problem)
         engine.problem.connect(self.show_problem)
         engine.action_invoked.connect(self._on_notification_action)
+        engine.digest_opened.connect(self.open_digest)
         engine.raise_requested.connect(self.show_window)
 
     @property
@@ -118,6 +119,18 @@ class Shell(QObject):
         self._last_problem = message
         if self._window is not None:
             self._window.show_problem(message)
+
+    def open_digest(self, digest_id: int) -> None:
+        """Show the History page with exactly the items of one digest or pacing summary."""
+        from focus_app.ui.history_page import HistoryPage
+        from focus_app.ui.pages import LazyPage
+
+        window = self.ensure_window()
+        page = window.page(PAGE_HISTORY)
+        content = page.content if isinstance(page, LazyPage) else page
+        if isinstance(content, HistoryPage):
+            content.show_digest(digest_id)
+        window.open_page(PAGE_HISTORY)
 
     def _on_notification_action(self, action: str) -> None:
         """A digest notification's "Open inbox" opens the inbox page."""
