@@ -21,10 +21,15 @@ from focus_app.store import Store, StoreError, week_start
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 5000
-"""Notifications per transaction: ~30 ms of write lock on a laptop (docs/benchmarks.md)."""
-PAUSE_BETWEEN_CHUNKS = 0.005
-"""Seconds the worker lets go of the lock between chunks, so the app's writes get in."""
+CHUNK_ROWS = 2000
+"""Notifications per transaction: ~50 ms of write lock here (docs/benchmarks.md), well
+under the app connection's 200 ms busy timeout."""
+PAUSE_BETWEEN_CHUNKS = 0.025
+"""Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
+in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
+looks again, and the worker would take the lock back first."""
+CACHE_KIB = 65536
+"""The worker's page cache: deleting touches every index, 2 MiB (the default) thrashes."""
 
 
 def retention_cutoff(now: datetime, tz: tzinfo, weeks: int) -> datetime:
@@ -96,6 +101,7 @@ class Compactor(QObject):
         if warning:
             log.warning("%s", warning)
         try:
+            store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             while not self._stop.is_set():
                 done = store.compact_history(cutoff, tz, max_rows=CHUNK_ROWS)
                 if not done:

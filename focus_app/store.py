@@ -1809,22 +1809,21 @@ class Store:
                 (start_ts, end_ts, max_rows),
             )
             groups = db.execute(
-                "SELECT coalesce(n.program, n.source) AS program, n.sender,"
-                f" coalesce(d.outcome, 'delivered') AS outcome, {hour} AS hour,"
-                " count(*) AS c, sum(coalesce(d.breakthrough, 0)) AS b,"
-                " sum(n.status = 'released') AS released,"
-                " sum(n.status = 'dismissed') AS dismissed,"
-                " sum(CASE WHEN n.status = 'released' THEN"
-                "  (julianday(n.status_at) - julianday(n.received_at)) * 86400 END) AS secs,"
-                " sum(v.verdict = 'should_have_reached') AS shr,"
-                " sum(v.verdict = 'could_wait') AS cw"
-                " FROM compacting c JOIN notifications n ON n.id = c.id"
-                " LEFT JOIN decisions d ON d.id ="
-                "  (SELECT max(id) FROM decisions WHERE notification_id = n.id)"
-                " LEFT JOIN (SELECT f.notification_id, f.verdict FROM feedback f"
-                "  WHERE f.id = (SELECT max(id) FROM feedback g"
-                "   WHERE g.notification_id = f.notification_id)) v"
-                "  ON v.notification_id = n.id"
+                "SELECT program, sender, outcome, hour, count(*) AS c, sum(b) AS b,"
+                " sum(status = 'released') AS released,"
+                " sum(status = 'dismissed') AS dismissed,"
+                " sum(CASE WHEN status = 'released' THEN secs END) AS secs,"
+                " sum(verdict = 'should_have_reached') AS shr,"
+                " sum(verdict = 'could_wait') AS cw FROM ("
+                "  SELECT coalesce(n.program, n.source) AS program, n.sender, n.status,"
+                f"  coalesce(d.outcome, 'delivered') AS outcome, {hour} AS hour,"
+                "  coalesce(d.breakthrough, 0) AS b,"
+                "  (julianday(n.status_at) - julianday(n.received_at)) * 86400 AS secs,"
+                "  (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
+                "   ORDER BY f.id DESC LIMIT 1) AS verdict"
+                "  FROM compacting c JOIN notifications n ON n.id = c.id"
+                "  LEFT JOIN decisions d ON d.id ="
+                "   (SELECT max(id) FROM decisions WHERE notification_id = n.id))"
                 " GROUP BY 1, 2, 3, 4",
                 (*case_params, start_ts + local[0]),
             ).fetchall()
