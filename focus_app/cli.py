@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("held", help="list held notifications")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "history",
+        help="every notification seen, newest first, with what was decided and why",
+        description="WHEN: today, week, 2d, 3h, 90m, YYYY-MM-DD (--until includes that day) "
+        "or HH:MM (the latest one not in the future).",
+    )
+    p.add_argument("--since", metavar="WHEN", help="received at or after (default: all kept)")
+    p.add_argument("--until", metavar="WHEN", help="received before")
+    p.add_argument("--json", action="store_true", help="a JSON list, one object per notification")
     p = sub.add_parser("release", help="release held notifications now (all, or these ids)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
 
@@ -208,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(overnight)
         return EXIT_USAGE
     try:
+        if args.command == "history":
+            return _history(args)
         return _run_command(args)
     except NotRunning:
         print(NOT_RUNNING, file=sys.stderr)
@@ -398,6 +409,41 @@ def _progress_text(progress: dict[str, Any]) -> str:
     if not isinstance(done, int) or not isinstance(total, int):
         return "reading the file"
     return f"{done:,} of {total:,} events"
+
+
+def _history(args: argparse.Namespace) -> int:
+    """``focus-app history``: page through the engine's answers (each under the frame
+    limits) and print as they come, so a long history starts printing at once."""
+    request: dict[str, Any] = {"since": args.since, "until": args.until}
+    items: list[dict[str, Any]] = []
+    with Client(_socket()) as client:
+        while True:
+            page = client.call("history", **request)
+            if args.json:
+                items.extend(page["items"])
+            else:
+                for item in page["items"]:
+                    _say(_history_line(item))
+                    items.append(item)
+            if page["next"] is None:
+                break
+            request["after"] = page["next"]
+    if args.json:
+        _print_json(items)
+    elif not items:
+        print("Nothing in the history for that time.")
+    return 0
+
+
+def _history_line(item: dict[str, Any]) -> str:
+    """``#12  2026-11-26 09:41  Mail · Alice: Lunch?  held → released (held: focus ...)``."""
+    when = item["received_at"][:16].replace("T", " ")
+    who = " · ".join(x for x in (item["program"] or item["source"], item["sender"]) if x)
+    decision = item["decision"]
+    if decision == "held" and item["status"] != "held":
+        decision = f"held → {item['status']}"
+    reason = " ".join(item["reason"].split())
+    return f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  {decision} ({reason})"
 
 
 def _block_request(args: argparse.Namespace) -> dict[str, Any]:

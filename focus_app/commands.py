@@ -8,11 +8,12 @@ into an error answer and keeps serving.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import unicodedata
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from focus_app.core.parsing import (
     parse_weekdays,
 )
 from focus_app.core.text import clean_text
-from focus_app.store import HeldItem
+from focus_app.store import HeldItem, HistoryCursor, HistoryFilter, HistoryRow, week_start
 
 if TYPE_CHECKING:  # the command line validates sends with this module and stays Qt-free
     from focus_app.calendars import ImportPlan
@@ -57,8 +58,9 @@ MAX_KEY = 128
 MAX_ID = 2**63 - 1
 """SQLite's largest integer: a bigger id cannot exist and would not even bind."""
 MAX_ICS_BYTES = 16 * 1024 * 1024
-IMPORT_CHUNK = 250
-"""Blocks stored per transaction and event-loop turn during an import (~3 ms here)."""
+HISTORY_ANSWER_ROWS = 200
+HISTORY_ANSWER_BYTES = 256 * 1024
+"""A history answer stops near this size; the client asks for the next page."""
 
 
 class CommandError(Exception):
@@ -197,6 +199,7 @@ class Commands:
             "pause": lambda r: self._override(Mode.PAUSED, r),
             "resume": self._resume,
             "held": lambda _r: [held_to_json(item) for item in engine.held()],
+            "history": self._history,
             "release": self._release,
             "dismiss": self._dismiss,
             "block.add": self._block_add,
@@ -474,6 +477,48 @@ class Commands:
         finally:
             self._import_progress = None
 
+    def _history(self, request: Request) -> dict[str, Any]:
+        """One page of the history, newest first; ``next`` continues it (``None``: done).
+
+        Request: ``since`` / ``until`` (WHEN: ``today``, ``week``, ``2d``, ``3h``,
+        ``YYYY-MM-DD``, ``HH:MM``), ``after`` (the previous answer's ``next``).
+        """
+        now = self._engine.clock.now()
+        tz = self._engine.tz
+        since_text = _opt_str(request, "since")
+        until_text = _opt_str(request, "until")
+        since = parse_when(since_text, now, tz, "since") if since_text else None
+        until = parse_when(until_text, now, tz, "until") if until_text else None
+        after = request.get("after")
+        cursor: HistoryCursor | None = None
+        if after is not None:
+            if (
+                not isinstance(after, list)
+                or len(after) != 2
+                or not isinstance(after[0], int | float)
+                or isinstance(after[1], bool)
+                or not isinstance(after[1], int)
+            ):
+                raise CommandError('"after" must be the "next" of the previous answer')
+            cursor = HistoryCursor(float(after[0]), after[1])
+        rows = self._engine.store.history_page(
+            HistoryFilter(since=since, until=until), after=cursor, limit=HISTORY_ANSWER_ROWS
+        )
+        items: list[dict[str, Any]] = []
+        size = 0
+        for row in rows:
+            item = history_to_json(row)
+            items.append(item)
+            size += len(str(item))
+            if size > HISTORY_ANSWER_BYTES:
+                break
+        more = len(items) < len(rows) or len(rows) == HISTORY_ANSWER_ROWS
+        last = rows[len(items) - 1].cursor if items else None
+        return {
+            "items": items,
+            "next": [last.received_ts, last.id] if more and last is not None else None,
+        }
+
     def _raise(self, _request: Request) -> dict[str, Any]:
         self._engine.request_raise()
         return {"raised": True}
@@ -556,6 +601,71 @@ def held_to_json(item: HeldItem) -> dict[str, Any]:
         "release_at": _iso(item.release_at),
         "reason": item.reason,
     }
+
+
+def history_to_json(row: HistoryRow) -> dict[str, Any]:
+    """One history row for ``focus-app history --json`` (a public format: only add keys)."""
+    n = row.notification
+    return {
+        "id": n.id,
+        "received_at": _iso(n.received_at),
+        "title": n.title,
+        "body": n.body,
+        "sender": n.sender,
+        "source": n.source,
+        "program": n.program,
+        "origin": n.origin,
+        "decision": row.outcome.value if row.outcome is not None else "queued",
+        "breakthrough": row.breakthrough,
+        "reason": row.reason,
+        "status": row.status.value,
+        "feedback": row.feedback.value if row.feedback is not None else None,
+    }
+
+
+_AGO = re.compile(r"^(\d{1,4})([dhm])$")
+
+
+def parse_when(text: str, now: datetime, tz: tzinfo, option: str) -> datetime:
+    """An instant from the command line's WHEN, in the calendar's time zone.
+
+    ``today`` and ``week`` mean the start of today / this week (Monday); ``2d``, ``3h``,
+    ``90m`` that long ago; ``YYYY-MM-DD`` that day's midnight (for ``--until``, the end
+    of that day, so ``--until 2026-11-26`` includes it); ``HH:MM`` the latest such time
+    not in the future.
+
+    Raises:
+        CommandError: ``text`` is none of these.
+    """
+    word = text.strip().lower()
+    local_now = now.astimezone(tz)
+    if word == "today":
+        start = datetime.combine(local_now.date(), time(0), tzinfo=tz)
+        return start + timedelta(days=1) if option == "until" else start
+    if word == "week":
+        start = week_start(now, tz)
+        return start + timedelta(days=7) if option == "until" else start
+    match = _AGO.match(word)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        units = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+        return now - amount * units[unit]
+    try:
+        day = date.fromisoformat(word)
+    except ValueError:
+        pass
+    else:
+        if option == "until":
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), tzinfo=tz)
+    try:
+        clock = parse_clock(word)
+    except ValueError:
+        raise CommandError(
+            f"bad time '{text}' for --{option}: use today, week, 2d, 3h, YYYY-MM-DD or HH:MM"
+        ) from None
+    at = datetime.combine(local_now.date(), clock, tzinfo=tz)
+    return at - timedelta(days=1) if at > local_now else at
 
 
 def block_from_request(request: Request) -> Block:

@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -51,6 +51,7 @@ from focus_app.core.program_prefs import (
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
 from focus_app.faults import fault_point
+from focus_app.retention import Compactor, retention_cutoff
 from focus_app.settings import Settings, render_settings, save_settings, system_timezone
 from focus_app.store import HeldItem, SentBefore, Store
 from focus_app.wakeup import Wakeup
@@ -100,6 +101,12 @@ class Engine(QObject):
         decided(object): An ``Ingested`` for every notification the gate decided.
         problem(str): A one-line message the user should see (delivery failed, ...).
         raise_requested: Another start asked the running app to show itself.
+        action_invoked(str): A notification action was clicked (but see ``digest_opened``).
+        digest_opened(int): "Open inbox" was clicked on a digest or pacing summary whose
+            items are known: the digest's id (``HistoryFilter.digest_id``). Emitted
+            instead of ``action_invoked("open-inbox")``.
+        history_compacted(int): Retention folded this many old notifications into
+            weekly totals.
     """
 
     state_changed = Signal()
@@ -111,6 +118,8 @@ class Engine(QObject):
     problem = Signal(str)
     raise_requested = Signal()
     action_invoked = Signal(str)
+    digest_opened = Signal(int)
+    history_compacted = Signal(int)
 
     def __init__(
         self,
@@ -136,8 +145,10 @@ class Engine(QObject):
         self._retry_at: datetime | None = None
         self._current_override = self._store.get_override()
         self._shown_in_digest: dict[int, list[int]] = {}
-        # Notify calls the server has not answered yet: token -> (item ids, a digest?).
-        self._in_flight: dict[int, tuple[list[int], bool]] = {}
+        # Notify calls the server has not answered yet: token -> (item ids, digest id).
+        self._in_flight: dict[int, tuple[list[int], int | None]] = {}
+        self._compacted_on: date | None = None
+        self._compactor: Compactor | None = None
         self._last_release_problem = ""
         self._heads_up_sent_for = ""
         self._held_count = self._store.held_count()
@@ -184,6 +195,34 @@ class Engine(QObject):
 
     def shutdown(self) -> None:
         self._wakeup.shutdown()
+        if self._compactor is not None:
+            self._compactor.stop()
+
+    # ----------------------------------------------------------------- retention
+
+    def _maybe_compact(self, now: datetime) -> None:
+        """Once a day, after the day's first reconcile: fold old weeks into totals.
+
+        Rides on a wake-up the engine has anyway (at least the start and the day's first
+        transition), so retention costs no timer of its own. The check on the GUI thread
+        is one indexed query; the work runs on the compactor's thread.
+        """
+        today = now.astimezone(self._tz).date()
+        if today == self._compacted_on:
+            return
+        self._compacted_on = today
+        cutoff = retention_cutoff(now, self._tz, self._settings.history_weeks)
+        if not self._store.has_compactable(cutoff):
+            return
+        if self._compactor is None:
+            self._compactor = Compactor(self._store.path, parent=self)
+            self._compactor.finished.connect(self.history_compacted)
+        self._compactor.start(cutoff, self._tz)
+
+    @property
+    def compactor(self) -> Compactor | None:
+        """The retention worker, once a run was needed (tests wait on it)."""
+        return self._compactor
 
     @property
     def clock(self) -> Clock:
@@ -299,6 +338,7 @@ class Engine(QObject):
             self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
         self._plan_wakeup(now, state)
+        self._maybe_compact(now)
         if previous != state:
             log.info("mode %s (%s) until %s", state.mode, state.source, state.until)
             self.state_changed.emit()
@@ -476,7 +516,7 @@ class Engine(QObject):
             n.title, _body_with_sender(n), urgency=n.urgency, actions=()
         )
         if result.ok:
-            self._track(result, [n.id], digest=False)
+            self._track(result, [n.id])
             return decision
         # Nothing is lost: the item goes back to held and out with the next digest.
         self._store.put_back([n.id], result.error, refused=result.refused)
@@ -579,7 +619,14 @@ class Engine(QObject):
             )
             if result.ok:
                 shown, error = ids, ""
-                self._track(result, ids, digest=True)
+                digest_id = self._store.add_digest(
+                    "summary" if paced else "digest",
+                    digest.title,
+                    ids,
+                    now,
+                    server_id=result.server_id,
+                )
+                self._track(result, ids, digest_id=digest_id)
             elif result.refused:
                 log.warning("the digest was refused (%s); showing its items one by one",
                             result.error)
@@ -602,7 +649,7 @@ class Engine(QObject):
             result = self._notifier.notify(n.title, _body_with_sender(n), urgency=n.urgency)
             if result.ok:
                 shown.append(n.id)
-                self._track(result, [n.id], digest=False)
+                self._track(result, [n.id])
                 continue
             error = result.error
             if result.refused:
@@ -625,13 +672,18 @@ class Engine(QObject):
         else:
             self._retry_at = None
 
-    def _track(self, result: DeliveryResult, ids: list[int], *, digest: bool) -> None:
-        """Remember what a notification stands for: for its late answer, and for Snooze."""
+    def _track(
+        self, result: DeliveryResult, ids: list[int], *, digest_id: int | None = None
+    ) -> None:
+        """Remember what a notification stands for: for its late answer, and for Snooze.
+
+        ``digest_id`` is the stored digest (``Store.add_digest``) when it is one.
+        """
         if result.token:
-            self._in_flight[result.token] = (ids, digest)
+            self._in_flight[result.token] = (ids, digest_id)
             while len(self._in_flight) > _IN_FLIGHT_REMEMBERED:
                 del self._in_flight[next(iter(self._in_flight))]
-        elif digest:
+        elif digest_id is not None:
             self._remember_digest(result.server_id, ids)
 
     def on_delivery_report(self, report: DeliveryReport) -> None:
@@ -643,13 +695,16 @@ class Engine(QObject):
         entry = self._in_flight.pop(report.token, None)
         if entry is None:
             return
-        ids, digest = entry
+        ids, digest_id = entry
         result = report.result
         if result.ok:
-            if digest:
+            if digest_id is not None:
                 self._remember_digest(result.server_id, ids)
+                self._store.set_digest_server_id(digest_id, result.server_id)
             return
         log.warning("the notification server refused late: %s", result.error)
+        if digest_id is not None:
+            self._store.forget_digest(digest_id)
         if result.refused and len(ids) > 1:
             self._store.put_back(ids, result.error)
             wanted = set(ids)
@@ -704,6 +759,10 @@ class Engine(QObject):
     def on_notification_action(self, action: str, server_id: int = 0) -> None:
         """A notification action was clicked (open inbox, snooze).
 
+        "Open inbox" on a digest or pacing summary opens exactly its items (the digest is
+        stored, so this works after a restart too): ``digest_opened`` is emitted with its
+        id. On anything else it is passed on as ``action_invoked`` (the inbox page).
+
         "Snooze 10 min" on a digest means: quiet for ten minutes, then show me these
         again. A ten-minute focus override holds what arrives meanwhile, and the digest's
         items go back on hold, so both come back together when the override ends.
@@ -712,6 +771,11 @@ class Engine(QObject):
         for at least ten more minutes (a 25-minute "focus now", a scheduled block), no
         override is set and the items wait for that stretch to end instead.
         """
+        if action == ACTION_OPEN_INBOX and server_id:
+            digest = self._store.digest_for_server_id(server_id)
+            if digest is not None:
+                self.digest_opened.emit(digest.id)
+                return
         if action == ACTION_SNOOZE:
             now = self._clock.now()
             release = next_release_at(self._schedule, self._override(), now)

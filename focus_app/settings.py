@@ -298,6 +298,16 @@ class Settings:
             "true or false",
         ),
     )
+    history_weeks: int = field(
+        default=26,
+        metadata=_declare(
+            "history",
+            "history_weeks",
+            "Weeks of notifications kept in full; older weeks are kept as weekly totals.",
+            _whole_number(1, 520),
+            "1 to 520",
+        ),
+    )
     snap_minutes: int = field(
         default=15,
         metadata=_declare(

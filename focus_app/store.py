@@ -41,7 +41,7 @@ import time as _time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +217,169 @@ class OverrideRecord:
         return self.ended_at if self.ended_at is not None else self.override.until
 
 
+HISTORY_PAGE = 200
+"""Rows per history page: one screen and a half of the table, a few ms to read."""
+
+DECISION_FILTERS = ("delivered", "held", "muted", "breakthrough", "waiting", "released",
+                    "dismissed")
+"""What the history can be filtered by, beside text, program and sender.
+
+``delivered`` / ``held`` / ``muted``: the gate's decision (a held item stays "held"
+after its release); ``breakthrough``: delivered through focus or off-time;
+``waiting`` / ``released`` / ``dismissed``: where a held item is now.
+"""
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which notifications the history shows; every field narrows, ``None``/"" = any.
+
+    Attributes:
+        since: Received at or after (aware).
+        until: Received before (aware).
+        text: Words found in the title, body or sender (case-insensitive for ASCII).
+        program: The program key of a caught notification, else the source of a sent
+            one (what the Program column names).
+        sender: Exactly this sender.
+        decision: One of :data:`DECISION_FILTERS`.
+        digest_id: Exactly the items of this digest (``Store.add_digest``).
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+    program: str | None = None
+    sender: str | None = None
+    decision: str | None = None
+    digest_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.decision is not None and self.decision not in DECISION_FILTERS:
+            allowed = ", ".join(DECISION_FILTERS)
+            raise ValueError(f"unknown decision filter {self.decision!r}; use one of {allowed}")
+
+
+@dataclass(frozen=True, order=True)
+class HistoryCursor:
+    """Where a history page ended: the next page starts after this (received_ts, id)."""
+
+    received_ts: float
+    id: int
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One notification the app saw, with what was decided and where it is now.
+
+    Attributes:
+        notification: The notification (with its id, program and origin).
+        status: Where it is now (held, released, dismissed, ...).
+        outcome: The gate's decision, ``None`` while it is queued.
+        reason: Why the gate decided so (the decision's reason, the item's own for queued).
+        breakthrough: Delivered through focus or off-time.
+        decided_at: When the gate decided, ``None`` while queued.
+        status_at: When it was released or dismissed, if it was.
+        feedback: The user's latest verdict on it.
+        program_name: The program's display name ("" for sent notifications).
+        cursor: Its place in the order, for the next page.
+    """
+
+    notification: Notification
+    status: Status
+    outcome: Outcome | None
+    reason: str
+    breakthrough: bool
+    decided_at: datetime | None
+    status_at: datetime | None
+    feedback: Verdict | None
+    program_name: str
+    cursor: HistoryCursor
+
+    @property
+    def program_label(self) -> str:
+        """What the Program column shows: the program's name, else its key, else the source."""
+        n = self.notification
+        return self.program_name or n.program or n.source
+
+    @property
+    def decision_label(self) -> str:
+        """One word or two for the Decision column: "held → released", "delivered", ..."""
+        if self.outcome is None:
+            return "queued"
+        word = "broke through" if self.breakthrough else self.outcome.value
+        if self.outcome is Outcome.HELD and self.status is not Status.HELD:
+            return f"held → {self.status.value}"
+        if self.outcome is not Outcome.HELD and self.status is Status.HELD:
+            return f"{word} → held again"
+        return word
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest (or pacing summary) as shown: which items it stood for.
+
+    Attributes:
+        id: Its id (what ``HistoryFilter.digest_id`` takes).
+        kind: ``digest`` (held items released together) or ``summary`` (pacing).
+        title: The notification's title ("6 held while you focused").
+        shown_at: When it was handed to the notification server.
+        server_id: The server's id for it, ``None`` until the server answered.
+        count: How many of its items are still in the history.
+    """
+
+    id: int
+    kind: str
+    title: str
+    shown_at: datetime
+    server_id: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class WeekTotal:
+    """What the history keeps of a compacted week: one row per week, program, sender, outcome.
+
+    Retention (``Store.compact_history``) folds notifications older than the kept weeks
+    into these totals, so the weekly review of an old week still has its numbers. The
+    shape is the contract with the review:
+
+    Attributes:
+        week: The Monday the week starts on, in the time zone compaction ran in (the
+            calendar's). A week is compacted whole, except items still held or queued,
+            which stay rows until they are released or dismissed and are folded in later;
+            the review of a week therefore adds ``Store.history`` rows to these totals.
+        week_start: That Monday 00:00, aware.
+        program: The program key of caught notifications, else the source ("" if none).
+        sender: The sender ("" if none).
+        outcome: The gate's decision: ``delivered``, ``held`` or ``muted``.
+        count: Notifications in this group.
+        breakthroughs: Of them, delivered through focus or off-time.
+        released: Of the held ones, shown later (digest or by hand).
+        dismissed: Of the held ones, dropped by the user unseen.
+        release_seconds: Sum of held-to-shown times of the released ones (the mean time
+            from held to read is ``release_seconds / released``).
+        should_have_reached: Marked "should have reached me" (latest verdict).
+        could_wait: Marked "could wait" (latest verdict).
+        by_hour: 168 counts, hour of the week in local time (0 = Monday 00:00-01:00),
+            for the interruptions heat map; a repeated daylight-saving hour counts in
+            the same slot.
+    """
+
+    week: date
+    week_start: datetime
+    program: str
+    sender: str
+    outcome: str
+    count: int
+    breakthroughs: int
+    released: int
+    dismissed: int
+    release_seconds: float
+    should_have_reached: int
+    could_wait: int
+    by_hour: tuple[int, ...]
+
+
 # Schema ----------------------------------------------------------------------------------
 
 MIGRATIONS: list[tuple[str, ...]] = [
@@ -345,6 +508,50 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE blocks ADD COLUMN source_uid TEXT",
         "ALTER TABLE blocks ADD COLUMN source_calendar TEXT",
         "CREATE UNIQUE INDEX blocks_source ON blocks (source_calendar, source_uid)",
+    ),
+    # 6: history, digests and retention (issue 10). Self-contained: it only adds tables
+    # and indexes and refers to no other migration's work but the notifications table,
+    # so it can be renumbered when branches merge. The history view pages by
+    # (received_ts, id) newest first and filters by program-or-source and by sender;
+    # each filter has an index that keeps that order. A digest remembers exactly which
+    # items it showed ("Open inbox" opens them, after a restart too); week_totals keeps
+    # what the weekly review needs of weeks whose rows were compacted away.
+    (
+        "CREATE INDEX notifications_received ON notifications (received_ts)",
+        "CREATE INDEX notifications_origin_key ON notifications"
+        " (coalesce(program, source), received_ts)",
+        "CREATE INDEX notifications_sender ON notifications (sender, received_ts)",
+        """CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('digest', 'summary')),
+            title TEXT NOT NULL DEFAULT '',
+            shown_at TEXT NOT NULL,
+            shown_ts REAL NOT NULL,
+            server_id INTEGER
+        )""",
+        "CREATE INDEX digests_server ON digests (server_id)",
+        """CREATE TABLE digest_items (
+            digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
+            notification_id INTEGER NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+            PRIMARY KEY (digest_id, notification_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX digest_items_notification ON digest_items (notification_id)",
+        """CREATE TABLE week_totals (
+            week TEXT NOT NULL,
+            week_start_ts REAL NOT NULL,
+            program TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            breakthroughs INTEGER NOT NULL DEFAULT 0,
+            released INTEGER NOT NULL DEFAULT 0,
+            dismissed INTEGER NOT NULL DEFAULT 0,
+            release_seconds REAL NOT NULL DEFAULT 0,
+            should_have_reached INTEGER NOT NULL DEFAULT 0,
+            could_wait INTEGER NOT NULL DEFAULT 0,
+            by_hour TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (week, program, sender, outcome)
+        )""",
     ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
@@ -1386,6 +1593,349 @@ class Store:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    # History view, digests, retention -----------------------------------------------------
+
+    def history_page(
+        self,
+        where: HistoryFilter = HistoryFilter(),
+        *,
+        after: HistoryCursor | None = None,
+        limit: int = HISTORY_PAGE,
+    ) -> list[HistoryRow]:
+        """One page of the history, newest first, after ``after`` (keyset pagination).
+
+        Pages by ``(received_ts, id)`` instead of ``OFFSET``: page 5,000 costs what page 1
+        costs, and rows arriving meanwhile neither shift nor repeat the later pages. Each
+        filter has an index in that order (received time, program-or-source, sender), so
+        a page reads about ``limit`` rows; only text search (and a decision filter that
+        matches few rows) reads further, in order, until the page is full.
+
+        Args:
+            where: The filter.
+            after: The ``cursor`` of the last row of the previous page, ``None`` for the first.
+            limit: At most this many rows.
+        """
+        clauses, params = self._history_where(where)
+        if after is not None:
+            clauses.append("(n.received_ts, n.id) < (?, ?)")
+            params += [after.received_ts, after.id]
+        sql = (
+            "SELECT n.*, d.outcome, d.reason AS d_reason, d.decided_at, d.breakthrough,"
+            " p.display_name AS program_name,"
+            " (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
+            "  ORDER BY f.id DESC LIMIT 1) AS verdict"
+            " FROM notifications n"
+            " LEFT JOIN decisions d ON d.id ="
+            "  (SELECT max(id) FROM decisions WHERE notification_id = n.id)"
+            " LEFT JOIN programs p ON p.key = n.program"
+            f" WHERE {' AND '.join(clauses) or '1'}"
+            " ORDER BY n.received_ts DESC, n.id DESC LIMIT ?"
+        )
+        rows = self._db.execute(sql, (*params, limit)).fetchall()
+        return [_history_row_from(row) for row in rows]
+
+    @staticmethod
+    def _history_where(where: HistoryFilter) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if where.since is not None:
+            clauses.append("n.received_ts >= ?")
+            params.append(_ts(where.since))
+        if where.until is not None:
+            clauses.append("n.received_ts < ?")
+            params.append(_ts(where.until))
+        if where.program is not None:
+            # The same expression as the index notifications_origin_key, so it is used.
+            clauses.append("coalesce(n.program, n.source) = ?")
+            params.append(where.program)
+        if where.sender is not None:
+            clauses.append("n.sender = ?")
+            params.append(where.sender)
+        if where.digest_id is not None:
+            clauses.append(
+                "n.id IN (SELECT notification_id FROM digest_items WHERE digest_id = ?)"
+            )
+            params.append(where.digest_id)
+        for word in where.text.split():
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern += "%"
+            clauses.append(
+                "(n.title LIKE ? ESCAPE '\\' OR n.body LIKE ? ESCAPE '\\'"
+                " OR n.sender LIKE ? ESCAPE '\\')"
+            )
+            params += [pattern, pattern, pattern]
+        decision = where.decision
+        if decision in ("delivered", "held", "muted"):
+            clauses.append("d.outcome = ?")
+            params.append(decision)
+        elif decision == "breakthrough":
+            clauses.append("d.breakthrough = 1")
+        elif decision == "waiting":
+            clauses.append("n.status = 'held'")
+        elif decision in ("released", "dismissed"):
+            clauses.append("n.status = ?")
+            params.append(decision)
+        return clauses, params
+
+    def history_count(self, where: HistoryFilter = HistoryFilter()) -> int:
+        """How many rows ``where`` matches (reads them all: for small ranges and tests)."""
+        clauses, params = self._history_where(where)
+        row = self._db.execute(
+            "SELECT count(*) FROM notifications n"
+            " LEFT JOIN decisions d ON d.id ="
+            "  (SELECT max(id) FROM decisions WHERE notification_id = n.id)"
+            f" WHERE {' AND '.join(clauses) or '1'}",
+            params,
+        ).fetchone()
+        count: int = row[0]
+        return count
+
+    def history_choices(
+        self, since: datetime | None, until: datetime | None, limit: int = 200
+    ) -> tuple[list[tuple[str, str]], list[str]]:
+        """The programs and senders seen in a range, most frequent first (the filter menus).
+
+        Returns:
+            ``([(program key or source, display label), ...], [sender, ...])``, at most
+            ``limit`` of each, empty names left out.
+        """
+        lo = _ts(since) if since is not None else float("-inf")
+        hi = _ts(until) if until is not None else float("inf")
+        programs = self._db.execute(
+            "SELECT coalesce(n.program, n.source) AS k, max(p.display_name) AS name,"
+            " count(*) AS c FROM notifications n LEFT JOIN programs p ON p.key = n.program"
+            " WHERE n.received_ts >= ? AND n.received_ts < ? AND k <> ''"
+            " GROUP BY k ORDER BY c DESC, k LIMIT ?",
+            (lo, hi, limit),
+        ).fetchall()
+        senders = self._db.execute(
+            "SELECT sender, count(*) AS c FROM notifications"
+            " WHERE received_ts >= ? AND received_ts < ? AND sender <> ''"
+            " GROUP BY sender ORDER BY c DESC, sender LIMIT ?",
+            (lo, hi, limit),
+        ).fetchall()
+        return (
+            [(row["k"], row["name"] or row["k"]) for row in programs],
+            [row["sender"] for row in senders],
+        )
+
+    def add_digest(
+        self,
+        kind: str,
+        title: str,
+        ids: Sequence[int],
+        at: datetime,
+        server_id: int | None = None,
+    ) -> int:
+        """Remember which items a digest (or pacing summary) showed; returns its id.
+
+        Its "Open inbox" action opens exactly these items, also after a restart.
+
+        Raises:
+            ValueError: ``kind`` is not ``digest`` or ``summary``.
+        """
+        if kind not in ("digest", "summary"):
+            raise ValueError(f"unknown digest kind {kind!r}; use 'digest' or 'summary'")
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO digests (kind, title, shown_at, shown_ts, server_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (kind, title, _instant(at), _ts(at), server_id or None),
+            )
+            digest_id = cursor.lastrowid
+            assert digest_id is not None
+            db.executemany(
+                "INSERT OR IGNORE INTO digest_items (digest_id, notification_id)"
+                " SELECT ?, id FROM notifications WHERE id = ?",
+                [(digest_id, nid) for nid in ids],
+            )
+        return digest_id
+
+    def set_digest_server_id(self, digest_id: int, server_id: int) -> None:
+        """The notification server answered late with its id for the digest."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE digests SET server_id = ? WHERE id = ?", (server_id or None, digest_id)
+            )
+
+    def forget_digest(self, digest_id: int) -> None:
+        """The digest was never shown (the server refused it late): drop the record."""
+        with self._write() as db:
+            db.execute("DELETE FROM digests WHERE id = ?", (digest_id,))
+
+    def digest_for_server_id(self, server_id: int) -> DigestRecord | None:
+        """The newest digest the notification server knows as ``server_id``, or ``None``.
+
+        Servers count ids from 1 again when they restart; the newest digest with the id
+        is the one on screen.
+        """
+        row = self._db.execute(
+            "SELECT id FROM digests WHERE server_id = ? ORDER BY id DESC LIMIT 1", (server_id,)
+        ).fetchone()
+        return None if row is None else self.get_digest(row[0])
+
+    def get_digest(self, digest_id: int) -> DigestRecord | None:
+        """One digest by id (with how many of its items are still kept), or ``None``."""
+        row = self._db.execute(
+            "SELECT g.*, (SELECT count(*) FROM digest_items i WHERE i.digest_id = g.id)"
+            " AS item_count FROM digests g WHERE g.id = ?",
+            (digest_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return DigestRecord(
+            id=row["id"],
+            kind=row["kind"],
+            title=row["title"],
+            shown_at=datetime.fromisoformat(row["shown_at"]),
+            server_id=row["server_id"],
+            count=row["item_count"],
+        )
+
+    def digest_items(self, digest_id: int) -> list[int]:
+        """The ids of a digest's items that are still kept, in id order."""
+        rows = self._db.execute(
+            "SELECT notification_id FROM digest_items WHERE digest_id = ?"
+            " ORDER BY notification_id",
+            (digest_id,),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def has_compactable(self, cutoff: datetime) -> bool:
+        """Whether :meth:`compact_history` has work before ``cutoff`` (one indexed look)."""
+        row = self._db.execute(
+            "SELECT 1 FROM notifications WHERE received_ts < ?"
+            " AND status NOT IN ('held', 'queued') LIMIT 1",
+            (_ts(cutoff),),
+        ).fetchone()
+        return row is not None
+
+    def compact_history(self, cutoff: datetime, tz: tzinfo, *, max_rows: int = 5000) -> int:
+        """Fold up to ``max_rows`` of the oldest notifications before ``cutoff`` into
+        :class:`WeekTotal` rows and delete them (with their decisions, feedback and
+        digest links), in one transaction; call again until it returns 0.
+
+        Items still held or queued are never touched (nothing held is ever lost); they
+        are folded in by a later run once released or dismissed. One call works inside
+        one local week, so each week's totals come from one time zone offset table.
+
+        Args:
+            cutoff: Rows received before this go (the caller aligns it to a week start).
+            tz: The calendar's time zone: weeks start on its Mondays at 00:00.
+            max_rows: The chunk size; the write lock is held for one chunk only.
+
+        Returns:
+            How many notifications were compacted.
+        """
+        row = self._db.execute(
+            "SELECT received_ts FROM notifications WHERE received_ts < ?"
+            " AND status NOT IN ('held', 'queued') ORDER BY received_ts LIMIT 1",
+            (_ts(cutoff),),
+        ).fetchone()
+        if row is None:
+            return 0
+        week_start, week_end = _local_week(row[0], tz)
+        end_ts = min(_ts(week_end), _ts(cutoff))
+        start_ts = _ts(week_start)
+        local, transitions = _offset_steps(week_start, week_end)
+        case = "?"
+        case_params: list[Any] = [local[0]]
+        for at_ts, offset in transitions:
+            case = f"CASE WHEN n.received_ts >= ? THEN ? ELSE {case} END"
+            case_params = [at_ts, offset, *case_params]
+        hour = f"CAST((n.received_ts + {case} - ?) / 3600 AS INTEGER)"
+        with self._write() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS compacting (id INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM compacting")
+            db.execute(
+                "INSERT INTO compacting (id) SELECT id FROM notifications"
+                " WHERE received_ts >= ? AND received_ts < ?"
+                " AND status NOT IN ('held', 'queued') ORDER BY received_ts LIMIT ?",
+                (start_ts, end_ts, max_rows),
+            )
+            groups = db.execute(
+                "SELECT program, sender, outcome, hour, count(*) AS c, sum(b) AS b,"
+                " sum(status = 'released') AS released,"
+                " sum(status = 'dismissed') AS dismissed,"
+                " sum(CASE WHEN status = 'released' THEN secs END) AS secs,"
+                " sum(verdict = 'should_have_reached') AS shr,"
+                " sum(verdict = 'could_wait') AS cw FROM ("
+                "  SELECT coalesce(n.program, n.source) AS program, n.sender, n.status,"
+                f"  coalesce(d.outcome, 'delivered') AS outcome, {hour} AS hour,"
+                "  coalesce(d.breakthrough, 0) AS b,"
+                "  (julianday(n.status_at) - julianday(n.received_at)) * 86400 AS secs,"
+                "  (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
+                "   ORDER BY f.id DESC LIMIT 1) AS verdict"
+                "  FROM compacting c JOIN notifications n ON n.id = c.id"
+                "  LEFT JOIN decisions d ON d.id ="
+                "   (SELECT max(id) FROM decisions WHERE notification_id = n.id))"
+                " GROUP BY 1, 2, 3, 4",
+                (*case_params, start_ts + local[0]),
+            ).fetchall()
+            week = week_start.date().isoformat()
+            totals: dict[tuple[str, str, str], list[Any]] = {}
+            for existing in db.execute("SELECT * FROM week_totals WHERE week = ?", (week,)):
+                totals[(existing["program"], existing["sender"], existing["outcome"])] = [
+                    existing["count"], existing["breakthroughs"], existing["released"],
+                    existing["dismissed"], existing["release_seconds"],
+                    existing["should_have_reached"], existing["could_wait"],
+                    _by_hour(existing["by_hour"]),
+                ]
+            for g in groups:
+                key = (g["program"] or "", g["sender"], g["outcome"])
+                entry = totals.setdefault(key, [0, 0, 0, 0, 0.0, 0, 0, [0] * 168])
+                for i, value in enumerate(
+                    (g["c"], g["b"], g["released"], g["dismissed"], g["secs"], g["shr"], g["cw"])
+                ):
+                    entry[i] += value or 0
+                entry[7][min(max(g["hour"], 0), 167)] += g["c"]
+            db.executemany(
+                "INSERT OR REPLACE INTO week_totals (week, week_start_ts, program, sender,"
+                " outcome, count, breakthroughs, released, dismissed, release_seconds,"
+                " should_have_reached, could_wait, by_hour)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (week, start_ts, *key, *entry[:7], json.dumps(entry[7], separators=(",", ":")))
+                    for key, entry in totals.items()
+                ],
+            )
+            removed = db.execute(
+                "DELETE FROM notifications WHERE id IN (SELECT id FROM compacting)"
+            ).rowcount
+            db.execute(
+                "DELETE FROM digests WHERE shown_ts < ? AND NOT EXISTS"
+                " (SELECT 1 FROM digest_items i WHERE i.digest_id = digests.id)",
+                (end_ts,),
+            )
+            db.execute("DELETE FROM compacting")
+        return removed
+
+    def week_totals(self, since: date, until: date) -> list[WeekTotal]:
+        """The compacted weeks starting on ``since`` up to (not including) ``until``."""
+        rows = self._db.execute(
+            "SELECT * FROM week_totals WHERE week >= ? AND week < ?"
+            " ORDER BY week, program, sender, outcome",
+            (since.isoformat(), until.isoformat()),
+        ).fetchall()
+        return [
+            WeekTotal(
+                week=date.fromisoformat(row["week"]),
+                week_start=datetime.fromtimestamp(row["week_start_ts"]).astimezone(),
+                program=row["program"],
+                sender=row["sender"],
+                outcome=row["outcome"],
+                count=row["count"],
+                breakthroughs=row["breakthroughs"],
+                released=row["released"],
+                dismissed=row["dismissed"],
+                release_seconds=row["release_seconds"],
+                should_have_reached=row["should_have_reached"],
+                could_wait=row["could_wait"],
+                by_hour=tuple(_by_hour(row["by_hour"])),
+            )
+            for row in rows
+        ]
+
     # Programs ----------------------------------------------------------------------------
 
     def note_program_seen(self, key: str, display_name: str, icon: str, at: datetime) -> Program:
@@ -1508,6 +2058,73 @@ class Store:
             "SELECT server_id FROM notifications WHERE id = ?", (notification_id,)
         ).fetchone()
         return None if row is None else row[0]
+
+
+def _history_row_from(row: sqlite3.Row) -> HistoryRow:
+    outcome = row["outcome"]
+    return HistoryRow(
+        notification=_notification_from(row),
+        status=Status(row["status"]),
+        outcome=Outcome(outcome) if outcome else None,
+        reason=row["d_reason"] if outcome else row["reason"],
+        breakthrough=bool(row["breakthrough"]),
+        decided_at=_parse_instant(row["decided_at"]),
+        status_at=_parse_instant(row["status_at"]),
+        feedback=Verdict(row["verdict"]) if row["verdict"] else None,
+        program_name=row["program_name"] or "",
+        cursor=HistoryCursor(row["received_ts"], row["id"]),
+    )
+
+
+def _by_hour(text: str) -> list[int]:
+    try:
+        values = json.loads(text)
+    except ValueError:
+        values = []
+    hours = [int(v) for v in values][:168] if isinstance(values, list) else []
+    return hours + [0] * (168 - len(hours))
+
+
+def week_start(at: datetime, tz: tzinfo) -> datetime:
+    """Monday 00:00 of the local week containing ``at`` (a skipped midnight moves forward)."""
+    local = at.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(0), tzinfo=tz)
+
+
+def _local_week(ts: float, tz: tzinfo) -> tuple[datetime, datetime]:
+    start = week_start(datetime.fromtimestamp(ts, UTC), tz)
+    end = datetime.combine(start.date() + timedelta(days=7), time(0), tzinfo=tz)
+    return start, end
+
+
+def _offset_steps(start: datetime, end: datetime) -> tuple[list[float], list[tuple[float, float]]]:
+    """The UTC offsets (seconds) in force from ``start`` to ``end`` and where they change.
+
+    Returns ``([offset at start], [(instant ts, new offset), ...])``: enough to turn an
+    instant into a local hour of the week in SQL (one CASE per daylight-saving change).
+    Looked at every 15 minutes, the finest step any time zone uses.
+    """
+    tz = start.tzinfo
+    assert tz is not None
+    t = start.astimezone(UTC)
+    stop = end.astimezone(UTC)
+    offset = _offset(t, tz)
+    steps: list[tuple[float, float]] = []
+    step = timedelta(minutes=15)
+    while t < stop:
+        nxt = t + step
+        new = _offset(nxt, tz)
+        if new != offset:
+            steps.append((nxt.timestamp(), new))
+            offset = new
+        t = nxt
+    return [_offset(start.astimezone(UTC), tz)], steps
+
+
+def _offset(t: datetime, tz: tzinfo) -> float:
+    delta = t.astimezone(tz).utcoffset()
+    return delta.total_seconds() if delta is not None else 0.0
 
 
 def _update_one(db: sqlite3.Connection, sql: str, params: Sequence[Any], missing: str) -> None:

@@ -1,4 +1,4 @@
-"""The main window: a sidebar of pages (Today, Calendar, Inbox, Review, Settings).
+"""The main window: a sidebar of pages (Today, Calendar, Inbox, History, Review, Settings).
 
 The Today page shows the mode in large type and offers every quick action as a button, so
 the window alone is enough to run the day where no system tray exists. The other pages are
@@ -55,11 +55,13 @@ from focus_app.ui.icons import app_icon, mode_icon
 from focus_app.ui.pages import (
     LazyPage,
     build_calendar_page,
+    build_history_page,
     build_inbox_page,
     build_settings_page,
 )
 from focus_app.ui.quick_actions import (
     PAGE_CALENDAR,
+    PAGE_HISTORY,
     PAGE_INBOX,
     PAGE_REVIEW,
     PAGE_SETTINGS,
@@ -323,18 +325,21 @@ class MainWindow(QMainWindow):
         icons = {
             PAGE_CALENDAR: ("x-office-calendar", QStyle.StandardPixmap.SP_FileDialogDetailedView),
             PAGE_INBOX: ("mail-inbox", QStyle.StandardPixmap.SP_DirOpenIcon),
+            PAGE_HISTORY: ("document-open-recent", QStyle.StandardPixmap.SP_BrowserReload),
             PAGE_REVIEW: ("x-office-presentation", QStyle.StandardPixmap.SP_FileDialogInfoView),
             PAGE_SETTINGS: ("preferences-system", QStyle.StandardPixmap.SP_ComputerIcon),
         }
         titles = {
             PAGE_CALENDAR: "Calendar",
             PAGE_INBOX: "Inbox",
+            PAGE_HISTORY: "History",
             PAGE_REVIEW: "Review",
             PAGE_SETTINGS: "Settings",
         }
         factories = {
             PAGE_CALENDAR: build_calendar_page,
             PAGE_INBOX: build_inbox_page,
+            PAGE_HISTORY: build_history_page,
             PAGE_SETTINGS: build_settings_page,
         }
         placeholders = _placeholder_texts()

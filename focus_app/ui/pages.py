@@ -99,6 +99,12 @@ def build_inbox_page(engine: Engine) -> QWidget:
     return InboxPage(engine)
 
 
+def build_history_page(engine: Engine) -> QWidget:
+    from focus_app.ui.history_page import HistoryPage
+
+    return HistoryPage(engine)
+
+
 def build_settings_page(engine: Engine) -> QWidget:
     from focus_app.ui.settings_page import SettingsPage
 

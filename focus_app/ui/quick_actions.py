@@ -50,6 +50,7 @@ GROUP_TITLES = {
 PAGE_TODAY = "today"
 PAGE_INBOX = "inbox"
 PAGE_CALENDAR = "calendar"
+PAGE_HISTORY = "history"
 PAGE_REVIEW = "review"
 PAGE_SETTINGS = "settings"
 

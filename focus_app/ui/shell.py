@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from focus_app import APP_ID
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
 from focus_app.ui.icons import app_icon
-from focus_app.ui.quick_actions import PAGE_INBOX, QuickActions
+from focus_app.ui.quick_actions import PAGE_HISTORY, PAGE_INBOX, QuickActions
 from focus_app.ui.tray import TrayController
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ class Shell(QObject):
         self.quick_actions.problem.connect(self.show_problem)
         engine.problem.connect(self.show_problem)
         engine.action_invoked.connect(self._on_notification_action)
+        engine.digest_opened.connect(self.open_digest)
         engine.raise_requested.connect(self.show_window)
 
     @property
@@ -138,6 +139,19 @@ class Shell(QObject):
         self.welcome = WelcomeWizard(self.engine, state_path=path, tray_available=not self._no_tray)
         self.welcome.show()
         return self.welcome
+
+
+    def open_digest(self, digest_id: int) -> None:
+        """Show the History page with exactly the items of one digest or pacing summary."""
+        from focus_app.ui.history_page import HistoryPage
+        from focus_app.ui.pages import LazyPage
+
+        window = self.ensure_window()
+        page = window.page(PAGE_HISTORY)
+        content = page.content if isinstance(page, LazyPage) else page
+        if isinstance(content, HistoryPage):
+            content.show_digest(digest_id)
+        window.open_page(PAGE_HISTORY)
 
     def _on_notification_action(self, action: str) -> None:
         """A digest notification's "Open inbox" opens the inbox page."""

@@ -47,10 +47,10 @@ def window(shell: Shell, qtbot: object) -> Iterator[MainWindow]:
 
 
 def test_pages_in_sidebar_order_with_icons(window: MainWindow) -> None:
-    assert window.page_keys() == ["today", "calendar", "inbox", "review", "settings"]
+    assert window.page_keys() == ["today", "calendar", "inbox", "history", "review", "settings"]
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert titles == ["Today", "Calendar", "Inbox", "Review", "Settings"]
-    assert all(not window.sidebar.item(i).icon().isNull() for i in range(5))
+    assert titles == ["Today", "Calendar", "Inbox", "History", "Review", "Settings"]
+    assert all(not window.sidebar.item(i).icon().isNull() for i in range(6))
     assert window.current_page() == "today"
 
 
@@ -67,12 +67,18 @@ def test_placeholders_only_on_the_pages_not_built_yet(window: MainWindow) -> Non
 
 
 def test_real_pages_are_built_when_first_shown(window: MainWindow, qtbot: object) -> None:
+    from focus_app.ui.history_page import HistoryPage
     from focus_app.ui.inbox_page import InboxPage
     from focus_app.ui.pages import LazyPage
     from focus_app.ui.settings_page import SettingsPage
     from focus_app.ui.week_page import WeekPage
 
-    expected = {"calendar": WeekPage, "inbox": InboxPage, "settings": SettingsPage}
+    expected = {
+        "calendar": WeekPage,
+        "inbox": InboxPage,
+        "history": HistoryPage,
+        "settings": SettingsPage,
+    }
     for key in expected:
         page = window.page(key)
         assert isinstance(page, LazyPage) and not page.is_built
@@ -118,7 +124,7 @@ def test_ctrl_number_switches_pages(window: MainWindow, qtbot: object) -> None:
     show_active(window, qtbot)
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "inbox"
-    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "settings"
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "today"

@@ -1,0 +1,119 @@
+"""History retention: fold weeks older than ``history_weeks`` into per-week totals.
+
+The work (``Store.compact_history``) runs on a worker thread with its own connection, in
+chunks of a few thousand rows, each its own short transaction: the GUI thread never
+waits on it, and its writes (a notification arriving meanwhile) wait at most one chunk
+for the write lock. The engine starts it after the first reconcile of a new day
+(``Engine.reconcile``), so retention adds no timer and no idle wake-up of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time as _time
+from datetime import datetime, time, timedelta, tzinfo
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from focus_app.store import Store, StoreError, week_start
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 2000
+"""Notifications per transaction: ~50 ms of write lock here (docs/benchmarks.md), well
+under the app connection's 200 ms busy timeout."""
+PAUSE_BETWEEN_CHUNKS = 0.025
+"""Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
+in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
+looks again, and the worker would take the lock back first."""
+CACHE_KIB = 65536
+"""The worker's page cache: deleting touches every index, 2 MiB (the default) thrashes."""
+
+
+def retention_cutoff(now: datetime, tz: tzinfo, weeks: int) -> datetime:
+    """The instant before which history is compacted: ``weeks`` whole weeks are kept.
+
+    Aligned to a Monday 00:00 in ``tz``, so a week is compacted whole (its totals come
+    from one run), plus the current week, which is always kept as rows.
+    """
+    monday = week_start(now, tz).date() - timedelta(weeks=weeks)
+    return datetime.combine(monday, time(0), tzinfo=tz)
+
+
+class Compactor(QObject):
+    """Runs ``Store.compact_history`` to the end on a worker thread.
+
+    Args:
+        path: The database file (the worker opens its own connection: a SQLite
+            connection belongs to the thread that opened it).
+
+    Signals:
+        finished(int): The run ended; how many notifications were compacted. Emitted from
+            the worker thread; Qt queues it to the receiver's thread.
+    """
+
+    finished = Signal(int)
+
+    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = path
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, cutoff: datetime, tz: tzinfo) -> bool:
+        """Start a run unless one is running; whether one was started."""
+        if self.running:
+            return False
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, args=(cutoff, tz), name="history-compaction", daemon=True
+        )
+        self._thread.start()
+        return True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the run to end after its current chunk and wait for it (app shutdown)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Wait for the run to end (tests, benchmarks); whether it ended."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    def _run(self, cutoff: datetime, tz: tzinfo) -> None:
+        total = 0
+        started = _time.perf_counter()
+        try:
+            store, warning = Store.open(self._path)
+        except StoreError as exc:
+            log.warning("history compaction skipped: %s", exc)
+            self.finished.emit(0)
+            return
+        if warning:
+            log.warning("%s", warning)
+        try:
+            store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            while not self._stop.is_set():
+                done = store.compact_history(cutoff, tz, max_rows=CHUNK_ROWS)
+                if not done:
+                    break
+                total += done
+                _time.sleep(PAUSE_BETWEEN_CHUNKS)
+        except StoreError as exc:
+            # Retention is housekeeping: tomorrow's run tries again.
+            log.warning("history compaction stopped: %s", exc)
+        finally:
+            store.close()
+        if total:
+            log.info("compacted %d notifications older than %s in %.1f s",
+                     total, cutoff.date(), _time.perf_counter() - started)
+        self.finished.emit(total)

@@ -1,0 +1,427 @@
+"""History: paged queries, digests remembered with their items, retention, the command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from focus_app.clock import FakeClock
+from focus_app.commands import CommandError, Commands, parse_when
+from focus_app.core.model import Block, BlockKind, Decision, Mode, Notification, Outcome
+from focus_app.desktop.notifier import MemoryNotifier
+from focus_app.engine import ACTION_OPEN_INBOX, Engine
+from focus_app.retention import retention_cutoff
+from focus_app.settings import Settings
+from focus_app.store import HistoryFilter, Store, Verdict, week_start
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# Monday 2026-03-23 00:00 Berlin: that week has the spring-forward night (29 March).
+MONDAY = datetime(2026, 3, 23, tzinfo=BERLIN)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store, warning = Store.open(tmp_path / "focus.sqlite3")
+    assert warning is None
+    yield store
+    store.close()
+
+
+def add(
+    store: Store,
+    at: datetime,
+    outcome: Outcome = Outcome.DELIVERED,
+    *,
+    title: str = "t",
+    sender: str = "Bob",
+    source: str = "",
+    program: str = "",
+    body: str = "",
+    breakthrough: bool = False,
+) -> int:
+    n = Notification(
+        title=title, received_at=at, sender=sender, source=source, program=program, body=body,
+        origin="caught" if program else "send",
+    )
+    decision = Decision(outcome, f"{outcome.value}: because", breakthrough=breakthrough)
+    return store.record(n, decision, Mode.FOCUS)
+
+
+# Paging and filters ------------------------------------------------------------------
+
+
+def test_pages_follow_each_other_newest_first_without_gaps_or_repeats(store: Store) -> None:
+    ids = [add(store, MONDAY + timedelta(minutes=i // 3)) for i in range(25)]  # equal times too
+    seen: list[int] = []
+    page = store.history_page(limit=7)
+    while page:
+        seen += [row.notification.id for row in page]  # type: ignore[misc]
+        page = store.history_page(after=page[-1].cursor, limit=7)
+    assert seen == sorted(ids, reverse=True)
+
+
+def test_a_row_arriving_between_pages_does_not_shift_the_next_page(store: Store) -> None:
+    for i in range(10):
+        add(store, MONDAY + timedelta(minutes=i), title=f"n{i}")
+    first = store.history_page(limit=5)
+    add(store, MONDAY + timedelta(hours=1), title="newer")
+    second = store.history_page(after=first[-1].cursor, limit=5)
+    assert [r.notification.title for r in second] == ["n4", "n3", "n2", "n1", "n0"]
+
+
+def test_filters_by_range_text_program_sender_and_decision(store: Store) -> None:
+    add(store, MONDAY, title="Lunch?", sender="Alice", source="Mail")
+    add(store, MONDAY + timedelta(hours=1), Outcome.HELD, title="build red", sender="CI",
+        program="org.gitlab", body="pipeline #12 failed")
+    add(store, MONDAY + timedelta(hours=2), Outcome.MUTED, title="sale", sender="Shop")
+    add(store, MONDAY + timedelta(hours=3), title="call me", sender="Mum", breakthrough=True)
+
+    def titles(where: HistoryFilter) -> list[str]:
+        return [r.notification.title for r in store.history_page(where)]
+
+    assert titles(HistoryFilter(since=MONDAY + timedelta(minutes=30),
+                                until=MONDAY + timedelta(hours=2))) == ["build red"]
+    assert titles(HistoryFilter(text="PIPELINE")) == ["build red"]
+    assert titles(HistoryFilter(text="lunch alice")) == ["Lunch?"]
+    assert titles(HistoryFilter(text="100%")) == []  # % is a literal, not a wildcard
+    assert titles(HistoryFilter(program="Mail")) == ["Lunch?"]
+    assert titles(HistoryFilter(program="org.gitlab")) == ["build red"]
+    assert titles(HistoryFilter(sender="Shop")) == ["sale"]
+    assert titles(HistoryFilter(decision="held")) == ["build red"]
+    assert titles(HistoryFilter(decision="muted")) == ["sale"]
+    assert titles(HistoryFilter(decision="breakthrough")) == ["call me"]
+    assert titles(HistoryFilter(decision="waiting")) == ["build red"]
+
+
+def test_held_then_released_keeps_its_decision_and_shows_where_it_is(store: Store) -> None:
+    nid = add(store, MONDAY, Outcome.HELD, title="wait")
+    store.mark_released([nid], MONDAY + timedelta(hours=2))
+    store.add_feedback(nid, Verdict.COULD_WAIT, MONDAY + timedelta(hours=3))
+    [row] = store.history_page(HistoryFilter(decision="released"))
+    assert row.outcome is Outcome.HELD and row.decision_label == "held → released"
+    assert row.reason == "held: because" and row.feedback is Verdict.COULD_WAIT
+    assert store.history_page(HistoryFilter(decision="waiting")) == []
+
+
+def test_unknown_decision_filter_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="use one of delivered, held"):
+        HistoryFilter(decision="maybe")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        HistoryFilter(),
+        HistoryFilter(since=MONDAY),
+        HistoryFilter(program="Mail"),
+        HistoryFilter(sender="Bob", since=MONDAY),
+    ],
+)
+def test_every_indexed_filter_reads_in_index_order_without_sorting(
+    store: Store, where: HistoryFilter
+) -> None:
+    clauses, params = store._history_where(where)
+    clauses.append("(n.received_ts, n.id) < (?, ?)")
+    plan = store.connection.execute(
+        "EXPLAIN QUERY PLAN SELECT n.id FROM notifications n"
+        f" WHERE {' AND '.join(clauses)} ORDER BY n.received_ts DESC, n.id DESC LIMIT 200",
+        (*params, 1e12, 10**9),
+    ).fetchall()
+    details = " ".join(row[3] for row in plan)
+    assert "USING" in details and "INDEX" in details
+    assert "TEMP B-TREE" not in details
+
+
+def test_filter_menus_list_programs_and_senders_most_frequent_first(store: Store) -> None:
+    for _ in range(3):
+        add(store, MONDAY, sender="Alice", source="Mail")
+    add(store, MONDAY, sender="CI", program="org.gitlab")
+    store.note_program_seen("org.gitlab", "GitLab", "", MONDAY)
+    programs, senders = store.history_choices(MONDAY, None)
+    assert programs == [("Mail", "Mail"), ("org.gitlab", "GitLab")]
+    assert senders == ["Alice", "CI"]
+
+
+# Digests -----------------------------------------------------------------------------
+
+
+def test_a_digest_remembers_exactly_its_items_after_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "focus.sqlite3"
+    store, _ = Store.open(path)
+    ids = [add(store, MONDAY, Outcome.HELD, title=f"h{i}") for i in range(4)]
+    add(store, MONDAY, Outcome.HELD, title="not in it")
+    digest_id = store.add_digest("digest", "3 held", ids[:3], MONDAY, server_id=7)
+    store.close()
+    store, _ = Store.open(path)
+    record = store.digest_for_server_id(7)
+    assert record is not None and record.id == digest_id and record.count == 3
+    rows = store.history_page(HistoryFilter(digest_id=digest_id))
+    assert sorted(r.notification.id for r in rows) == ids[:3]  # type: ignore[type-var]
+    store.close()
+
+
+def test_the_newest_digest_wins_when_the_server_reuses_its_id(store: Store) -> None:
+    add(store, MONDAY)
+    store.add_digest("digest", "old", [1], MONDAY, server_id=1)
+    new = store.add_digest("summary", "new", [1], MONDAY, server_id=1)
+    record = store.digest_for_server_id(1)
+    assert record is not None and record.id == new and record.kind == "summary"
+
+
+def engine_for(store: Store, notifier: MemoryNotifier, clock: FakeClock, **kw: object) -> Engine:
+    settings = Settings(
+        timezone="Europe/Berlin", heads_up_minutes=0, repeat_escalation_minutes=0, **kw  # type: ignore[arg-type]
+    )
+    engine = Engine(store, settings, notifier, clock)
+    engine.start()
+    return engine
+
+
+def test_open_inbox_on_a_digest_names_exactly_that_digests_items(
+    qapp: object, store: Store
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 26, 9, 30, tzinfo=BERLIN))
+    notifier = MemoryNotifier()
+    engine = engine_for(store, notifier, clock)
+    try:
+        engine.add_block(Block(kind=BlockKind.FOCUS, start=time(9), end=time(10),
+                               on_date=date(2026, 11, 26)))
+        held = [engine.ingest(Notification(title=f"m{i}", sender="Bob",
+                                           received_at=clock.now())).id for i in range(3)]
+        clock.advance(timedelta(minutes=31))
+        engine.reconcile()  # the block ended: one digest of the three
+        digest = notifier.sent[-1]
+        assert "3" in digest.title
+        later = engine.ingest(Notification(title="later", received_at=clock.now())).id
+        opened: list[int] = []
+        passed_on: list[str] = []
+        engine.digest_opened.connect(opened.append)
+        engine.action_invoked.connect(passed_on.append)
+
+        engine.on_notification_action(ACTION_OPEN_INBOX, digest.result.server_id)
+
+        assert passed_on == [] and len(opened) == 1
+        rows = store.history_page(HistoryFilter(digest_id=opened[0]))
+        assert sorted(r.notification.id for r in rows) == held  # type: ignore[type-var]
+        assert later not in [r.notification.id for r in rows]
+        assert all(r.decision_label == "held → released" for r in rows)
+        engine.on_notification_action(ACTION_OPEN_INBOX, 9999)  # not a digest: the inbox
+        assert passed_on == [ACTION_OPEN_INBOX]
+    finally:
+        engine.shutdown()
+
+
+def test_a_digest_refused_late_is_forgotten_and_one_answered_late_is_found(
+    qapp: object, store: Store
+) -> None:
+    from focus_app.core.ports import DeliveryReport, DeliveryResult
+
+    clock = FakeClock(datetime(2026, 11, 26, 9, 30, tzinfo=BERLIN))
+    notifier = MemoryNotifier()
+    engine = engine_for(store, notifier, clock)
+    digests = "SELECT count(*) FROM digests"
+    try:
+        for attempt in ("late ok", "late error"):
+            engine.start_override(Mode.FOCUS, timedelta(minutes=10))
+            for i in range(2):
+                engine.ingest(Notification(title=f"{attempt} {i}", received_at=clock.now()))
+            notifier.slow = True
+            engine.resume_schedule()
+            token = notifier.sent[-1].result.token
+            assert token and store.connection.execute(digests).fetchone()[0] == 1
+            if attempt == "late ok":
+                answer = DeliveryResult(ok=True, server_id=42)
+                engine.on_delivery_report(DeliveryReport(token, answer))
+                record = store.digest_for_server_id(42)
+                assert record is not None and record.count == 2
+                store.connection.execute("DELETE FROM digests")
+            else:
+                answer = DeliveryResult(ok=False, error="gone")
+                engine.on_delivery_report(DeliveryReport(token, answer))
+                assert store.connection.execute(digests).fetchone()[0] == 0
+    finally:
+        engine.shutdown()
+
+
+# Retention ---------------------------------------------------------------------------
+
+
+def compact_all(store: Store, cutoff: datetime, max_rows: int = 7) -> int:
+    total = 0
+    while done := store.compact_history(cutoff, BERLIN, max_rows=max_rows):
+        total += done
+    return total
+
+
+def test_compaction_keeps_held_items_and_folds_the_rest_into_week_totals(store: Store) -> None:
+    add(store, MONDAY + timedelta(hours=9), title="old delivered", breakthrough=True)
+    released = add(store, MONDAY + timedelta(hours=10), Outcome.HELD, sender="CI", source="ci")
+    still_held = add(store, MONDAY + timedelta(hours=10), Outcome.HELD, title="still held")
+    store.mark_released([released], MONDAY + timedelta(hours=12))
+    store.add_feedback(released, Verdict.SHOULD_HAVE_REACHED, MONDAY + timedelta(hours=13))
+    digest = store.add_digest("digest", "1 held", [released], MONDAY + timedelta(hours=12))
+    next_week = MONDAY + timedelta(days=7)
+    kept = add(store, next_week, title="kept")
+
+    assert compact_all(store, next_week) == 2
+    assert [r.notification.id for r in store.history_page()] == [kept, still_held]
+    assert store.get_digest(digest) is None  # all its items went: the digest goes too
+    totals = {(t.sender, t.outcome): t for t in store.week_totals(date(2026, 3, 23),
+                                                                   date(2026, 3, 30))}
+    assert set(totals) == {("Bob", "delivered"), ("CI", "held")}
+    bob, ci = totals[("Bob", "delivered")], totals[("CI", "held")]
+    assert (bob.count, bob.breakthroughs, bob.by_hour[9]) == (1, 1, 1)
+    assert (ci.program, ci.released, ci.should_have_reached) == ("ci", 1, 1)
+    assert ci.release_seconds == pytest.approx(2 * 3600)
+    assert ci.by_hour[10] == 1 and sum(ci.by_hour) == 1
+    assert store.compact_history(next_week, BERLIN) == 0
+
+
+def test_hour_of_week_is_local_time_across_the_spring_forward_night(store: Store) -> None:
+    sunday_noon = datetime(2026, 3, 29, 12, 0, tzinfo=BERLIN)  # after the change (UTC+2)
+    add(store, sunday_noon)
+    add(store, datetime(2026, 3, 28, 12, 0, tzinfo=BERLIN))  # before (UTC+1)
+    compact_all(store, MONDAY + timedelta(days=7))
+    [total] = store.week_totals(date(2026, 3, 23), date(2026, 3, 30))
+    assert total.by_hour[6 * 24 + 12] == 1 and total.by_hour[5 * 24 + 12] == 1
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=60 * 24 * 40),  # minutes after MONDAY
+            st.sampled_from(list(Outcome)),
+            st.sampled_from(["Alice", "Bob", ""]),
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=9),
+    st.integers(min_value=1, max_value=6),
+)
+def test_compaction_loses_no_count_whatever_the_chunk_size(
+    tmp_path_factory: pytest.TempPathFactory,
+    items: list[tuple[int, Outcome, str, bool]],
+    chunk: int,
+    weeks_kept: int,
+) -> None:
+    store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
+    try:
+        for minutes, outcome, sender, release in items:
+            at = MONDAY + timedelta(minutes=minutes)
+            nid = add(store, at, outcome, sender=sender)
+            if outcome is Outcome.HELD and release:
+                store.mark_released([nid], at + timedelta(minutes=5))
+        now = MONDAY + timedelta(days=45)
+        cutoff = retention_cutoff(now, BERLIN, weeks_kept)
+        before = store.history_count()
+        removed = compact_all(store, cutoff, max_rows=chunk)
+        totals = store.week_totals(date(2000, 1, 1), date(2100, 1, 1))
+        assert sum(t.count for t in totals) == removed
+        assert sum(sum(t.by_hour) for t in totals) == removed
+        assert store.history_count() == before - removed
+        assert all(t.week.weekday() == 0 and t.week < cutoff.date() for t in totals)
+        old = HistoryFilter(until=cutoff)
+        assert all(r.status.value == "held" for r in store.history_page(old, limit=10_000))
+    finally:
+        store.close()
+
+
+def test_retention_keeps_whole_weeks_counted_from_this_monday() -> None:
+    now = datetime(2026, 11, 26, 10, tzinfo=BERLIN)  # a Thursday
+    assert retention_cutoff(now, BERLIN, 2) == datetime(2026, 11, 9, tzinfo=BERLIN)
+    assert week_start(datetime(2026, 11, 29, 23, 30, tzinfo=UTC), BERLIN).date() == date(
+        2026, 11, 30
+    )
+
+
+def test_the_engine_compacts_once_a_day_after_its_first_reconcile(
+    qapp: object, store: Store
+) -> None:
+    add(store, MONDAY)
+    add(store, MONDAY + timedelta(days=200))
+    clock = FakeClock(MONDAY + timedelta(days=210))
+    engine = engine_for(store, MemoryNotifier(), clock, history_weeks=4)
+    try:
+        assert engine.compactor is not None and engine.compactor.wait(10)
+        assert store.history_count() == 1
+        assert store.week_totals(date(2026, 3, 23), date(2026, 3, 24))[0].count == 1
+        add(store, MONDAY + timedelta(days=1))
+        engine.reconcile()  # the same day: no second run
+        assert store.history_count() == 2
+        clock.advance(timedelta(days=1))
+        engine.reconcile()
+        assert engine.compactor.wait(10) and store.history_count() == 1
+    finally:
+        engine.shutdown()
+
+
+# The command -------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("text", "option", "expected"),
+    [
+        ("today", "since", datetime(2026, 11, 26, tzinfo=BERLIN)),
+        ("today", "until", datetime(2026, 11, 27, tzinfo=BERLIN)),
+        ("week", "since", datetime(2026, 11, 23, tzinfo=BERLIN)),
+        ("2d", "since", NOW - timedelta(days=2)),
+        ("90m", "since", NOW - timedelta(minutes=90)),
+        ("2026-11-20", "since", datetime(2026, 11, 20, tzinfo=BERLIN)),
+        ("2026-11-20", "until", datetime(2026, 11, 21, tzinfo=BERLIN)),
+        ("09:15", "since", datetime(2026, 11, 26, 9, 15, tzinfo=BERLIN)),
+        ("11:00", "since", datetime(2026, 11, 25, 11, 0, tzinfo=BERLIN)),
+    ],
+)
+def test_when_words_mean_instants_in_the_calendars_zone(
+    text: str, option: str, expected: datetime
+) -> None:
+    assert parse_when(text, NOW, BERLIN, option) == expected
+
+
+def test_a_bad_when_says_what_is_accepted() -> None:
+    with pytest.raises(CommandError, match="use today, week, 2d, 3h, YYYY-MM-DD or HH:MM"):
+        parse_when("yesterday-ish", NOW, BERLIN, "since")
+
+
+def test_history_command_pages_under_the_answer_limit_and_continues(
+    qapp: object, store: Store
+) -> None:
+    clock = FakeClock(NOW)
+    engine = engine_for(store, MemoryNotifier(), clock)
+    try:
+        for i in range(450):
+            add(store, NOW - timedelta(minutes=i), title=f"n{i}", body="x" * 2000)
+        commands = Commands(engine)
+        seen: list[int] = []
+        request: dict[str, object] = {"cmd": "history", "since": "today"}
+        pages = 0
+        while True:
+            answer = commands.handle(request)
+            assert answer["ok"], answer
+            result = answer["result"]
+            assert len(str(result)) < 400_000
+            seen += [item["id"] for item in result["items"]]
+            pages += 1
+            if result["next"] is None:
+                break
+            request["after"] = result["next"]
+        assert len(seen) == len(set(seen)) == 450 and pages >= 3
+        item = commands.handle({"cmd": "history", "since": "10m"})["result"]["items"][0]
+        assert set(item) >= {"id", "received_at", "title", "body", "sender", "source",
+                             "program", "origin", "decision", "reason", "status", "feedback"}
+        bad = commands.handle({"cmd": "history", "since": "soon"})
+        assert not bad["ok"] and "--since" in bad["error"]
+    finally:
+        engine.shutdown()
