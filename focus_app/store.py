@@ -61,6 +61,7 @@ from focus_app.core.model import (
     Urgency,
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
+from focus_app.core.review import ReviewItem
 from focus_app.paths import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 5000
@@ -337,6 +338,15 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "ALTER TABLE notifications ADD COLUMN category TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE notifications ADD COLUMN server_id INTEGER",
         "CREATE INDEX notifications_program ON notifications (program, received_ts)",
+    ),
+    # 5 (review): suggestions the user dismissed, by the key of the rule they would change,
+    # so they do not come back. Self-contained (one new table, IF NOT EXISTS): it may be
+    # renumbered to any later position when branches merge.
+    (
+        """CREATE TABLE IF NOT EXISTS suggestion_dismissals (
+            key TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        )""",
     ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
@@ -1340,6 +1350,79 @@ class Store:
             )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
+
+    # Review queries ----------------------------------------------------------------------
+
+    def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
+        """Decisions made in ``[since, until)`` in the slim form the weekly review reads.
+
+        One query and no datetime parsing except for the released or dismissed items'
+        ``status_at``: a heavy week has tens of thousands of rows and the review must
+        compute and paint in under 150 ms (``benchmarks/bench_review.py``).
+        """
+        rows = self._db.execute(
+            "SELECT n.received_ts, d.decided_ts, n.sender, n.source, n.program, d.outcome,"
+            " d.breakthrough, d.reason, d.rule_id, n.status, n.status_at,"
+            " (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
+            "  ORDER BY f.id DESC LIMIT 1)"
+            " FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+            " WHERE d.decided_ts >= ? AND d.decided_ts < ?",
+            (_ts(since), _ts(until)),
+        ).fetchall()
+        outcomes = {o.value: o for o in Outcome}
+        read_statuses = (Status.RELEASED.value, Status.DISMISSED.value)
+        items = []
+        for (
+            received_ts, decided_ts, sender, source, program, outcome, breakthrough, reason,
+            rule_id, status, status_at, verdict,
+        ) in rows:
+            read_ts = (
+                datetime.fromisoformat(status_at).timestamp()
+                if status_at and status in read_statuses
+                else None
+            )
+            items.append(
+                ReviewItem(
+                    received_ts,
+                    decided_ts,
+                    sender or source or "unknown",
+                    source,
+                    program or "",
+                    outcomes[outcome],
+                    bool(breakthrough),
+                    reason,
+                    rule_id,
+                    status,
+                    read_ts,
+                    verdict or "",
+                )
+            )
+        return items
+
+    def overrides_overlapping(self, since: datetime, until: datetime) -> list[OverrideRecord]:
+        """Overrides that were in force at some point of ``[since, until)``, oldest first.
+
+        Unlike :meth:`override_history` this includes one that started before ``since``
+        and ran into the range (a "pause" from Sunday night into Monday).
+        """
+        rows = self._db.execute(
+            "SELECT * FROM overrides WHERE starts_ts < ? ORDER BY starts_ts", (_ts(until),)
+        ).fetchall()
+        records = [OverrideRecord(_override_from(r), _parse_instant(r["ended_at"])) for r in rows]
+        return [r for r in records if r.effective_end > since]
+
+    def dismiss_suggestion(self, key: str, at: datetime) -> None:
+        """Remember that the user dismissed the suggestion ``key`` (it does not come back)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO suggestion_dismissals (key, at) VALUES (?, ?)",
+                (key, _instant(at)),
+            )
+
+    def dismissed_suggestions(self) -> frozenset[str]:
+        """Keys of every dismissed suggestion."""
+        rows = self._db.execute("SELECT key FROM suggestion_dismissals").fetchall()
+        return frozenset(row[0] for row in rows)
 
     # Programs ----------------------------------------------------------------------------
 
