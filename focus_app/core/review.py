@@ -211,10 +211,10 @@ class WhoRow:
         name: The sender or the program/source name.
         program_key: For programs caught from the desktop, their key ("" otherwise).
         breakthroughs: Delivered through focus or off-time.
-        should_have_reached: Breakthroughs and held items marked "should have reached
-            me" (both mean: this one mattered).
+        should_have_reached: Breakthroughs marked "should have reached me".
         could_wait: Breakthroughs marked "could wait".
         held: Held (for a digest or by a rule).
+        held_wanted: Held ones marked "should have reached me" (it mattered).
         dismissed: Held, then dismissed unread.
         muted: Muted.
         by_repeat: Breakthroughs by repeat escalation.
@@ -227,6 +227,7 @@ class WhoRow:
     should_have_reached: int = 0
     could_wait: int = 0
     held: int = 0
+    held_wanted: int = 0
     dismissed: int = 0
     muted: int = 0
     by_repeat: int = 0
@@ -240,6 +241,7 @@ class WhoRow:
             "should_have_reached": self.should_have_reached,
             "could_wait": self.could_wait,
             "held": self.held,
+            "held_wanted": self.held_wanted,
             "dismissed": self.dismissed,
             "muted": self.muted,
             "by_repeat": self.by_repeat,
@@ -512,14 +514,14 @@ def _focus(
 @dataclass
 class _Tally:
     program_key: str = ""
-    counts: list[int] = field(default_factory=lambda: [0] * 8)
+    counts: list[int] = field(default_factory=lambda: [0] * 9)
 
     def row(self, name: str) -> WhoRow:
         return WhoRow(name, self.program_key, *self.counts)
 
 
 # Indexes into _Tally.counts, in WhoRow's field order.
-_BT, _SHOULD, _WAIT, _HELD, _DISMISSED, _MUTED, _REPEAT, _LIST = range(8)
+_BT, _SHOULD, _WAIT, _HELD, _HELD_WANTED, _DISMISSED, _MUTED, _REPEAT, _LIST = range(9)
 
 
 def _rows(tallies: dict[str, _Tally]) -> tuple[WhoRow, ...]:
@@ -596,7 +598,7 @@ def build_review(
                 if status == STATUS_DISMISSED:
                     c[_DISMISSED] += 1
                 if feedback == FEEDBACK_SHOULD_HAVE_REACHED:
-                    c[_SHOULD] += 1
+                    c[_HELD_WANTED] += 1
             if item.read_ts is not None and status in (STATUS_RELEASED, STATUS_DISMISSED):
                 waits.append(max(0.0, item.read_ts - item.received_ts))
             elif status == STATUS_HELD:

@@ -133,7 +133,7 @@ def _sender_suggestion(row: WhoRow, gate: GateSettings) -> Suggestion | None:
 
 
 def _mute_suggestion(row: WhoRow) -> Suggestion | None:
-    if row.held < MUTE_MIN_HELD or row.should_have_reached or row.breakthroughs:
+    if row.held < MUTE_MIN_HELD or row.held_wanted or row.breakthroughs:
         return None
     evidence = f"{row.name}: {row.held} held, none marked should have reached you"
     if row.dismissed:
