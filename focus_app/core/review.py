@@ -103,12 +103,12 @@ def breakthrough_cause(reason: str, rule_id: int | None) -> Cause:
     return Cause.OTHER
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewItem:
+class ReviewItem(NamedTuple):
     """One decision as the review needs it (a slim history entry).
 
-    Instants are UTC epoch seconds: a heavy week has tens of thousands of these and the
-    review must compute and paint in well under 150 ms.
+    A named tuple of plain values, UTC epoch seconds for instants: a heavy week has
+    tens of thousands of these, made straight from database rows, and the review must
+    compute and paint in well under 150 ms.
 
     Attributes:
         received_ts: When the notification arrived.
@@ -116,9 +116,10 @@ class ReviewItem:
         who: The sender, else the source, else "unknown".
         program: The program or source name it is listed under ("" if neither).
         program_key: The key of the program it was caught from ("" if sent).
-        outcome: delivered, held or muted.
+        outcome: An :class:`Outcome` value (delivered, held or muted).
         breakthrough: Delivered through focus or off-time.
-        reason: The gate's reason (for :func:`breakthrough_cause`).
+        reason: The gate's reason (for :func:`breakthrough_cause`); may be "" for
+            anything but breakthroughs.
         rule_id: The rule that decided, if any.
         status: Where it is now (``released``, ``dismissed``, ``held``, ...).
         read_ts: When it was released or dismissed, if it was.
@@ -130,7 +131,7 @@ class ReviewItem:
     who: str
     program: str
     program_key: str
-    outcome: Outcome
+    outcome: str
     breakthrough: bool
     reason: str
     rule_id: int | None
@@ -558,7 +559,7 @@ def build_review(
     programs: dict[str, _Tally] = {}
     waits: list[float] = []
     delivered = held = muted = breakthroughs = still_held = 0
-    delivered_outcome, held_outcome = Outcome.DELIVERED, Outcome.HELD
+    delivered_outcome, held_outcome = Outcome.DELIVERED.value, Outcome.HELD.value
     for item in items:
         t = item.decided_ts
         if t < lo or t >= hi:
@@ -572,7 +573,7 @@ def build_review(
             prog = programs[name] = _Tally(item.program_key)
         feedback = item.feedback
         outcome = item.outcome
-        if outcome is delivered_outcome:
+        if outcome == delivered_outcome:
             delivered += 1
             if item.breakthrough:
                 breakthroughs += 1
@@ -589,7 +590,7 @@ def build_review(
                         c[_REPEAT] += 1
                     elif cause is Cause.BREAKTHROUGH_LIST:
                         c[_LIST] += 1
-        elif outcome is held_outcome:
+        elif outcome == held_outcome:
             held += 1
             status = item.status
             for tally in (who, prog):
@@ -778,7 +779,7 @@ def held_waits(items: Iterable[ReviewItem]) -> list[float]:
     return [
         max(0.0, i.read_ts - i.received_ts)
         for i in items
-        if i.outcome is Outcome.HELD
+        if i.outcome == Outcome.HELD
         and i.read_ts is not None
         and i.status in (STATUS_RELEASED, STATUS_DISMISSED)
     ]

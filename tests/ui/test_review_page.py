@@ -196,7 +196,7 @@ def test_suggestions_apply_through_the_engine_and_dismissed_ones_stay_gone(
                for t in texts), texts
     bob = next(r for r in page.suggestion_rows if r.text.text().startswith("Bob"))
     bob.apply_button.click()
-    assert [r.name for r in engine.rules()][0] == "Hold Bob"
+    assert engine.rules()[0].name == "Hold Bob"
     assert page.status.text().startswith("Done: ")
     ci = next(r for r in page.suggestion_rows if r.text.text().startswith("CI: "))
     ci.dismiss_button.click()
