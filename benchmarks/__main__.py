@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench_schedule", "bench_gate", "bench_ipc", "bench_week_view", "bench_tray", "bench_watcher",
     "bench_ics",
     "bench_history",
+    "bench_review",
 ]
 
 

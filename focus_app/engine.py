@@ -17,8 +17,9 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -26,6 +27,7 @@ from focus_app import DISPLAY_NAME
 from focus_app.core.digest import build_digest, build_paced_summary
 from focus_app.core.gate import Gate
 from focus_app.core.model import (
+    WEEKDAY_NAMES,
     Block,
     Decision,
     GateContext,
@@ -50,9 +52,16 @@ from focus_app.core.program_prefs import (
 )
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
+from focus_app.core.suggestions import ApplyKind, Suggestion
 from focus_app.faults import fault_point
 from focus_app.retention import Compactor, retention_cutoff
-from focus_app.settings import Settings, render_settings, save_settings, system_timezone
+from focus_app.settings import (
+    OPTIONS,
+    Settings,
+    render_settings,
+    save_settings,
+    system_timezone,
+)
 from focus_app.store import HeldItem, SentBefore, Store
 from focus_app.wakeup import Wakeup
 
@@ -70,6 +79,10 @@ _MAX_HIDDEN_TRANSITIONS = 64
 anyone meets: a day has a handful)."""
 ACTION_OPEN_INBOX = "open-inbox"
 ACTION_SNOOZE = "snooze-10"
+ACTION_OPEN_REVIEW = "open-review"
+_SETTING_NAMES = frozenset(o.attr for o in OPTIONS)
+REVIEW_REMINDER_GRACE = timedelta(hours=12)
+"""A reminder instant passed while asleep is still shown this long after it."""
 SNOOZE = timedelta(minutes=10)
 
 
@@ -151,6 +164,8 @@ class Engine(QObject):
         self._compactor: Compactor | None = None
         self._last_release_problem = ""
         self._heads_up_sent_for = ""
+        # Reminder instants before the start count as shown: a restart never repeats one.
+        self._review_shown_for: datetime | None = self._last_review_at(clock.now())
         self._held_count = self._store.held_count()
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
@@ -337,6 +352,7 @@ class Engine(QObject):
             self._held_in = state.mode
             self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
+        self._maybe_review_reminder(now)
         self._plan_wakeup(now, state)
         self._maybe_compact(now)
         if previous != state:
@@ -361,6 +377,7 @@ class Engine(QObject):
         candidates.append(self._retry_at)
         candidates.append(self._heads_up_at(state))
         candidates.append(self._store.next_release_after(now))
+        candidates.append(self._next_review_at(now))
         future = [t for t in candidates if t is not None and t > now]
         self._wakeup.wake_at_time(min(future) if future else None)
 
@@ -821,6 +838,81 @@ class Engine(QObject):
             already_stored=False,
         )
 
+    # ----------------------------------------------------------------- review reminder
+
+    def _review_at(self, week_of: date) -> datetime | None:
+        """The reminder instant in the local week of ``week_of`` (None when it is off)."""
+        settings = self._settings
+        if not settings.review_reminder:
+            return None
+        monday = week_of - timedelta(days=week_of.weekday())
+        day = monday + timedelta(days=WEEKDAY_NAMES.index(settings.review_day))
+        hour, minute = (int(part) for part in settings.review_time.split(":"))
+        # A time skipped by daylight saving reads with the offset before the gap, i.e.
+        # it moves forward by the gap (RFC 5545, like blocks).
+        return datetime.combine(day, time(hour, minute), tzinfo=self._tz)
+
+    def _last_review_at(self, now: datetime) -> datetime | None:
+        """The latest reminder instant at or before ``now``."""
+        today = now.astimezone(self._tz).date()
+        for week in (today, today - timedelta(days=7)):
+            at = self._review_at(week)
+            if at is not None and at <= now:
+                return at
+        return None
+
+    def _next_review_at(self, now: datetime) -> datetime | None:
+        """The next reminder instant after ``now`` (a wake-up candidate, no timer of its own)."""
+        today = now.astimezone(self._tz).date()
+        for week in (today, today + timedelta(days=7)):
+            at = self._review_at(week)
+            if at is not None and at > now:
+                return at
+        return None
+
+    def _maybe_review_reminder(self, now: datetime) -> None:
+        at = self._last_review_at(now)
+        if at is None or at == self._review_shown_for or now - at > REVIEW_REMINDER_GRACE:
+            return
+        self._review_shown_for = at
+        result = self._notifier.notify(
+            "Weekly review",
+            "Your week in pictures: focus kept, who broke through, and suggested changes.",
+            urgency=Urgency.LOW,
+            actions=((ACTION_OPEN_REVIEW, "Open review"),),
+        )
+        if not result.ok:
+            log.warning("the weekly review reminder was not shown: %s", result.error)
+
+    # ----------------------------------------------------------------- suggestions
+
+    def apply_suggestion(self, suggestion: Suggestion) -> None:
+        """Carry out a suggestion from the weekly review (one engine call).
+
+        ``SHOW_BLOCK`` changes nothing here: moving a block is the user's choice, the
+        Review page opens the calendar for it.
+
+        Raises:
+            ValueError: The suggestion is incomplete (a bug) or its setting is unknown.
+        """
+        change = suggestion.apply
+        if change.kind is ApplyKind.ADD_RULE and change.rule is not None:
+            self.add_rule(change.rule, position=0)
+        elif change.kind is ApplyKind.SET_PROGRAM_CHOICE and change.choice is not None:
+            self.set_program_choice(change.program, change.choice)
+        elif change.kind is ApplyKind.UPDATE_SETTING and change.setting in _SETTING_NAMES:
+            changes: dict[str, Any] = {change.setting: change.value}
+            self.update_settings(replace(self._settings, **changes))
+        elif change.kind is not ApplyKind.SHOW_BLOCK:
+            raise ValueError(f"cannot apply suggestion {suggestion.key!r}: {change}")
+
+    def dismiss_suggestion(self, key: str) -> None:
+        """The user dismissed a suggestion: it does not come back for that rule."""
+        self._store.dismiss_suggestion(key, self._clock.now())
+
+    def dismissed_suggestions(self) -> frozenset[str]:
+        return self._store.dismissed_suggestions()
+
     # ----------------------------------------------------------------- blocks
 
     def blocks(self) -> list[Block]:
@@ -953,6 +1045,8 @@ class Engine(QObject):
             save_settings(self._settings_path, settings)  # first: a failed save changes nothing
         self._settings = settings
         self._tz = settings.tzinfo()
+        # A reminder moved to a time already past this week waits for next week.
+        self._review_shown_for = self._last_review_at(self._clock.now())
         self._gate = self._gate.with_config(self._gate_rules(), settings.gate_settings())
         self._schedule = self._build_schedule()
         self.settings_changed.emit()

@@ -156,6 +156,23 @@ def _time_zone(raw: object) -> str:
     return name
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(raw: object) -> str:
+    if not isinstance(raw, str) or raw.strip().lower()[:3] not in _WEEKDAYS:
+        raise ValueError(f"must be one of {', '.join(_WEEKDAYS)}")
+    return raw.strip().lower()[:3]
+
+
+def _clock_time(raw: object) -> str:
+    text = raw.strip() if isinstance(raw, str) else ""
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if match is None:
+        raise ValueError("is not a time of day like 16:00")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
 # The declarations ------------------------------------------------------------------------
 
 
@@ -326,6 +343,36 @@ class Settings:
             "The hour the week view scrolls to when it opens.",
             _whole_number(0, 23),
             "0 to 23",
+        ),
+    )
+    review_reminder: bool = field(
+        default=True,
+        metadata=_declare(
+            "review",
+            "review_reminder",
+            "Remind me once a week to look at the weekly review.",
+            _boolean,
+            "true or false",
+        ),
+    )
+    review_day: str = field(
+        default="fri",
+        metadata=_declare(
+            "review",
+            "review_day",
+            "The day of the weekly review reminder.",
+            _weekday,
+            "mon, tue, wed, thu, fri, sat or sun",
+        ),
+    )
+    review_time: str = field(
+        default="16:00",
+        metadata=_declare(
+            "review",
+            "review_time",
+            "The time of day of the weekly review reminder (24-hour clock).",
+            _clock_time,
+            "a time like 16:00",
         ),
     )
 

@@ -61,6 +61,7 @@ from focus_app.core.model import (
     Urgency,
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
+from focus_app.core.review import ReviewItem
 from focus_app.paths import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 5000
@@ -551,6 +552,15 @@ MIGRATIONS: list[tuple[str, ...]] = [
             could_wait INTEGER NOT NULL DEFAULT 0,
             by_hour TEXT NOT NULL DEFAULT '[]',
             PRIMARY KEY (week, program, sender, outcome)
+        )""",
+    ),
+    # 7: suggestions the user dismissed, by the key of the rule they would change,
+    # so they do not come back. Self-contained (one new table, IF NOT EXISTS): it may be
+    # renumbered to any later position when branches merge.
+    (
+        """CREATE TABLE IF NOT EXISTS suggestion_dismissals (
+            key TEXT PRIMARY KEY,
+            at TEXT NOT NULL
         )""",
     ),
 ]
@@ -1935,6 +1945,92 @@ class Store:
             )
             for row in rows
         ]
+
+    # Review queries ----------------------------------------------------------------------
+
+    def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
+        """Decisions made in ``[since, until)`` in the slim form the weekly review reads.
+
+        Built for a heavy week (tens of thousands of rows) to compute and paint in under
+        150 ms (``benchmarks/bench_review.py``): range scans instead of a join (one
+        lookup per row costs more than reading the week's id range), named tuples from
+        plain rows, the reason only for breakthroughs (the only ones whose cause is
+        read), and instants converted by SQLite.
+        """
+        span = (_ts(since), _ts(until))
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        decisions = cursor.execute(
+            "SELECT notification_id, decided_ts, outcome, breakthrough,"
+            " CASE WHEN breakthrough THEN reason ELSE '' END, rule_id FROM decisions"
+            " WHERE decided_ts >= ? AND decided_ts < ?",
+            span,
+        ).fetchall()
+        if not decisions:
+            return []
+        lo = min(d[0] for d in decisions)
+        hi = max(d[0] for d in decisions)
+        columns = (
+            "SELECT id, received_ts,"
+            " coalesce(nullif(sender, ''), nullif(source, ''), 'unknown'), source,"
+            " coalesce(program, ''), status,"
+            # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
+            " CASE WHEN status IN ('released', 'dismissed') AND status_at IS NOT NULL"
+            "  THEN (julianday(status_at) - 2440587.5) * 86400.0 END"
+            " FROM notifications"
+        )
+        # Ids grow with time, so a week's notifications are one range of the primary key:
+        # a range scan is several times faster than one lookup per decision. A week whose
+        # ids are scattered (items queued long before) takes the lookups instead.
+        if hi - lo <= 4 * len(decisions) + 1000:
+            found = cursor.execute(f"{columns} WHERE id BETWEEN ? AND ?", (lo, hi))
+        else:
+            found = cursor.execute(
+                f"{columns} WHERE id IN (SELECT notification_id FROM decisions"
+                " WHERE decided_ts >= ? AND decided_ts < ?)",
+                span,
+            )
+        notes = {row[0]: row for row in found.fetchall()}
+        # Ordered by id: the latest verdict on a notification wins.
+        verdicts = dict(
+            cursor.execute(
+                "SELECT notification_id, verdict FROM feedback"
+                " WHERE notification_id BETWEEN ? AND ? ORDER BY id",
+                (lo, hi),
+            ).fetchall()
+        )
+        make = ReviewItem
+        return [
+            make(n[1], decided_ts, n[2], n[3], n[4], outcome, breakthrough, reason, rule_id,
+                 n[5], n[6], verdicts.get(nid, ""))
+            for nid, decided_ts, outcome, breakthrough, reason, rule_id in decisions
+            for n in (notes[nid],)
+        ]
+
+    def overrides_overlapping(self, since: datetime, until: datetime) -> list[OverrideRecord]:
+        """Overrides that were in force at some point of ``[since, until)``, oldest first.
+
+        Unlike :meth:`override_history` this includes one that started before ``since``
+        and ran into the range (a "pause" from Sunday night into Monday).
+        """
+        rows = self._db.execute(
+            "SELECT * FROM overrides WHERE starts_ts < ? ORDER BY starts_ts", (_ts(until),)
+        ).fetchall()
+        records = [OverrideRecord(_override_from(r), _parse_instant(r["ended_at"])) for r in rows]
+        return [r for r in records if r.effective_end > since]
+
+    def dismiss_suggestion(self, key: str, at: datetime) -> None:
+        """Remember that the user dismissed the suggestion ``key`` (it does not come back)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO suggestion_dismissals (key, at) VALUES (?, ?)",
+                (key, _instant(at)),
+            )
+
+    def dismissed_suggestions(self) -> frozenset[str]:
+        """Keys of every dismissed suggestion."""
+        rows = self._db.execute("SELECT key FROM suggestion_dismissals").fetchall()
+        return frozenset(row[0] for row in rows)
 
     # Programs ----------------------------------------------------------------------------
 

@@ -84,15 +84,15 @@ def window_state_path() -> Path:
 
 
 def _placeholder_texts() -> dict[str, str]:
-    """What each not-yet-built page will hold (the weekly review is its own issue)."""
-    return {
-        PAGE_REVIEW: (
-            "Your weekly review will be here: focus kept versus planned, interruptions by "
-            "hour, who broke through and whether it was worth it, with suggested rule "
-            "changes to do more of what worked and drop the rest. Every decision is already "
-            "recorded for it."
-        ),
-    }
+    """What each not-yet-built page will hold (none left: every page is built)."""
+    return {}
+
+
+def _build_review_page(engine: Engine) -> QWidget:
+    # Imported when first shown, like the other pages: charts are a cost of opening them.
+    from focus_app.ui.review_page import build_review_page
+
+    return build_review_page(engine)
 
 
 ROW_TITLES = {Mode.FOCUS: "Focus now", Mode.AVAILABLE: "Available now", Mode.PAUSED: "Pause"}
@@ -340,6 +340,7 @@ class MainWindow(QMainWindow):
             PAGE_CALENDAR: build_calendar_page,
             PAGE_INBOX: build_inbox_page,
             PAGE_HISTORY: build_history_page,
+            PAGE_REVIEW: _build_review_page,
             PAGE_SETTINGS: build_settings_page,
         }
         placeholders = _placeholder_texts()

@@ -25,9 +25,9 @@ from PySide6.QtGui import QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from focus_app import APP_ID
-from focus_app.engine import ACTION_OPEN_INBOX, Engine
+from focus_app.engine import ACTION_OPEN_INBOX, ACTION_OPEN_REVIEW, Engine
 from focus_app.ui.icons import app_icon
-from focus_app.ui.quick_actions import PAGE_HISTORY, PAGE_INBOX, QuickActions
+from focus_app.ui.quick_actions import PAGE_HISTORY, PAGE_INBOX, PAGE_REVIEW, QuickActions
 from focus_app.ui.tray import TrayController
 
 if TYPE_CHECKING:
@@ -154,9 +154,11 @@ class Shell(QObject):
         window.open_page(PAGE_HISTORY)
 
     def _on_notification_action(self, action: str) -> None:
-        """A digest notification's "Open inbox" opens the inbox page."""
+        """A digest's "Open inbox" opens the inbox; the reminder's "Open review" the review."""
         if action == ACTION_OPEN_INBOX:
             self.open_page(PAGE_INBOX)
+        elif action == ACTION_OPEN_REVIEW:
+            self.open_page(PAGE_REVIEW)
 
     def shutdown(self) -> None:
         """Remember an open window's geometry before the app ends."""

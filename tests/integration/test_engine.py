@@ -227,7 +227,7 @@ def test_queued_notifications_are_decided_at_start(
 def test_idle_engine_plans_one_wake_at_the_next_transition(
     qapp: object, store: Store, notifier: MemoryNotifier, clock: FakeClock
 ) -> None:
-    engine = make_engine(store, notifier, clock)
+    engine = make_engine(store, notifier, clock, review_reminder=False)
     assert engine._wakeup.wake_at is None  # nothing scheduled: nothing to wake for
     engine.add_block(deep_work(time(14, 0), time(16, 0)))
     assert engine._wakeup.wake_at == datetime(2026, 11, 26, 14, 0, tzinfo=BERLIN)

@@ -1,0 +1,97 @@
+"""Benchmark of the weekly review: one week out of 1,000,000 history rows, computed and painted.
+
+Run with ``python -m benchmarks.bench_review``. Generates a heavy year (1,000,000
+notifications with their decisions and feedback, ~19,200 a week) straight into a SQLite
+file, then times showing one week on the Review page: the store's query, the statistics,
+the suggestions (with three earlier weeks' focus) and a full paint of the page
+(``grab``), against the target of 150 ms. Also reports the database file size. Prints
+median and p95 in milliseconds and PASS/FAIL; exits 1 on FAIL.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import statistics
+import sys
+import tempfile
+import time as clock
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from PySide6.QtWidgets import QApplication
+
+from benchmarks.review_data import FOCUS_BLOCKS, write_history
+from focus_app.clock import FakeClock
+from focus_app.desktop.notifier import MemoryNotifier
+from focus_app.engine import Engine
+from focus_app.settings import Settings
+from focus_app.store import Store
+from focus_app.ui.review_page import ReviewPage, load_week
+
+TZ = ZoneInfo("Europe/Berlin")
+FIRST_MONDAY = date(2025, 12, 1)
+WEEKS = 52
+ROWS = 1_000_000
+TARGET_MS = 150.0
+ROUNDS = 15
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "focus.sqlite3"
+        store, _ = Store.open(path)
+        t0 = clock.perf_counter()
+        written = write_history(store.connection, FIRST_MONDAY, WEEKS, TZ,
+                                per_week=ROWS // WEEKS + 1)
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(f"generated {written:,} rows in {clock.perf_counter() - t0:.1f} s; database "
+              f"{path.stat().st_size / 2**20:.0f} MiB")
+        last_monday = FIRST_MONDAY + timedelta(weeks=WEEKS - 1)
+        now = datetime.combine(last_monday + timedelta(days=5), time(17), tzinfo=TZ)
+        engine = Engine(store, Settings(timezone="Europe/Berlin"), MemoryNotifier(),
+                        FakeClock(now))
+        for block in FOCUS_BLOCKS:
+            engine.add_block(block)
+        page = ReviewPage(engine)
+        page.resize(1200, 1180)
+        page.show()
+        app.processEvents()  # type: ignore[union-attr]
+        load, total = [], []
+        for i in range(ROUNDS):
+            monday = last_monday - timedelta(weeks=i % 10)
+            start = clock.perf_counter()
+            review, suggestions = load_week(engine, monday)
+            loaded = clock.perf_counter()
+            page.monday = monday
+            page.set_review(review, suggestions)
+            page.content.grab()  # a full paint of the page, charts included
+            end = clock.perf_counter()
+            load.append((loaded - start) * 1000)
+            total.append((end - start) * 1000)
+        rows = len(store.review_items(*_range(last_monday)))
+        page.close()
+        engine.shutdown()
+        store.close()
+    p95 = sorted(total)[int(len(total) * 0.95) - 1]
+    print(f"one week = {rows:,} rows")
+    print(f"query + statistics + suggestions: median {statistics.median(load):.1f} ms")
+    print(f"compute and paint: median {statistics.median(total):.1f} ms, p95 {p95:.1f} ms"
+          f" (target <= {TARGET_MS:.0f} ms)")
+    ok = p95 <= TARGET_MS
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def _range(monday: date) -> tuple[datetime, datetime]:
+    from focus_app.core.review import week_range
+
+    return week_range(monday, TZ)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
