@@ -463,9 +463,14 @@ def test_malformed_input_raises_one_clear_line(text: str, message: str) -> None:
 # -------------------------------------------------------------------------- property
 
 ZONES = [BERLIN, ZoneInfo("America/New_York"), ZoneInfo("UTC"), ZoneInfo("Australia/Lord_Howe")]
+# icalendar (7.3) reads a literal backslash-N in TEXT as the escape for a line break, on
+# writing as on reading (its _escape_char normalises "\\N" first), so that one
+# two-character sequence cannot round-trip; every other character does.
+# Format characters (Cf, e.g. U+FEFF) are left out too: the reader drops a byte-order mark.
 titles = st.text(
-    st.characters(exclude_categories=("Cs", "Cc")) | st.sampled_from('\n\t,;:\\"'), max_size=120
-)
+    st.characters(exclude_categories=("Cs", "Cc", "Cf")) | st.sampled_from('\n\t,;:\\"'),
+    max_size=120,
+).filter(lambda t: "\\N" not in t)
 minute_times = st.builds(time, st.integers(0, 23), st.integers(0, 59))
 dates = st.dates(date(2001, 1, 1), date(2060, 12, 31))
 
