@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -272,10 +273,12 @@ def test_breakthrough_cause_reads_the_gates_own_reasons(
 def test_breakthrough_cause_knows_repeat_escalation() -> None:
     now = at(WEEK, 9, 30)
     gate = Gate([], GateSettings(repeat_escalation_minutes=3))
-    gate.decide(Notification(title="1", sender="mail", received_at=now), _focus_ctx(now), now)
+    # Repeat escalation applies to chat programs by default (issue 9): Bob on Slack.
+    first = Notification(title="1", sender="Bob", source="Slack", received_at=now)
+    gate.decide(first, _focus_ctx(now), now)
     later = now + timedelta(minutes=1)
     decision = gate.decide(
-        Notification(title="2", sender="mail", received_at=later), _focus_ctx(later), later
+        replace(first, title="2", received_at=later), _focus_ctx(later), later
     )
     assert decision.breakthrough
     assert breakthrough_cause(decision.reason, None) is Cause.REPEAT
