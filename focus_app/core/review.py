@@ -92,7 +92,7 @@ def breakthrough_cause(reason: str, rule_id: int | None) -> Cause:
     """
     if rule_id is not None:
         return Cause.RULE
-    if "(repeat escalation)" in reason:
+    if "(repeat escalation)" in reason or "(repeat escalation for " in reason:
         return Cause.REPEAT
     if "is on the priority list" in reason:
         return Cause.PRIORITY_LIST
