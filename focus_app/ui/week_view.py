@@ -29,15 +29,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QLineF,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
+    QHelpEvent,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
@@ -52,11 +64,16 @@ from PySide6.QtGui import (
     QStaticText,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QToolTip, QWidget
 
 from focus_app.core.model import Block, BlockKind, Mode, Occurrence
 from focus_app.ui.block_editor import BlockEditorDialog
-from focus_app.ui.calendar_model import CalendarController, Scope
+from focus_app.ui.calendar_model import (
+    OVERLAP_RULE,
+    CalendarController,
+    Scope,
+    describe_overlap,
+)
 
 HEADER_HEIGHT = 40
 """Height of the day header row, in pixels."""
@@ -144,6 +161,20 @@ def ask_scope_with_message_box(parent: QWidget, question: str) -> Scope | None:
     return None
 
 
+def ask_overlap_with_message_box(parent: QWidget, question: str) -> bool:
+    """Ask "draw it over the other block?" in a modal box; ``True`` keeps the change."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Blocks overlap")
+    box.setText(question)
+    box.setInformativeText(OVERLAP_RULE)
+    keep = box.addButton("Keep both", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(keep)
+    box.exec()
+    return box.clickedButton() is keep
+
+
 def edit_occurrence_with_dialog(parent: QWidget, draft: Block, series: Block) -> Block | None:
     """Open the editor on one occurrence (``draft``, a one-off) of ``series``; its result."""
     dialog = BlockEditorDialog(draft, parent, occurrence_of=series)
@@ -174,6 +205,9 @@ class Segment:
         first: This piece holds the occurrence's start (its top edge resizes the start).
         last: This piece holds the occurrence's end (its bottom edge resizes the end).
         rect: Rectangle in content coordinates (y = 0 at midnight; no scroll, no header).
+        overruled: Stretches (top, bottom in minutes, the block that applies there) where
+            a block of another kind overlaps this one and wins: drawn washed out.
+        notes: One line per overlap this segment takes part in (its tooltip says them).
     """
 
     occurrence: Occurrence
@@ -187,6 +221,8 @@ class Segment:
     rect: QRectF | None = None
     title: QStaticText | None = None
     subtitle: QStaticText | None = None
+    overruled: list[tuple[float, float, Block]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -283,9 +319,11 @@ class WeekView(QWidget):
         self.ask_scope: Callable[[str], Scope | None] = lambda q: ask_scope_with_message_box(
             self, q
         )
+        self.ask_overlap: Callable[[str], bool] = lambda q: ask_overlap_with_message_box(self, q)
+        """Asked before a drag draws, moves or stretches a block over one of another kind."""
         self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(self, b)
-        self.edit_occurrence: Callable[[Block, Block], Block | None] = (
-            lambda draft, series: edit_occurrence_with_dialog(self, draft, series)
+        self.edit_occurrence: Callable[[Block, Block], Block | None] = lambda draft, series: (
+            edit_occurrence_with_dialog(self, draft, series)
         )
 
         self._hour_height = float(hour_height)
@@ -523,6 +561,28 @@ class WeekView(QWidget):
         for day_segments in per_day:
             pack_columns(day_segments)
             self._segments.extend(day_segments)
+        self._mark_overlaps(monday.replace(tzinfo=tz), week_end.replace(tzinfo=tz))
+
+    def _mark_overlaps(self, start: datetime, end: datetime) -> None:
+        """Note on each segment where another kind overlaps it, and which block applies."""
+        tz = self._controller.tz()
+        for overlap in self._controller.overlaps(start, end):
+            note = describe_overlap(overlap, tz)
+            o_start = overlap.start.astimezone(tz).replace(tzinfo=None)
+            o_end = overlap.end.astimezone(tz).replace(tzinfo=None)
+            for seg in self._segments:
+                occ = seg.occurrence
+                if occ.block is not overlap.applies and occ.block not in overlap.overruled:
+                    continue
+                midnight = datetime.combine(self._week_start + timedelta(days=seg.day), time(0))
+                top = max(seg.top, (o_start - midnight).total_seconds() / 60)
+                bottom = min(seg.bottom, (o_end - midnight).total_seconds() / 60)
+                if bottom <= top:
+                    continue
+                if note not in seg.notes:
+                    seg.notes.append(note)
+                if occ.block is not overlap.applies:
+                    seg.overruled.append((top, bottom, overlap.applies))
 
     def _layout_geometry(self) -> None:
         """Rectangles and elided texts for every segment (size or zoom changed)."""
@@ -586,6 +646,9 @@ class WeekView(QWidget):
         self._header_font = QFont(self.font())
         self._header_bold = QFont(self.font())
         self._header_bold.setBold(True)
+        self._overruled_wash = QBrush(QColor(255, 255, 255, 150))
+        self._overruled_hatch = QBrush(QColor(60, 60, 70, 90), Qt.BrushStyle.BDiagPattern)
+        self._overruled_pen = QPen(QColor("#222228"))
         self._bg = QColor("#ffffff")
         self._weekend_bg = QColor("#f6f6f8")
         self._today_bg = QColor("#fff6d6")
@@ -724,6 +787,30 @@ class WeekView(QWidget):
             p.drawRect(rect)
             if seg.title is not None:
                 self._paint_texts(p, seg, rect, kind)
+            self._paint_overruled(p, seg, rect)
+
+    def _paint_overruled(self, p: QPainter, seg: Segment, rect: QRectF) -> None:
+        """Wash out where another kind applies, and say which one if there is room."""
+        if not seg.overruled:
+            return
+        hh = self._hour_height
+        fm = QFontMetricsF(self._small_font)
+        p.setFont(self._small_font)
+        for top, bottom, applies in seg.overruled:
+            y0 = max(rect.top(), top / 60 * hh + 1)
+            y1 = min(rect.bottom(), bottom / 60 * hh)
+            area = QRectF(rect.left(), y0, rect.width(), y1 - y0)
+            p.fillRect(area, self._overruled_wash)
+            p.fillRect(area, self._overruled_hatch)
+            label = f"{applies.kind.value.capitalize()} applies"
+            if area.height() >= fm.height() + 2 and rect.width() > 24:
+                text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 2 * _PAD)
+                p.setPen(self._overruled_pen)
+                p.drawText(
+                    area.adjusted(_PAD, 0, -_PAD, -1),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                    text,
+                )
 
     def _paint_selection(self, p: QPainter) -> None:
         if self._selected is None:
@@ -762,13 +849,11 @@ class WeekView(QWidget):
         end = override.until.astimezone(tz).replace(tzinfo=None)
         return self._span_rects(start, end, full_width=True)
 
-    def _paint_override(self, p: QPainter, now: datetime) -> None:
+    def _override_label(self, now: datetime) -> str:
+        """What the override band says: mode, until when, and why ("" without one)."""
         override = self._controller.override()
         if override is None:
-            return
-        pieces = self._override_rects(now)
-        if not pieces:
-            return
+            return ""
         tz = self._controller.tz()
         until = override.until.astimezone(tz)
         name = override.mode.value.capitalize()
@@ -778,6 +863,16 @@ class WeekView(QWidget):
             label = f"{name} · {override.starts.astimezone(tz):%a %H:%M}–{until:%H:%M}"
         if override.reason:
             label += f" · {override.reason}"
+        return label
+
+    def _paint_override(self, p: QPainter, now: datetime) -> None:
+        override = self._controller.override()
+        if override is None:
+            return
+        pieces = self._override_rects(now)
+        if not pieces:
+            return
+        label = self._override_label(now)
         p.setBrush(self._override_fill[override.mode])
         p.setPen(self._override_pen[override.mode])
         for rect, _first in pieces:
@@ -927,6 +1022,43 @@ class WeekView(QWidget):
     def _on_scrolled(self, _value: int) -> None:
         self.update()
 
+    # ------------------------------------------------------------------ tooltips
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """The full text of what is under ``pos`` (widget coordinates), "" if nothing.
+
+        Texts in blocks and in the override's chip are elided to fit; the tooltip always
+        says everything: title, kind, times, and the overlaps the block takes part in.
+        """
+        lines: list[str] = []
+        override = self._override_label(self._local_now())
+        if override and pos.y() >= HEADER_HEIGHT:
+            content = QPointF(pos.x(), pos.y() - HEADER_HEIGHT + self.scroll_offset())
+            if any(r.contains(content) for r, _ in self._override_rects(self._local_now())):
+                lines.append(override)
+        seg = self._segment_at(pos)
+        if seg is not None:
+            occ = seg.occurrence
+            block = occ.block
+            when = "weekly" if block.recurrence is not None else "once"
+            lines.append(
+                f"{block.display_title} — {block.kind.value}, {self._time_range(occ)} ({when})"
+            )
+            if seg.notes:
+                lines.extend(seg.notes)
+                lines.append(OVERLAP_RULE)
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------ mouse
     def _segment_at(self, pos: QPointF) -> Segment | None:
         self._ensure_layout()
@@ -1060,6 +1192,8 @@ class WeekView(QWidget):
                 end=drag.end.time(),
                 on_date=drag.start.date(),
             )
+            if not self._overlap_ok(block, drag.start, drag.end):
+                return
             created = self._controller.create_block(block)
             self._select_block_on(created, drag.start)
             return
@@ -1071,6 +1205,16 @@ class WeekView(QWidget):
         ):
             return
         verb = "move" if drag.mode == "move" else "resize"
+        moved = Block(
+            kind=occ.block.kind,
+            start=drag.start.time(),
+            end=drag.end.time(),
+            title=occ.block.title,
+            on_date=drag.start.date(),
+            id=occ.block.id,
+        )
+        if not self._overlap_ok(moved, drag.start, drag.end):
+            return
         scope = self._scope_for(
             occ.block,
             f"Do you want to {verb} only this occurrence of "
@@ -1081,6 +1225,24 @@ class WeekView(QWidget):
         self._controller.move_occurrence(occ, drag.start, drag.end, scope)
         if occ.block.id is not None:
             self._select_block_on(occ.block, drag.start)
+
+    def _overlap_ok(self, candidate: Block, start: datetime, end: datetime) -> bool:
+        """Ask before ``candidate`` (naive ``start``-``end``) is put over another kind.
+
+        ``candidate`` carries the id of the block it replaces (a move or resize), so the
+        block never counts as overlapping itself.
+        """
+        tz = self._controller.tz()
+        found = self._controller.overlaps_of(
+            candidate, start.replace(tzinfo=tz), end.replace(tzinfo=tz)
+        )
+        if not found:
+            return True
+        lines = "\n".join(describe_overlap(o, tz) for o in found[:3])
+        return self.ask_overlap(
+            f"“{candidate.display_title}” ({candidate.kind.value}) would overlap "
+            f"another block:\n{lines}\n\nKeep both?"
+        )
 
     def _scope_for(self, block: Block, question: str) -> Scope | None:
         if block.recurrence is None:
@@ -1153,7 +1315,10 @@ class WeekView(QWidget):
         start = self._controller.local_start(occ)
         end = self._controller.local_end(occ)
         draft = Block(
-            kind=series.kind, start=start.time(), end=end.time(), title=series.title,
+            kind=series.kind,
+            start=start.time(),
+            end=end.time(),
+            title=series.title,
             on_date=start.date(),
         )
         edited = self.edit_occurrence(draft, series)
