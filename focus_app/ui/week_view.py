@@ -175,17 +175,28 @@ def ask_overlap_with_message_box(parent: QWidget, question: str) -> bool:
     return box.clickedButton() is keep
 
 
-def edit_occurrence_with_dialog(parent: QWidget, draft: Block, series: Block) -> Block | None:
+def edit_occurrence_with_dialog(
+    parent: QWidget,
+    draft: Block,
+    series: Block,
+    overlap_notes: Callable[[Block], list[str]] | None = None,
+) -> Block | None:
     """Open the editor on one occurrence (``draft``, a one-off) of ``series``; its result."""
-    dialog = BlockEditorDialog(draft, parent, occurrence_of=series)
+    dialog = BlockEditorDialog(draft, parent, occurrence_of=series, overlap_notes=overlap_notes)
     if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
         return dialog.block()
     return None
 
 
-def edit_with_dialog(parent: QWidget, block: Block) -> Block | None:
-    """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled."""
-    dialog = BlockEditorDialog(block, parent)
+def edit_with_dialog(
+    parent: QWidget, block: Block, overlap_notes: Callable[[Block], list[str]] | None = None
+) -> Block | None:
+    """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled.
+
+    ``overlap_notes`` lets the editor say, as the user types, where the block would lie
+    over one of another kind and which one applies there.
+    """
+    dialog = BlockEditorDialog(block, parent, overlap_notes=overlap_notes)
     if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
         return dialog.block()
     return None
@@ -321,9 +332,11 @@ class WeekView(QWidget):
         )
         self.ask_overlap: Callable[[str], bool] = lambda q: ask_overlap_with_message_box(self, q)
         """Asked before a drag draws, moves or stretches a block over one of another kind."""
-        self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(self, b)
+        self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(
+            self, b, self.overlap_notes
+        )
         self.edit_occurrence: Callable[[Block, Block], Block | None] = lambda draft, series: (
-            edit_occurrence_with_dialog(self, draft, series)
+            edit_occurrence_with_dialog(self, draft, series, self.overlap_notes)
         )
 
         self._hour_height = float(hour_height)
@@ -1225,6 +1238,10 @@ class WeekView(QWidget):
         self._controller.move_occurrence(occ, drag.start, drag.end, scope)
         if occ.block.id is not None:
             self._select_block_on(occ.block, drag.start)
+
+    def overlap_notes(self, candidate: Block) -> list[str]:
+        """Where ``candidate`` would overlap blocks of another kind (the editor shows it)."""
+        return self._controller.overlap_notes(candidate, candidate.on_date or self._week_start)
 
     def _overlap_ok(self, candidate: Block, start: datetime, end: datetime) -> bool:
         """Ask before ``candidate`` (naive ``start``-``end``) is put over another kind.
