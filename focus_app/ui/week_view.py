@@ -56,6 +56,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
     QRegion,
@@ -96,6 +97,19 @@ class KindStyle:
     border: QColor
     text: QColor
     pattern_kind: str = "solid"
+
+
+_LIGHT_GRID = {
+    "bg": "#ffffff", "weekend": "#f6f6f8", "today": "#fff6d6", "header": "#f0f0f3",
+    "hour": "#d9d9de", "half": "#eeeef1", "day": "#c4c4cc", "label": "#55555f",
+    "label_strong": "#222228", "today_text": "#b3261e", "hatch": "#5a3c3c46",
+}
+_DARK_GRID = {
+    "bg": "#1f1f22", "weekend": "#26262a", "today": "#3a3522", "header": "#2b2b2e",
+    "hour": "#3c3c43", "half": "#2c2c31", "day": "#4a4a52", "label": "#a9a9b2",
+    "label_strong": "#f0f0f2", "today_text": "#ff8a80", "hatch": "#5ac8c8d2",
+}
+"""Grid colours per scheme (``#aarrggbb`` where translucent)."""
 
 
 def kind_styles() -> dict[BlockKind, KindStyle]:
@@ -649,8 +663,12 @@ class WeekView(QWidget):
         self._pattern = {k: pattern_brush(s) for k, s in self._styles.items()}
         self._border = {k: QPen(s.border, 1) for k, s in self._styles.items()}
         self._text_pen = {k: QPen(s.text) for k, s in self._styles.items()}
-        self._selected_pen = QPen(QColor("#111111"), 2.5)
-        self._preview_pen = QPen(QColor("#111111"), 1.5, Qt.PenStyle.DashLine)
+        # The grid follows the desktop's scheme; the blocks keep their colours (they are
+        # the legend) and carry their own text colours.
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        ink = QColor("#f2f2f4") if dark else QColor("#111111")
+        self._selected_pen = QPen(ink, 2.5)
+        self._preview_pen = QPen(ink, 1.5, Qt.PenStyle.DashLine)
         self._title_font = QFont(self.font())
         self._title_font.setBold(True)
         self._title_font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.9))
@@ -659,18 +677,21 @@ class WeekView(QWidget):
         self._header_font = QFont(self.font())
         self._header_bold = QFont(self.font())
         self._header_bold.setBold(True)
-        self._overruled_wash = QBrush(QColor(255, 255, 255, 150))
-        self._overruled_hatch = QBrush(QColor(60, 60, 70, 90), Qt.BrushStyle.BDiagPattern)
-        self._overruled_pen = QPen(QColor("#222228"))
-        self._bg = QColor("#ffffff")
-        self._weekend_bg = QColor("#f6f6f8")
-        self._today_bg = QColor("#fff6d6")
-        self._header_bg = QColor("#f0f0f3")
-        self._hour_pen = QPen(QColor("#d9d9de"), 1)
-        self._half_pen = QPen(QColor("#eeeef1"), 1)
-        self._day_pen = QPen(QColor("#c4c4cc"), 1)
-        self._label_pen = QPen(QColor("#55555f"))
-        self._today_pen = QPen(QColor("#b3261e"))
+        grid = _DARK_GRID if dark else _LIGHT_GRID
+        self._bg = QColor(grid["bg"])
+        wash = QColor(self._bg)
+        wash.setAlpha(160)
+        self._overruled_wash = QBrush(wash)
+        self._overruled_hatch = QBrush(QColor(grid["hatch"]), Qt.BrushStyle.BDiagPattern)
+        self._overruled_pen = QPen(QColor(grid["label_strong"]))
+        self._weekend_bg = QColor(grid["weekend"])
+        self._today_bg = QColor(grid["today"])
+        self._header_bg = QColor(grid["header"])
+        self._hour_pen = QPen(QColor(grid["hour"]), 1)
+        self._half_pen = QPen(QColor(grid["half"]), 1)
+        self._day_pen = QPen(QColor(grid["day"]), 1)
+        self._label_pen = QPen(QColor(grid["label"]))
+        self._today_pen = QPen(QColor(grid["today_text"]))
         self._now_pen = QPen(QColor("#e0201b"), 2)
         self._now_brush = QBrush(QColor("#e0201b"))
         mode_colors = {
@@ -687,6 +708,16 @@ class WeekView(QWidget):
             band.setAlpha(56)
             self._override_fill[mode] = QBrush(band)
             self._override_chip[mode] = QBrush(color)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow the desktop's light/dark scheme live: new colours, cached pictures redrawn."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._make_paint_tools()
+            self._geometry_dirty = True
+            self._layer = None
+            self._header = None
+            self.update()
+        super().changeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self._ensure_layout()

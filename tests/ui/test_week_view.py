@@ -499,3 +499,21 @@ def test_blocks_of_one_kind_overlapping_are_not_asked_about(qtbot: QtBot) -> Non
     h.drag(h.view.point_at(1, time(16)), h.view.point_at(1, time(14, 30)))
     assert h.overlap_questions == []
     assert len(h.repo.blocks()) == 2
+
+
+def test_the_grid_follows_a_dark_palette_live_and_back(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QPalette
+
+    h = Harness(qtbot, [])
+    empty = h.view.point_at(4, time(8))  # Friday 08:00: plain grid
+    light = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert light.lightness() > 200
+    dark = QPalette(h.view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1f1f22"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2e"))
+    h.view.setPalette(dark)
+    now_dark = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert now_dark.lightness() < 60
+    h.view.setPalette(QPalette())
+    back = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert back == light
