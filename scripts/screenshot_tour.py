@@ -136,6 +136,7 @@ def inner(out_dir: Path) -> int:
     from focus_app.ui.override_dialog import OverrideDialog
     from focus_app.ui.settings_page import RuleEditorDialog
     from focus_app.ui.shell import start_ui
+    from focus_app.ui.week_view import WeekView
     from focus_app.ui.welcome import WelcomeWizard
 
     lock = acquire()
@@ -207,7 +208,9 @@ def inner(out_dir: Path) -> int:
         deep = next(b for b in blocks if b.title == "Deep work")
         dialog_shot(BlockEditorDialog(deep, window), "dialog-block-editor")
         office = next(b for b in blocks if b.title == "Office hours")
-        dialog_shot(BlockEditorDialog(office, window), "dialog-block-overlap")
+        view = window.findChild(WeekView)
+        notes = view.overlap_notes if view is not None else None
+        dialog_shot(BlockEditorDialog(office, window, overlap_notes=notes), "dialog-block-overlap")
         tz = engine.tz
         dialog_shot(
             OverrideDialog(Mode.FOCUS, engine.clock.now, tz, parent=window), "dialog-custom-focus"
