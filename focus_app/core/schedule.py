@@ -46,6 +46,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
 from typing import NamedTuple
 
 from focus_app.core.dates import block_date_problem
@@ -139,6 +140,24 @@ class SkippedBlock(NamedTuple):
     reason: str
 
 
+class Overlap(NamedTuple):
+    """A stretch where blocks of different kinds overlap, and which of them applies.
+
+    Attributes:
+        start: Where the stretch begins (in the schedule's zone).
+        end: Where it ends.
+        applies: The block in force there (the most protective kind, see the module
+            docstring).
+        overruled: The other blocks covering the stretch whose kind differs from
+            ``applies``' kind, in the blocks' order: they have no effect there.
+    """
+
+    start: datetime
+    end: datetime
+    applies: Block
+    overruled: tuple[Block, ...]
+
+
 class Schedule:
     """All blocks with their exceptions, plus the mode that applies outside every block.
 
@@ -222,6 +241,57 @@ class Schedule:
             Occurrence(self._blocks[s.block_index], s.start.astimezone(tz), s.end.astimezone(tz))
             for s in spans
         ]
+
+    def overlaps(self, start: datetime, end: datetime) -> list[Overlap]:
+        """Every stretch in ``[start, end)`` where blocks of different kinds overlap.
+
+        Overlaps of blocks of one kind are left out: the mode is the same whichever
+        applies. Adjacent stretches with the same blocks are merged, so a focus block lying
+        across an available one gives one :class:`Overlap`. Sorted by start.
+
+        Raises:
+            ValueError: ``start`` or ``end`` is naive.
+        """
+        lo = _require_aware(start, "start")
+        hi = _require_aware(end, "end")
+        if hi <= lo:
+            return []
+        spans = [s for s in self._expand(lo, hi) if s.start < hi and s.end > lo]
+        if len({self._blocks[s.block_index].kind for s in spans}) < 2:
+            return []
+        cuts = sorted({lo, hi} | {t for s in spans for t in (s.start, s.end) if lo < t < hi})
+        found: list[Overlap] = []
+        tz = self._tz
+        for a, b in pairwise(cuts):
+            active = [s for s in spans if s.start <= a and s.end >= b]
+            kinds = {self._blocks[s.block_index].kind for s in active}
+            if len(kinds) < 2:
+                continue
+            best = min(
+                active,
+                key=lambda s: (
+                    -self._blocks[s.block_index].kind.protectiveness,
+                    s.start,
+                    s.block_index,
+                ),
+            )
+            applies = self._blocks[best.block_index]
+            overruled = tuple(
+                self._blocks[i]
+                for i in sorted({s.block_index for s in active})
+                if self._blocks[i].kind != applies.kind
+            )
+            previous = found[-1] if found else None
+            if (
+                previous is not None
+                and previous.end == a
+                and previous.applies == applies
+                and previous.overruled == overruled
+            ):
+                found[-1] = previous._replace(end=b.astimezone(tz))
+            else:
+                found.append(Overlap(a.astimezone(tz), b.astimezone(tz), applies, overruled))
+        return found
 
     def mode_at(self, t: datetime) -> ModeState:
         """The scheduled mode at ``t`` and the stretch of constant mode around it.

@@ -12,6 +12,7 @@ has something to say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
 
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from focus_app.core.dates import EARLIEST, LATEST, date_problem
 from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
+from focus_app.ui.calendar_model import OVERLAP_RULE
 
 _DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EXC_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -86,9 +88,17 @@ class BlockEditorDialog(QDialog):
     """
 
     def __init__(
-        self, block: Block, parent: QWidget | None = None, *, occurrence_of: Block | None = None
+        self,
+        block: Block,
+        parent: QWidget | None = None,
+        *,
+        occurrence_of: Block | None = None,
+        overlap_notes: Callable[[Block], list[str]] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._overlap_notes = overlap_notes
+        """Says where the block as edited would overlap blocks of another kind (the
+        calendar's :meth:`CalendarController.overlap_notes`); ``None``: not shown."""
         self.setWindowTitle("New block" if block.id is None else "Edit block")
         self._original = block
         self.occurrence_of = occurrence_of
@@ -113,6 +123,10 @@ class BlockEditorDialog(QDialog):
         self.next_day_label.setToolTip(
             "The end is before the start: tick this if the block runs overnight"
         )
+        # Shown only when the end is before the start; keeps its room so nothing jumps.
+        keep = self.next_day_label.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.next_day_label.setSizePolicy(keep)
         times = QHBoxLayout()
         times.addWidget(self.start_edit)
         times.addWidget(QLabel("to"))
@@ -121,9 +135,12 @@ class BlockEditorDialog(QDialog):
         times.addStretch(1)
 
         form = QFormLayout()
-        form.addRow("&Title", self.title_edit)
-        form.addRow("&Kind", self.kind_combo)
-        form.addRow("&Time", times)
+        form.addRow("&Title:", self.title_edit)
+        form.addRow("&Kind:", self.kind_combo)
+        # A row holding a layout gets no buddy from QFormLayout (it would show "&Time").
+        time_label = QLabel("T&ime:")
+        time_label.setBuddy(self.start_edit)
+        form.addRow(time_label, times)
 
         # Repetition: once on a date, or weekly on chosen days.
         self.once_radio = QRadioButton("&Once on")
@@ -203,6 +220,13 @@ class BlockEditorDialog(QDialog):
         exc_layout.addWidget(self.exceptions_list)
         exc_layout.addWidget(self.remove_exception_button, alignment=Qt.AlignmentFlag.AlignRight)
 
+        # Where the block lies over one of another kind, and which one applies there.
+        self.overlap_label = QLabel()
+        self.overlap_label.setObjectName("overlapLabel")
+        self.overlap_label.setWordWrap(True)
+        self.overlap_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.overlap_label.hide()
+
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
@@ -217,6 +241,7 @@ class BlockEditorDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(repeat_box)
         layout.addWidget(self.exceptions_box)
+        layout.addWidget(self.overlap_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
@@ -234,6 +259,9 @@ class BlockEditorDialog(QDialog):
             self.occurrence_note.setWordWrap(True)
             layout.insertWidget(0, self.occurrence_note)
         for signal in (
+            self.kind_combo.currentIndexChanged,
+            self.date_edit.dateChanged,
+            self.interval_spin.valueChanged,
             self.start_edit.timeChanged,
             self.end_edit.timeChanged,
             self.next_day_label.toggled,
@@ -355,3 +383,10 @@ class BlockEditorDialog(QDialog):
         self.error_label.setVisible(error is not None)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(error is None)
+        notes = self._overlap_notes(self.block()) if error is None and self._overlap_notes else []
+        if notes:
+            self.overlap_label.setText(
+                "Overlaps another block:\n" + "\n".join(f"• {n}" for n in notes)
+                + "\n" + OVERLAP_RULE
+            )
+        self.overlap_label.setVisible(bool(notes))

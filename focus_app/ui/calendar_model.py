@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from focus_app.core.model import Block, BlockException, Occurrence, Override, Recurrence
-from focus_app.core.schedule import Schedule
+from focus_app.core.schedule import Overlap, Schedule
 
 MAX_BLOCK_SPAN = timedelta(hours=24)
 """A block spans less than a day (``start == end`` is refused by :class:`Block`)."""
@@ -204,6 +204,53 @@ class CalendarController(QObject):
             self._schedule = Schedule(self._repo.blocks(), tz=self._repo.tz())
         return self._schedule.occurrences(start, end)
 
+    def overlaps(self, start: datetime, end: datetime) -> list[Overlap]:
+        """Where blocks of different kinds overlap in ``[start, end)``, and which applies."""
+        if self._schedule is None:
+            self._schedule = Schedule(self._repo.blocks(), tz=self._repo.tz())
+        return self._schedule.overlaps(start, end)
+
+    def overlaps_of(self, candidate: Block, start: datetime, end: datetime) -> list[Overlap]:
+        """The overlaps ``candidate`` would take part in within ``[start, end)`` if saved.
+
+        ``candidate`` replaces the stored block with its id (an edit), or is added (a new
+        block, ``id=None``). Asked before a block is drawn over another, and by the editor.
+        """
+        others = [b for b in self._repo.blocks() if candidate.id is None or b.id != candidate.id]
+        schedule = Schedule([*others, candidate], tz=self._repo.tz())
+        return [
+            o
+            for o in schedule.overlaps(start, end)
+            if o.applies is candidate or any(b is candidate for b in o.overruled)
+        ]
+
+    def overlap_notes(self, candidate: Block, around: date, limit: int = 3) -> list[str]:
+        """One line per overlap of ``candidate`` in the two weeks from the Monday of ``around``.
+
+        A weekly block overlapping the same weekly block every week is said once.
+        """
+        tz = self._repo.tz()
+        monday = around - timedelta(days=around.weekday())
+        start = datetime.combine(monday, datetime.min.time()).replace(tzinfo=tz)
+        lines: list[str] = []
+        seen: set[tuple[object, ...]] = set()
+        for overlap in self.overlaps_of(candidate, start, start + timedelta(days=14)):
+            local = overlap.start.astimezone(tz)
+            key = (
+                local.weekday(),
+                local.time(),
+                overlap.end.astimezone(tz).time(),
+                overlap.applies.display_title,
+                tuple(b.display_title for b in overlap.overruled),
+            )
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(describe_overlap(overlap, tz))
+        if len(lines) > limit:
+            lines = [*lines[:limit], f"and {len(lines) - limit} more"]
+        return lines
+
     def refresh(self) -> None:
         """Re-read everything: call when the engine reports changes made elsewhere."""
         self._schedule = None
@@ -345,6 +392,28 @@ class CalendarController(QObject):
         self._schedule = None
         self.changed.emit()
         return stored
+
+
+def describe_overlap(overlap: Overlap, tz: tzinfo) -> str:
+    """One sentence: when, which block applies, which has no effect there.
+
+    Example: ``Thu 3 Dec 14:30–15:00: “Report” (focus) applies, not “Office hours”
+    (available)``.
+    """
+    start = overlap.start.astimezone(tz)
+    end = overlap.end.astimezone(tz)
+    overruled = ", ".join(f"“{b.display_title}” ({b.kind.value})" for b in overlap.overruled)
+    applies = overlap.applies
+    return (
+        f"{start:%a} {start.day} {start:%b %H:%M}–{end:%H:%M}: "
+        f"“{applies.display_title}” ({applies.kind.value}) applies, not {overruled}"
+    )
+
+
+OVERLAP_RULE = (
+    "Where blocks overlap, the more protective kind applies: off, then focus, then available."
+)
+"""The rule in one line, said wherever an overlap is shown."""
 
 
 def _shift_recurring(block: Block, days: int, new_start: datetime, new_end: datetime) -> Block:

@@ -103,6 +103,43 @@ def app_icon() -> QIcon:
     return QIcon.fromTheme(APP_NAME, fallback)
 
 
+PAGE_ICON_NAMES: tuple[str, ...] = ("today", "calendar", "inbox", "history", "review", "settings")
+"""The sidebar's icons: ``resources/icons/pages/<name>.svg``, one line-drawn set."""
+
+
+def page_icon(name: str, color: QColor | None = None) -> QIcon:
+    """A sidebar icon drawn in ``color`` (default: the palette's text colour).
+
+    The SVGs are black line drawings on a 24 px grid; each is rendered and then filled
+    with the ink, so one file serves light and dark schemes. Call again after a palette
+    change (the main window does) to follow the desktop's scheme.
+
+    Raises:
+        FileNotFoundError: ``name`` has no SVG (a typo, or an incomplete install).
+    """
+    path = resources_dir() / "icons" / "pages" / f"{name}.svg"
+    if not path.is_file():
+        raise FileNotFoundError(f"icon {path} is missing; reinstall the app")
+    ink = color if color is not None else QGuiApplication.palette().color(
+        QPalette.ColorRole.WindowText
+    )
+    selected = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText)
+    renderer = QSvgRenderer(str(path))
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 40, 48):
+        for mode, colour in ((QIcon.Mode.Normal, ink), (QIcon.Mode.Selected, selected)):
+            image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(0)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter, QRectF(0, 0, size, size))
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(image.rect(), colour)
+            painter.end()
+            icon.addPixmap(QPixmap.fromImage(image), mode)
+    return icon
+
+
 def guess_dark_panel() -> bool:
     """Guess whether the tray sits on a dark panel.
 

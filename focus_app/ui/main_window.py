@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -51,7 +50,7 @@ from focus_app.core.model import Mode
 from focus_app.engine import Engine
 from focus_app.paths import state_dir
 from focus_app.status_text import Status, held_text, mode_title, next_text, until_text
-from focus_app.ui.icons import app_icon, mode_icon
+from focus_app.ui.icons import PAGE_ICON_NAMES, app_icon, mode_icon, page_icon
 from focus_app.ui.pages import (
     LazyPage,
     build_calendar_page,
@@ -321,14 +320,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.today = TodayPage(self.quick_actions)
-        self.add_page(PAGE_TODAY, "Today", self.today, app_icon())
-        icons = {
-            PAGE_CALENDAR: ("x-office-calendar", QStyle.StandardPixmap.SP_FileDialogDetailedView),
-            PAGE_INBOX: ("mail-inbox", QStyle.StandardPixmap.SP_DirOpenIcon),
-            PAGE_HISTORY: ("document-open-recent", QStyle.StandardPixmap.SP_BrowserReload),
-            PAGE_REVIEW: ("x-office-presentation", QStyle.StandardPixmap.SP_FileDialogInfoView),
-            PAGE_SETTINGS: ("preferences-system", QStyle.StandardPixmap.SP_ComputerIcon),
-        }
+        self.add_page(PAGE_TODAY, "Today", self.today, page_icon(PAGE_TODAY))
         titles = {
             PAGE_CALENDAR: "Calendar",
             PAGE_INBOX: "Inbox",
@@ -345,8 +337,7 @@ class MainWindow(QMainWindow):
         }
         placeholders = _placeholder_texts()
         for key, title in titles.items():
-            theme, fallback = icons[key]
-            icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
+            icon = page_icon(key)
             if key in factories:
                 page: QWidget = LazyPage(functools.partial(factories[key], engine))
             else:
@@ -500,6 +491,18 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     # ----------------------------------------------------------------- state
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow the desktop's light/dark scheme live: the sidebar icons take the new ink."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self.refresh_page_icons()
+        super().changeEvent(event)
+
+    def refresh_page_icons(self) -> None:
+        """Redraw the sidebar's line icons in the palette's current text colour."""
+        for row, key in enumerate(self._keys):
+            if key in PAGE_ICON_NAMES:
+                self.sidebar.item(row).setIcon(page_icon(key))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember geometry; hide when a tray icon stays, quit when the window is all."""

@@ -91,7 +91,10 @@ class WeekPage(QWidget):
         self.date_edit.setToolTip("Go to the week of a date")
         self.date_edit.dateChanged.connect(self._on_date_picked)
         self.week_label = QLabel()
-        self.week_label.setStyleSheet("font-weight: bold;")
+        # A font, not a style sheet: a styled label keeps its old colours on a scheme change.
+        bold = self.week_label.font()
+        bold.setBold(True)
+        self.week_label.setFont(bold)
 
         self.kind_combo = QComboBox()
         self.kind_combo.setToolTip("Kind of block drawn by dragging on empty space")

@@ -29,21 +29,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QLineF,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
+    QHelpEvent,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
     QRegion,
@@ -52,11 +65,16 @@ from PySide6.QtGui import (
     QStaticText,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QToolTip, QWidget
 
 from focus_app.core.model import Block, BlockKind, Mode, Occurrence
 from focus_app.ui.block_editor import BlockEditorDialog
-from focus_app.ui.calendar_model import CalendarController, Scope
+from focus_app.ui.calendar_model import (
+    OVERLAP_RULE,
+    CalendarController,
+    Scope,
+    describe_overlap,
+)
 
 HEADER_HEIGHT = 40
 """Height of the day header row, in pixels."""
@@ -79,6 +97,19 @@ class KindStyle:
     border: QColor
     text: QColor
     pattern_kind: str = "solid"
+
+
+_LIGHT_GRID = {
+    "bg": "#ffffff", "weekend": "#f6f6f8", "today": "#fff6d6", "header": "#f0f0f3",
+    "hour": "#d9d9de", "half": "#eeeef1", "day": "#c4c4cc", "label": "#55555f",
+    "label_strong": "#222228", "today_text": "#b3261e", "hatch": "#5a3c3c46",
+}
+_DARK_GRID = {
+    "bg": "#1f1f22", "weekend": "#26262a", "today": "#3a3522", "header": "#2b2b2e",
+    "hour": "#3c3c43", "half": "#2c2c31", "day": "#4a4a52", "label": "#a9a9b2",
+    "label_strong": "#f0f0f2", "today_text": "#ff8a80", "hatch": "#5ac8c8d2",
+}
+"""Grid colours per scheme (``#aarrggbb`` where translucent)."""
 
 
 def kind_styles() -> dict[BlockKind, KindStyle]:
@@ -144,17 +175,42 @@ def ask_scope_with_message_box(parent: QWidget, question: str) -> Scope | None:
     return None
 
 
-def edit_occurrence_with_dialog(parent: QWidget, draft: Block, series: Block) -> Block | None:
+def ask_overlap_with_message_box(parent: QWidget, question: str) -> bool:
+    """Ask "draw it over the other block?" in a modal box; ``True`` keeps the change."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Blocks overlap")
+    box.setText(question)
+    box.setInformativeText(OVERLAP_RULE)
+    keep = box.addButton("Keep both", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(keep)
+    box.exec()
+    return box.clickedButton() is keep
+
+
+def edit_occurrence_with_dialog(
+    parent: QWidget,
+    draft: Block,
+    series: Block,
+    overlap_notes: Callable[[Block], list[str]] | None = None,
+) -> Block | None:
     """Open the editor on one occurrence (``draft``, a one-off) of ``series``; its result."""
-    dialog = BlockEditorDialog(draft, parent, occurrence_of=series)
+    dialog = BlockEditorDialog(draft, parent, occurrence_of=series, overlap_notes=overlap_notes)
     if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
         return dialog.block()
     return None
 
 
-def edit_with_dialog(parent: QWidget, block: Block) -> Block | None:
-    """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled."""
-    dialog = BlockEditorDialog(block, parent)
+def edit_with_dialog(
+    parent: QWidget, block: Block, overlap_notes: Callable[[Block], list[str]] | None = None
+) -> Block | None:
+    """Open :class:`BlockEditorDialog` modally; the edited block, or ``None`` if cancelled.
+
+    ``overlap_notes`` lets the editor say, as the user types, where the block would lie
+    over one of another kind and which one applies there.
+    """
+    dialog = BlockEditorDialog(block, parent, overlap_notes=overlap_notes)
     if dialog.exec() == BlockEditorDialog.DialogCode.Accepted:
         return dialog.block()
     return None
@@ -174,6 +230,9 @@ class Segment:
         first: This piece holds the occurrence's start (its top edge resizes the start).
         last: This piece holds the occurrence's end (its bottom edge resizes the end).
         rect: Rectangle in content coordinates (y = 0 at midnight; no scroll, no header).
+        overruled: Stretches (top, bottom in minutes, the block that applies there) where
+            a block of another kind overlaps this one and wins: drawn washed out.
+        notes: One line per overlap this segment takes part in (its tooltip says them).
     """
 
     occurrence: Occurrence
@@ -187,6 +246,8 @@ class Segment:
     rect: QRectF | None = None
     title: QStaticText | None = None
     subtitle: QStaticText | None = None
+    overruled: list[tuple[float, float, Block]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -283,9 +344,13 @@ class WeekView(QWidget):
         self.ask_scope: Callable[[str], Scope | None] = lambda q: ask_scope_with_message_box(
             self, q
         )
-        self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(self, b)
-        self.edit_occurrence: Callable[[Block, Block], Block | None] = (
-            lambda draft, series: edit_occurrence_with_dialog(self, draft, series)
+        self.ask_overlap: Callable[[str], bool] = lambda q: ask_overlap_with_message_box(self, q)
+        """Asked before a drag draws, moves or stretches a block over one of another kind."""
+        self.edit_block: Callable[[Block], Block | None] = lambda b: edit_with_dialog(
+            self, b, self.overlap_notes
+        )
+        self.edit_occurrence: Callable[[Block, Block], Block | None] = lambda draft, series: (
+            edit_occurrence_with_dialog(self, draft, series, self.overlap_notes)
         )
 
         self._hour_height = float(hour_height)
@@ -523,6 +588,28 @@ class WeekView(QWidget):
         for day_segments in per_day:
             pack_columns(day_segments)
             self._segments.extend(day_segments)
+        self._mark_overlaps(monday.replace(tzinfo=tz), week_end.replace(tzinfo=tz))
+
+    def _mark_overlaps(self, start: datetime, end: datetime) -> None:
+        """Note on each segment where another kind overlaps it, and which block applies."""
+        tz = self._controller.tz()
+        for overlap in self._controller.overlaps(start, end):
+            note = describe_overlap(overlap, tz)
+            o_start = overlap.start.astimezone(tz).replace(tzinfo=None)
+            o_end = overlap.end.astimezone(tz).replace(tzinfo=None)
+            for seg in self._segments:
+                occ = seg.occurrence
+                if occ.block is not overlap.applies and occ.block not in overlap.overruled:
+                    continue
+                midnight = datetime.combine(self._week_start + timedelta(days=seg.day), time(0))
+                top = max(seg.top, (o_start - midnight).total_seconds() / 60)
+                bottom = min(seg.bottom, (o_end - midnight).total_seconds() / 60)
+                if bottom <= top:
+                    continue
+                if note not in seg.notes:
+                    seg.notes.append(note)
+                if occ.block is not overlap.applies:
+                    seg.overruled.append((top, bottom, overlap.applies))
 
     def _layout_geometry(self) -> None:
         """Rectangles and elided texts for every segment (size or zoom changed)."""
@@ -576,8 +663,12 @@ class WeekView(QWidget):
         self._pattern = {k: pattern_brush(s) for k, s in self._styles.items()}
         self._border = {k: QPen(s.border, 1) for k, s in self._styles.items()}
         self._text_pen = {k: QPen(s.text) for k, s in self._styles.items()}
-        self._selected_pen = QPen(QColor("#111111"), 2.5)
-        self._preview_pen = QPen(QColor("#111111"), 1.5, Qt.PenStyle.DashLine)
+        # The grid follows the desktop's scheme; the blocks keep their colours (they are
+        # the legend) and carry their own text colours.
+        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        ink = QColor("#f2f2f4") if dark else QColor("#111111")
+        self._selected_pen = QPen(ink, 2.5)
+        self._preview_pen = QPen(ink, 1.5, Qt.PenStyle.DashLine)
         self._title_font = QFont(self.font())
         self._title_font.setBold(True)
         self._title_font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.9))
@@ -586,15 +677,21 @@ class WeekView(QWidget):
         self._header_font = QFont(self.font())
         self._header_bold = QFont(self.font())
         self._header_bold.setBold(True)
-        self._bg = QColor("#ffffff")
-        self._weekend_bg = QColor("#f6f6f8")
-        self._today_bg = QColor("#fff6d6")
-        self._header_bg = QColor("#f0f0f3")
-        self._hour_pen = QPen(QColor("#d9d9de"), 1)
-        self._half_pen = QPen(QColor("#eeeef1"), 1)
-        self._day_pen = QPen(QColor("#c4c4cc"), 1)
-        self._label_pen = QPen(QColor("#55555f"))
-        self._today_pen = QPen(QColor("#b3261e"))
+        grid = _DARK_GRID if dark else _LIGHT_GRID
+        self._bg = QColor(grid["bg"])
+        wash = QColor(self._bg)
+        wash.setAlpha(160)
+        self._overruled_wash = QBrush(wash)
+        self._overruled_hatch = QBrush(QColor(grid["hatch"]), Qt.BrushStyle.BDiagPattern)
+        self._overruled_pen = QPen(QColor(grid["label_strong"]))
+        self._weekend_bg = QColor(grid["weekend"])
+        self._today_bg = QColor(grid["today"])
+        self._header_bg = QColor(grid["header"])
+        self._hour_pen = QPen(QColor(grid["hour"]), 1)
+        self._half_pen = QPen(QColor(grid["half"]), 1)
+        self._day_pen = QPen(QColor(grid["day"]), 1)
+        self._label_pen = QPen(QColor(grid["label"]))
+        self._today_pen = QPen(QColor(grid["today_text"]))
         self._now_pen = QPen(QColor("#e0201b"), 2)
         self._now_brush = QBrush(QColor("#e0201b"))
         mode_colors = {
@@ -611,6 +708,16 @@ class WeekView(QWidget):
             band.setAlpha(56)
             self._override_fill[mode] = QBrush(band)
             self._override_chip[mode] = QBrush(color)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Follow the desktop's light/dark scheme live: new colours, cached pictures redrawn."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._make_paint_tools()
+            self._geometry_dirty = True
+            self._layer = None
+            self._header = None
+            self.update()
+        super().changeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self._ensure_layout()
@@ -724,6 +831,30 @@ class WeekView(QWidget):
             p.drawRect(rect)
             if seg.title is not None:
                 self._paint_texts(p, seg, rect, kind)
+            self._paint_overruled(p, seg, rect)
+
+    def _paint_overruled(self, p: QPainter, seg: Segment, rect: QRectF) -> None:
+        """Wash out where another kind applies, and say which one if there is room."""
+        if not seg.overruled:
+            return
+        hh = self._hour_height
+        fm = QFontMetricsF(self._small_font)
+        p.setFont(self._small_font)
+        for top, bottom, applies in seg.overruled:
+            y0 = max(rect.top(), top / 60 * hh + 1)
+            y1 = min(rect.bottom(), bottom / 60 * hh)
+            area = QRectF(rect.left(), y0, rect.width(), y1 - y0)
+            p.fillRect(area, self._overruled_wash)
+            p.fillRect(area, self._overruled_hatch)
+            label = f"{applies.kind.value.capitalize()} applies"
+            if area.height() >= fm.height() + 2 and rect.width() > 24:
+                text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 2 * _PAD)
+                p.setPen(self._overruled_pen)
+                p.drawText(
+                    area.adjusted(_PAD, 0, -_PAD, -1),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                    text,
+                )
 
     def _paint_selection(self, p: QPainter) -> None:
         if self._selected is None:
@@ -762,13 +893,11 @@ class WeekView(QWidget):
         end = override.until.astimezone(tz).replace(tzinfo=None)
         return self._span_rects(start, end, full_width=True)
 
-    def _paint_override(self, p: QPainter, now: datetime) -> None:
+    def _override_label(self, now: datetime) -> str:
+        """What the override band says: mode, until when, and why ("" without one)."""
         override = self._controller.override()
         if override is None:
-            return
-        pieces = self._override_rects(now)
-        if not pieces:
-            return
+            return ""
         tz = self._controller.tz()
         until = override.until.astimezone(tz)
         name = override.mode.value.capitalize()
@@ -778,6 +907,16 @@ class WeekView(QWidget):
             label = f"{name} · {override.starts.astimezone(tz):%a %H:%M}–{until:%H:%M}"
         if override.reason:
             label += f" · {override.reason}"
+        return label
+
+    def _paint_override(self, p: QPainter, now: datetime) -> None:
+        override = self._controller.override()
+        if override is None:
+            return
+        pieces = self._override_rects(now)
+        if not pieces:
+            return
+        label = self._override_label(now)
         p.setBrush(self._override_fill[override.mode])
         p.setPen(self._override_pen[override.mode])
         for rect, _first in pieces:
@@ -927,6 +1066,43 @@ class WeekView(QWidget):
     def _on_scrolled(self, _value: int) -> None:
         self.update()
 
+    # ------------------------------------------------------------------ tooltips
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """The full text of what is under ``pos`` (widget coordinates), "" if nothing.
+
+        Texts in blocks and in the override's chip are elided to fit; the tooltip always
+        says everything: title, kind, times, and the overlaps the block takes part in.
+        """
+        lines: list[str] = []
+        override = self._override_label(self._local_now())
+        if override and pos.y() >= HEADER_HEIGHT:
+            content = QPointF(pos.x(), pos.y() - HEADER_HEIGHT + self.scroll_offset())
+            if any(r.contains(content) for r, _ in self._override_rects(self._local_now())):
+                lines.append(override)
+        seg = self._segment_at(pos)
+        if seg is not None:
+            occ = seg.occurrence
+            block = occ.block
+            when = "weekly" if block.recurrence is not None else "once"
+            lines.append(
+                f"{block.display_title} — {block.kind.value}, {self._time_range(occ)} ({when})"
+            )
+            if seg.notes:
+                lines.extend(seg.notes)
+                lines.append(OVERLAP_RULE)
+        return "\n".join(lines)
+
     # ------------------------------------------------------------------ mouse
     def _segment_at(self, pos: QPointF) -> Segment | None:
         self._ensure_layout()
@@ -1060,6 +1236,8 @@ class WeekView(QWidget):
                 end=drag.end.time(),
                 on_date=drag.start.date(),
             )
+            if not self._overlap_ok(block, drag.start, drag.end):
+                return
             created = self._controller.create_block(block)
             self._select_block_on(created, drag.start)
             return
@@ -1071,6 +1249,16 @@ class WeekView(QWidget):
         ):
             return
         verb = "move" if drag.mode == "move" else "resize"
+        moved = Block(
+            kind=occ.block.kind,
+            start=drag.start.time(),
+            end=drag.end.time(),
+            title=occ.block.title,
+            on_date=drag.start.date(),
+            id=occ.block.id,
+        )
+        if not self._overlap_ok(moved, drag.start, drag.end):
+            return
         scope = self._scope_for(
             occ.block,
             f"Do you want to {verb} only this occurrence of "
@@ -1081,6 +1269,28 @@ class WeekView(QWidget):
         self._controller.move_occurrence(occ, drag.start, drag.end, scope)
         if occ.block.id is not None:
             self._select_block_on(occ.block, drag.start)
+
+    def overlap_notes(self, candidate: Block) -> list[str]:
+        """Where ``candidate`` would overlap blocks of another kind (the editor shows it)."""
+        return self._controller.overlap_notes(candidate, candidate.on_date or self._week_start)
+
+    def _overlap_ok(self, candidate: Block, start: datetime, end: datetime) -> bool:
+        """Ask before ``candidate`` (naive ``start``-``end``) is put over another kind.
+
+        ``candidate`` carries the id of the block it replaces (a move or resize), so the
+        block never counts as overlapping itself.
+        """
+        tz = self._controller.tz()
+        found = self._controller.overlaps_of(
+            candidate, start.replace(tzinfo=tz), end.replace(tzinfo=tz)
+        )
+        if not found:
+            return True
+        lines = "\n".join(describe_overlap(o, tz) for o in found[:3])
+        return self.ask_overlap(
+            f"“{candidate.display_title}” ({candidate.kind.value}) would overlap "
+            f"another block:\n{lines}\n\nKeep both?"
+        )
 
     def _scope_for(self, block: Block, question: str) -> Scope | None:
         if block.recurrence is None:
@@ -1153,7 +1363,10 @@ class WeekView(QWidget):
         start = self._controller.local_start(occ)
         end = self._controller.local_end(occ)
         draft = Block(
-            kind=series.kind, start=start.time(), end=end.time(), title=series.title,
+            kind=series.kind,
+            start=start.time(),
+            end=end.time(),
+            title=series.title,
             on_date=start.date(),
         )
         edited = self.edit_occurrence(draft, series)

@@ -162,3 +162,53 @@ def test_the_date_fields_cannot_leave_the_supported_dates(qtbot: QtBot) -> None:
     assert block.recurrence is not None
     assert block.recurrence.until == date(9000, 12, 31)
     assert block.recurrence.starts == date(1900, 1, 1)
+
+
+def test_the_editor_says_which_block_applies_where_the_edited_one_overlaps_another_kind(
+    qtbot: QtBot,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from focus_app.ui.calendar_model import CalendarController, InMemoryBlockRepository
+
+    day = date(2025, 3, 11)
+    office = Block(BlockKind.AVAILABLE, time(14), time(15), "Office hours", on_date=day)
+    report = Block(BlockKind.FOCUS, time(9), time(10), "Report", on_date=day)
+    repo = InMemoryBlockRepository(ZoneInfo("Europe/Berlin"), [office, report])
+    controller = CalendarController(repo)
+    stored = next(b for b in repo.blocks() if b.title == "Report")
+    dialog = BlockEditorDialog(
+        stored, overlap_notes=lambda b: controller.overlap_notes(b, b.on_date or day)
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.overlap_label.isVisible()  # 09:00-10:00 overlaps nothing
+    dialog.start_edit.setTime(QTime(14, 30))
+    dialog.end_edit.setTime(QTime(16, 0))
+    assert dialog.overlap_label.isVisible()
+    text = dialog.overlap_label.text()
+    note = "Tue 11 Mar 14:30–15:00: “Report” (focus) applies, not “Office hours” (available)"
+    assert note in text
+    assert "more protective kind applies" in text
+    dialog.kind_combo.setCurrentIndex(list(BlockKind).index(BlockKind.AVAILABLE))
+    assert not dialog.overlap_label.isVisible()  # the same kind: nothing to choose between
+
+
+def test_the_time_row_label_is_a_mnemonic_not_a_literal_ampersand(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    dialog = make(qtbot)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "T&ime:" in texts
+    label = next(lbl for lbl in dialog.findChildren(QLabel) if lbl.text() == "T&ime:")
+    assert label.buddy() is dialog.start_edit
+
+
+def test_the_dialog_keeps_its_height_when_the_end_goes_before_the_start(qtbot: QtBot) -> None:
+    dialog = make(qtbot, Block(BlockKind.FOCUS, time(9), time(10), on_date=date(2025, 3, 11)))
+    before = dialog.sizeHint().height()
+    dialog.end_edit.setTime(QTime(8, 0))
+    assert dialog.next_day_label.isVisible()
+    dialog.end_edit.setTime(QTime(11, 0))
+    assert dialog.sizeHint().height() == before

@@ -135,3 +135,27 @@ def test_app_icon_is_available_in_small_and_large_sizes() -> None:
     assert not icon.isNull()
     for size in (16, 48, 256):
         assert not icon.pixmap(QSize(size, size)).isNull()
+
+
+def test_every_sidebar_page_has_a_line_icon_drawn_in_the_given_ink(qapp: object) -> None:
+    from PySide6.QtGui import QColor
+
+    from focus_app.ui.icons import PAGE_ICON_NAMES, page_icon
+
+    for name in PAGE_ICON_NAMES:
+        image = page_icon(name, QColor("#ff0000")).pixmap(24, 24).toImage()
+        inked = [
+            QColor(image.pixel(x, y))
+            for x in range(24)
+            for y in range(24)
+            if QColor.fromRgba(image.pixel(x, y)).alpha() > 200
+        ]
+        assert len(inked) > 20, name
+        assert all(c.red() > 200 and c.green() < 40 for c in inked), name
+
+
+def test_a_missing_sidebar_icon_is_named_in_the_error(qapp: object) -> None:
+    from focus_app.ui.icons import page_icon
+
+    with pytest.raises(FileNotFoundError, match=r"nope\.svg"):
+        page_icon("nope")

@@ -272,3 +272,26 @@ def test_f1_opens_about(window: MainWindow, qtbot: object) -> None:
     assert boxes and boxes[0].isVisible()
     assert any("0." in label.text() for label in boxes[0].findChildren(QLabel))
     boxes[0].close()  # a modal box left open would swallow later tests' mouse events
+
+
+def test_sidebar_icons_take_the_new_ink_when_the_palette_turns_dark(window: MainWindow) -> None:
+    from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+    def ink(row: int) -> int:
+        image = window.sidebar.item(row).icon().pixmap(24, 24).toImage()
+        alphas = [
+            QColor.fromRgba(image.pixel(x, y)) for x in range(24) for y in range(24)
+        ]
+        return max(c.lightness() for c in alphas if c.alpha() > 200)
+
+    before = ink(1)
+    old = QGuiApplication.palette()
+    dark = QPalette(old)
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#f0f0f0"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    try:
+        QGuiApplication.setPalette(dark)
+        window.refresh_page_icons()  # also what the PaletteChange event does
+        assert ink(1) > before + 100
+    finally:
+        QGuiApplication.setPalette(old)

@@ -40,7 +40,10 @@ class Harness:
         self.scope: Scope | None = Scope.THIS
         self.edited: list[Block] = []
         self.edit_result: Block | None = None
+        self.overlap_questions: list[str] = []
+        self.keep_overlap = True
         self.view.ask_scope = self._ask
+        self.view.ask_overlap = self._ask_overlap
         self.view.edit_block = self._edit
         qtbot.addWidget(self.view)
         self.view.resize(1000, 700)
@@ -51,6 +54,10 @@ class Harness:
     def _ask(self, question: str) -> Scope | None:
         self.questions.append(question)
         return self.scope
+
+    def _ask_overlap(self, question: str) -> bool:
+        self.overlap_questions.append(question)
+        return self.keep_overlap
 
     def _edit(self, block: Block) -> Block | None:
         self.edited.append(block)
@@ -397,3 +404,116 @@ def test_week_page_navigation_and_date_picker(qtbot: QtBot) -> None:
     assert page.view.week_start() == date(2025, 3, 10)
     page.kind_combo.setCurrentIndex(page.kind_combo.findData(BlockKind.OFF))
     assert page.view.new_block_kind is BlockKind.OFF
+
+
+# --------------------------------------------------------------------------- overlaps
+
+
+def office_hours(day: date = date(2025, 3, 11)) -> Block:
+    return Block(BlockKind.AVAILABLE, time(14), time(15), "Office hours", on_date=day)
+
+
+def test_where_focus_overlaps_available_the_available_part_says_focus_applies(
+    qtbot: QtBot,
+) -> None:
+    day = date(2025, 3, 11)
+    h = Harness(qtbot, [office_hours(day), one_off(time(14, 30), time(16), day, "Report")])
+    segments = {s.occurrence.block.title: s for s in h.view.segments()}
+    available, focus = segments["Office hours"], segments["Report"]
+    assert [(top, bottom, b.title) for top, bottom, b in available.overruled] == [
+        (870.0, 900.0, "Report")
+    ]
+    assert focus.overruled == []
+    note = "Tue 11 Mar 14:30–15:00: “Report” (focus) applies, not “Office hours” (available)"
+    assert available.notes == focus.notes == [note]
+    # Drawn: the overruled half is washed out, the half before it keeps its fill.
+    image = h.view.grab().toImage()
+    x = round(h.view.segment_rect(available).left()) + 6
+    before = QColor(image.pixel(x, h.view.point_at(1, time(14, 20)).y()))
+    after = QColor(image.pixel(x, h.view.point_at(1, time(14, 40)).y()))
+    assert after.lightness() > before.lightness() + 15 or after.saturation() < before.saturation()
+
+
+def test_a_blocks_tooltip_gives_its_full_text_and_which_block_applies_where_they_overlap(
+    qtbot: QtBot,
+) -> None:
+    day = date(2025, 3, 11)
+    h = Harness(qtbot, [office_hours(day), one_off(time(14, 30), time(16), day, "Report")])
+    [available] = [s for s in h.view.segments() if s.occurrence.block.title == "Office hours"]
+    x = h.view.segment_rect(available).center().x()
+    tip = h.view.tooltip_at(QPointF(x, h.view.point_at(1, time(14, 10)).y()))
+    assert tip.splitlines()[0] == "Office hours — available, 14:00–15:00 (once)"
+    assert "“Report” (focus) applies, not “Office hours” (available)" in tip
+    assert "more protective kind applies" in tip
+    assert h.view.tooltip_at(QPointF(h.view.point_at(4, time(3)))) == ""
+
+
+def test_override_tooltip_says_the_full_label_the_chip_may_cut(qtbot: QtBot) -> None:
+    override = Override(
+        Mode.PAUSED,
+        datetime(2025, 3, 12, 10, tzinfo=TZ),
+        datetime(2025, 3, 12, 11, 30, tzinfo=TZ),
+        "Waiting for the build of the whole release",
+    )
+    h = Harness(qtbot, [], override)
+    tip = h.view.tooltip_at(QPointF(h.view.point_at(2, time(11))))
+    assert tip == "Paused now · until 11:30 · Waiting for the build of the whole release"
+
+
+def test_drawing_a_block_over_one_of_another_kind_asks_and_cancel_draws_nothing(
+    qtbot: QtBot,
+) -> None:
+    h = Harness(qtbot, [office_hours()])
+    h.keep_overlap = False
+    h.drag(h.view.point_at(1, time(16)), h.view.point_at(1, time(14, 30)))
+    assert [b.title for b in h.repo.blocks()] == ["Office hours"]
+    [question] = h.overlap_questions
+    assert "“Focus” (focus) would overlap another block" in question
+    assert "“Focus” (focus) applies, not “Office hours” (available)" in question
+
+
+def test_keeping_both_draws_the_block_and_the_overlap_is_shown(qtbot: QtBot) -> None:
+    h = Harness(qtbot, [office_hours()])
+    h.drag(h.view.point_at(1, time(16)), h.view.point_at(1, time(14, 30)))
+    assert len(h.repo.blocks()) == 2
+    assert len(h.overlap_questions) == 1
+    [available] = [s for s in h.view.segments() if s.occurrence.block.title == "Office hours"]
+    assert available.overruled
+
+
+def test_moving_a_block_onto_another_kind_asks_but_moving_it_within_itself_does_not(
+    qtbot: QtBot,
+) -> None:
+    h = Harness(qtbot, [office_hours(), one_off(time(9), time(10), date(2025, 3, 11), "Mail")])
+    h.drag(h.view.point_at(1, time(9, 30)), h.view.point_at(1, time(9, 45)))
+    assert h.overlap_questions == []  # overlapping only its own old place
+    h.keep_overlap = False
+    h.drag(h.view.point_at(1, time(9, 45)), h.view.point_at(1, time(14, 15)))
+    assert len(h.overlap_questions) == 1
+    mail = next(b for b in h.repo.blocks() if b.title == "Mail")
+    assert mail.start == time(9, 15)  # the first move happened, the second was cancelled
+
+
+def test_blocks_of_one_kind_overlapping_are_not_asked_about(qtbot: QtBot) -> None:
+    h = Harness(qtbot, [one_off(time(14), time(15), date(2025, 3, 11), "A")])
+    h.drag(h.view.point_at(1, time(16)), h.view.point_at(1, time(14, 30)))
+    assert h.overlap_questions == []
+    assert len(h.repo.blocks()) == 2
+
+
+def test_the_grid_follows_a_dark_palette_live_and_back(qtbot: QtBot) -> None:
+    from PySide6.QtGui import QPalette
+
+    h = Harness(qtbot, [])
+    empty = h.view.point_at(4, time(8))  # Friday 08:00: plain grid
+    light = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert light.lightness() > 200
+    dark = QPalette(h.view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1f1f22"))
+    dark.setColor(QPalette.ColorRole.Window, QColor("#2b2b2e"))
+    h.view.setPalette(dark)
+    now_dark = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert now_dark.lightness() < 60
+    h.view.setPalette(QPalette())
+    back = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
+    assert back == light
