@@ -28,7 +28,7 @@ def serve_calendar(path: str = "/work.ics") -> Iterator[CalendarHost]:
     host = CalendarHost()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             host.requests += 1
             if self.path != path:
                 self.send_error(404)
@@ -49,7 +49,7 @@ def serve_calendar(path: str = "/work.ics") -> Iterator[CalendarHost]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -6,6 +6,7 @@ and the next refresh is a candidate of the engine's one wake-up."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -201,3 +202,44 @@ def test_refreshes_ride_on_the_engines_one_wakeup_and_run_when_due(
     clock.advance(timedelta(minutes=1))
     engine.reconcile()
     assert len(started) == 2
+
+
+def test_the_command_line_sends_an_absolute_path_minutes_and_the_busy_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from focus_app import cli
+
+    monkeypatch.chdir(tmp_path)
+    args = cli.build_parser().parse_args(
+        ["calendar", "add", "team.ics", "--busy", "available", "--every", "1h30m"]
+    )
+    assert cli._calendar_request(args) == {
+        "source": str(tmp_path / "team.ics"), "busy": "available", "every_minutes": 90,
+        "name": "",
+    }
+    args = cli.build_parser().parse_args(["calendar", "add", "https://x.example/c.ics"])
+    assert cli._calendar_request(args)["source"] == "https://x.example/c.ics"
+    with pytest.raises(SystemExit) as bad:
+        cli.build_parser().parse_args(["calendar", "add", "x.ics", "--busy", "meeting"])
+    assert bad.value.code == cli.EXIT_USAGE
+
+
+def test_calendar_list_shows_each_calendars_state_in_one_safe_line_or_two(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from focus_app import cli
+
+    row = {"id": 1, "name": "work\x1b[2J", "source": "https://x.example/c.ics",
+           "busy_kind": "off", "every_minutes": 60, "blocks": 3, "checked_at": None,
+           "ok_at": None, "error": "", "changed": 0,
+           "next_refresh": "2026-11-26T10:00:00+01:00"}
+    failing = {**row, "id": 2, "error": "cannot reach x.example: refused; tried again later"}
+    cli._print_result("calendar.list", argparse.Namespace(json=False), [row, failing])
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0].startswith("#1    work") and "\x1b" not in out
+    assert "3 block(s), busy time: off, every 60 min" in out
+    assert "not refreshed yet" in out
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert err.startswith("focus-app: #2 work") and "cannot reach x.example" in err
+    cli._print_result("calendar.list", argparse.Namespace(json=False), [])
+    assert "focus-app calendar add" in capsys.readouterr().out
