@@ -17,12 +17,13 @@ import time
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QSocketNotifier
 
 from focus_app import APP_NAME, DISPLAY_NAME, __version__
 from focus_app.clock import SystemClock
-from focus_app.commands import Commands
+from focus_app.commands import Commands, Pending
 from focus_app.desktop.clockwatch import ClockWatch
 from focus_app.desktop.instance import InstanceLock, acquire, holder_pid, is_held
 from focus_app.desktop.notifier import DBusNotifier
@@ -43,6 +44,9 @@ from focus_app.paths import (
 )
 from focus_app.settings import load_settings
 from focus_app.store import APP_BUSY_TIMEOUT_MS, Store, StoreError
+
+if TYPE_CHECKING:
+    from focus_app.calendars.background import BackgroundWork
 
 log = logging.getLogger("focus_app")
 
@@ -66,9 +70,20 @@ class Runtime:
     clock_watch: ClockWatch
     startup_problems: list[str]
     desktop: DesktopParts | None = None
+    background: BackgroundWork | None = None
+
+    def run_in_background(self, pending: Pending) -> None:
+        """Drive long work nobody waits for (a scheduled calendar refresh)."""
+        if self.background is None:
+            from focus_app.calendars.background import BackgroundWork  # only once needed
+
+            self.background = BackgroundWork()
+        self.background.run(pending)
 
     def shutdown(self) -> None:
         self.server.close()
+        if self.background is not None:
+            self.background.close()
         if self.desktop is not None:
             self.desktop.gate.shutdown()  # the user's own do-not-disturb back first
         self.clock_watch.close()
@@ -161,8 +176,11 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     clock_watch.timezone_changed.connect(engine.on_timezone_changed)
     for line in problems:
         log.warning("%s", line)
-    engine.start()
     runtime = Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
+    commands.run_in_background = runtime.run_in_background
+    if store.list_subscriptions():
+        commands.following()  # calendars are followed: their refreshes join the wake-ups
+    engine.start()
     if os.environ.get(NO_DESKTOP_GATE_ENV) != "1":
         runtime.desktop = start_desktop_gate(
             engine, gated, guardian_log=state_dir() / "dnd-guardian.log"

@@ -179,6 +179,32 @@ def build_parser() -> argparse.ArgumentParser:
     p = rsub.add_parser("remove", help="remove a rule")
     p.add_argument("id", type=int)
 
+    cal = sub.add_parser(
+        "calendar", help="follow calendars (an .ics file or address) and keep their blocks",
+    )
+    csub = cal.add_subparsers(dest="calendar_command", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    p = csub.add_parser(
+        "add", help="follow a calendar",
+        description="Events that say their kind keep it (Google focus time: focus; out of "
+        "office: off; CATEGORIES focus/available/off); other busy events (meetings) become "
+        "--busy time. Free events are skipped.",
+    )
+    p.add_argument("source", help="an http(s):// or webcal:// address, or an .ics file")
+    p.add_argument("--busy", choices=["off", "available", "focus"], default="off",
+                   help="what meetings and other busy events become (default: off)")
+    p.add_argument("--every", type=_checked(parse_duration, "duration"), default="1h",
+                   metavar="DURATION", help="how often to refresh it, 5m to 7d (default 1h)")
+    p.add_argument("--name", default="")
+    p.add_argument("--json", action="store_true")
+    p = csub.add_parser("list", help="list followed calendars and their last refresh")
+    p.add_argument("--json", action="store_true")
+    p = csub.add_parser("remove", help="stop following a calendar (its blocks go too)")
+    p.add_argument("id", type=int)
+    p = csub.add_parser("sync", help="refresh followed calendars now (all, or these ids)")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("export", help="write the blocks to an iCalendar file")
     p.add_argument("file", type=Path)
     p = sub.add_parser(
@@ -357,6 +383,11 @@ def _run_command(args: argparse.Namespace) -> int:
         request = _rule_request(args)
     elif cmd == "import":
         return _import(args)
+    elif cmd == "calendar":
+        cmd = f"calendar.{args.calendar_command}"
+        if cmd == "calendar.sync":
+            return _calendar_sync(args)
+        request = _calendar_request(args)
     else:
         request = {}
     # Writing a large calendar may take the engine a while; the rest is quick.
@@ -402,6 +433,57 @@ def _import(args: argparse.Namespace) -> int:
     if not answer.get("ok"):
         raise RemoteError(str(answer.get("error", "unknown error")))
     return _print_result("import", args, answer.get("result"))
+
+
+def _calendar_request(args: argparse.Namespace) -> dict[str, Any]:
+    command = args.calendar_command
+    if command == "add":
+        source = args.source
+        if "://" not in source:  # a file: the engine needs its absolute path
+            source = os.path.abspath(source)
+        minutes = int(parse_duration(args.every).total_seconds() // 60)
+        return {"source": source, "busy": args.busy, "every_minutes": minutes,
+                "name": args.name}
+    if command == "remove":
+        return {"id": args.id}
+    return {}
+
+
+def _calendar_sync(args: argparse.Namespace) -> int:
+    """Refresh calendars, waiting as long as the app is alive (a slow server is slow)."""
+    request = {"cmd": "calendar.sync", "ids": args.ids, "progress": True}
+    try:
+        with Client(_socket(), timeout=ANSWER_TIMEOUT) as client:
+            answer = client.raw(encode(request))
+            while "ok" not in answer and isinstance(answer.get("progress"), dict):
+                answer = client.read()
+    except ConnectionLost:
+        _error("focus-app stopped during the refresh; start it again and sync again")
+        return EXIT_REFUSED
+    if not answer.get("ok"):
+        raise RemoteError(str(answer.get("error", "unknown error")))
+    result: list[dict[str, Any]] = answer.get("result") or []
+    if args.json:
+        _print_json(result)
+    else:
+        _print_calendars(result, synced=True)
+    return EXIT_REFUSED if any(c.get("error") for c in result) else 0
+
+
+def _print_calendars(result: list[dict[str, Any]], *, synced: bool = False) -> None:
+    if not result:
+        print("No calendars followed: follow one with 'focus-app calendar add ADDRESS'.")
+    for c in result:
+        _say(f"#{c['id']:<4} {c['name']}  ({c['blocks']} block(s), busy time: "
+             f"{c['busy_kind']}, every {c['every_minutes']} min)")
+        if c.get("error"):
+            _error(f"#{c['id']} {c['name']}: {c['error']}")
+        elif synced:
+            _say(f"      refreshed: {c['changed']} block(s) changed")
+        elif c.get("ok_at"):
+            _say(f"      last refreshed {c['ok_at']}")
+        else:
+            _say(f"      not refreshed yet (next {c['next_refresh']})")
 
 
 def _progress_text(progress: dict[str, Any]) -> str:
@@ -583,6 +665,13 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
         _say(f"Wrote {result['blocks']} block(s) to {args.file}.")
     elif cmd == "import":
         _print_import(result)
+    elif cmd == "calendar.list":
+        _print_calendars(result)
+    elif cmd == "calendar.add":
+        _say(f"Following #{result['id']} {result['name']}; it is read now and every "
+             f"{result['every_minutes']} min (see 'focus-app calendar list').")
+    elif cmd == "calendar.remove":
+        print(f"Removed #{result['removed']} and its {result['blocks']} block(s).")
     else:
         _say(str(result))
     return 0

@@ -37,10 +37,18 @@ from focus_app.core.parsing import (
     parse_weekdays,
 )
 from focus_app.core.text import clean_text
-from focus_app.store import HeldItem, HistoryCursor, HistoryFilter, HistoryRow, week_start
+from focus_app.store import (
+    HeldItem,
+    HistoryCursor,
+    HistoryFilter,
+    HistoryRow,
+    StoreError,
+    week_start,
+)
 
 if TYPE_CHECKING:  # the command line validates sends with this module and stays Qt-free
     from focus_app.calendars import ImportPlan
+    from focus_app.calendars.following import Following
     from focus_app.core.schedule import Schedule
     from focus_app.engine import Engine, Ingested
 
@@ -191,6 +199,10 @@ class Commands:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._import_progress: Progress | None = None
+        self._following: Following | None = None
+        self.run_in_background: Callable[[Pending], None] | None = None
+        """Set by the app: drives scheduled calendar refreshes (``BackgroundWork.run``).
+        Without it (tests, scripts) calendars refresh only on ``calendar.sync``."""
         self._table: dict[str, Callable[[Request], Any]] = {
             "ping": lambda _r: "pong",
             "status": lambda _r: engine.status(),
@@ -210,6 +222,10 @@ class Commands:
             "rule.remove": self._rule_remove,
             "export": self._export,
             "import": self._import,
+            "calendar.add": self._calendar_add,
+            "calendar.list": self._calendar_list,
+            "calendar.remove": self._calendar_remove,
+            "calendar.sync": self._calendar_sync,
             "raise": self._raise,
         }
 
@@ -476,6 +492,94 @@ class Commands:
             }
         finally:
             self._import_progress = None
+
+    # ----------------------------------------------------------------- calendars
+
+    def following(self) -> Following:
+        """The followed calendars; made on first use, when it also starts the engine
+        planning their refreshes (so an app that follows none never imports icalendar)."""
+        if self._following is None:
+            from focus_app.calendars.following import Following
+
+            self._following = Following(self._engine)
+            self._engine.calendar_refresh_at = self._following.next_refresh_at
+            self._engine.calendar_refresh_due = self._refresh_due
+        return self._following
+
+    def _refresh_due(self, now: datetime) -> None:
+        following = self.following()
+        if following.running or self.run_in_background is None:
+            return
+        due = following.due(now)
+        if due:
+            self.run_in_background(Pending(_answered(following.refresh_steps(due))))
+
+    def _calendar_add(self, request: Request) -> dict[str, Any]:
+        from focus_app.calendars.subscriptions import check_source, default_name
+        from focus_app.core.subscriptions import (
+            DEFAULT_EVERY_MINUTES,
+            MAX_EVERY_MINUTES,
+            MIN_EVERY_MINUTES,
+            Subscription,
+        )
+
+        try:
+            source = check_source(_opt_str(request, "source", limit=4096, one_line=True))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        kind_text = _opt_str(request, "busy") or "off"
+        try:
+            busy = BlockKind(kind_text)
+        except ValueError:
+            raise CommandError(
+                f"unknown kind '{kind_text}' for busy time: use off, available or focus"
+            ) from None
+        every = request.get("every_minutes", DEFAULT_EVERY_MINUTES)
+        if (
+            isinstance(every, bool) or not isinstance(every, int)
+            or not MIN_EVERY_MINUTES <= every <= MAX_EVERY_MINUTES
+        ):
+            raise CommandError(
+                f"refresh every {MIN_EVERY_MINUTES} minutes to 7 days "
+                f"(a whole number of minutes from {MIN_EVERY_MINUTES} to {MAX_EVERY_MINUTES})"
+            )
+        name = clean_text(_opt_str(request, "name", limit=MAX_NAME), MAX_NAME, one_line=True)
+        sub = Subscription(
+            source=source, busy_kind=busy, every_minutes=every, name=name or default_name(source)
+        )
+        try:
+            stored = self.following().add(sub)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+        return self.following().summary(stored)
+
+    def _calendar_list(self, _request: Request) -> list[dict[str, Any]]:
+        following = self.following()
+        return [following.summary(s) for s in following.subscriptions()]
+
+    def _calendar_remove(self, request: Request) -> dict[str, Any]:
+        sub_id = _int(request, "id")
+        removed = self.following().remove(sub_id)
+        if removed is None:
+            raise CommandError(
+                f"no calendar with id {sub_id}; see 'focus-app calendar list'"
+            )
+        return {"removed": sub_id, "blocks": removed}
+
+    def _calendar_sync(self, request: Request) -> Pending:
+        """Refresh followed calendars now (all, or ``"ids"``), answered when done."""
+        following = self.following()
+        ids = _opt_ids(request)
+        known = {s.id for s in following.subscriptions()}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise CommandError(
+                f"no calendar with id {', '.join(map(str, unknown))}; "
+                "see 'focus-app calendar list'"
+            )
+        if following.running:
+            raise CommandError("calendars are being refreshed right now; try again in a moment")
+        return Pending(_answered(following.refresh_steps(ids or None)))
 
     def _history(self, request: Request) -> dict[str, Any]:
         """One page of the history, newest first; ``next`` continues it (``None``: done).

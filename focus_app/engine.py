@@ -170,6 +170,12 @@ class Engine(QObject):
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
         """Set by the desktop gate: adds ``dnd`` and ``catching`` to ``status``."""
+        self.calendar_refresh_at: Callable[[], datetime | None] | None = None
+        """Set once calendars are followed: the next instant one is due for a refresh,
+        a candidate of the one wake-up (no timer of its own)."""
+        self.calendar_refresh_due: Callable[[datetime], None] | None = None
+        """Set once calendars are followed: called on every reconcile to start the
+        refreshes due at that instant (off the GUI thread)."""
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -353,6 +359,8 @@ class Engine(QObject):
             self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
         self._maybe_review_reminder(now)
+        if self.calendar_refresh_due is not None:
+            self.calendar_refresh_due(now)
         self._plan_wakeup(now, state)
         self._maybe_compact(now)
         if previous != state:
@@ -378,6 +386,8 @@ class Engine(QObject):
         candidates.append(self._heads_up_at(state))
         candidates.append(self._store.next_release_after(now))
         candidates.append(self._next_review_at(now))
+        if self.calendar_refresh_at is not None:
+            candidates.append(self.calendar_refresh_at())
         future = [t for t in candidates if t is not None and t > now]
         self._wakeup.wake_at_time(min(future) if future else None)
 

@@ -62,6 +62,7 @@ from focus_app.core.model import (
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 from focus_app.core.review import ReviewItem
+from focus_app.core.subscriptions import Subscription, calendar_key
 from focus_app.paths import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 5000
@@ -563,6 +564,21 @@ MIGRATIONS: list[tuple[str, ...]] = [
             at TEXT NOT NULL
         )""",
     ),
+    # 8: calendar subscriptions (issue 12, item 3): a calendar the app follows, by file
+    # path or URL, and the kind its plain (busy) events become. Self-contained (one new
+    # table, IF NOT EXISTS): it may be renumbered to any later position when branches
+    # merge. Its blocks carry ``source_calendar = 'sub:<id>'``. When a refresh last
+    # happened is kept in memory only, so a refresh that changes nothing writes nothing.
+    (
+        """CREATE TABLE IF NOT EXISTS calendar_subscriptions (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL UNIQUE,
+            busy_kind TEXT NOT NULL CHECK (busy_kind IN ('focus', 'available', 'off')),
+            every_minutes INTEGER NOT NULL CHECK (every_minutes >= 5),
+            added_at TEXT NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -1002,6 +1018,65 @@ class Store:
             _recurrence_json(block.recurrence),
             _exceptions_json(block.exceptions),
         )
+
+    # Calendar subscriptions ---------------------------------------------------------------
+
+    def list_subscriptions(self) -> list[Subscription]:
+        """Every calendar the app follows, in the order they were added."""
+        rows = self._db.execute("SELECT * FROM calendar_subscriptions ORDER BY id").fetchall()
+        return [
+            Subscription(
+                source=row["source"],
+                busy_kind=BlockKind(row["busy_kind"]),
+                every_minutes=row["every_minutes"],
+                name=row["name"],
+                id=row["id"],
+            )
+            for row in rows
+        ]
+
+    def add_subscription(self, subscription: Subscription, at: datetime) -> Subscription:
+        """Follow a calendar; returns it with its id.
+
+        Raises:
+            StoreError: The same source is followed already (the message says which).
+        """
+        with self._write() as db:
+            if db.execute(
+                "SELECT 1 FROM calendar_subscriptions WHERE source = ?", (subscription.source,)
+            ).fetchone():
+                raise StoreError(
+                    f"{subscription.source} is followed already; see 'focus-app calendar list'"
+                )
+            cursor = db.execute(
+                "INSERT INTO calendar_subscriptions (name, source, busy_kind,"
+                " every_minutes, added_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    subscription.name,
+                    subscription.source,
+                    subscription.busy_kind.value,
+                    subscription.every_minutes,
+                    _instant(at),
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return replace(subscription, id=cursor.lastrowid)
+
+    def remove_subscription(self, subscription_id: int) -> int | None:
+        """Stop following a calendar and delete its blocks, in one transaction.
+
+        Returns:
+            How many blocks went with it, or ``None`` when there was no such subscription.
+        """
+        with self._write() as db:
+            gone = db.execute(
+                "DELETE FROM calendar_subscriptions WHERE id = ?", (subscription_id,)
+            ).rowcount
+            if not gone:
+                return None
+            return db.execute(
+                "DELETE FROM blocks WHERE source_calendar = ?", (calendar_key(subscription_id),)
+            ).rowcount
 
     # Rules -------------------------------------------------------------------------------
 

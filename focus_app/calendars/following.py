@@ -1,0 +1,183 @@
+"""Following calendars: the subscriptions, how their last refresh went, and the refresh
+itself as long work (``focus_app.commands.Pending`` steps).
+
+Qt-free: reading and planning run in ``OffThread`` steps (network I/O never on the GUI
+thread), applying the plan runs on the GUI thread through ``Engine.import_blocks`` in one
+transaction. When each calendar was last looked at is kept in memory only, so a refresh
+that changes nothing writes nothing; after a start every calendar is due at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from focus_app.calendars.plan import ImportPlan
+from focus_app.calendars.subscriptions import FetchError, fetch, plan_refresh
+from focus_app.commands import OffThread, Step
+from focus_app.core.model import Block
+from focus_app.core.subscriptions import RefreshStatus, Subscription, next_refresh
+
+if TYPE_CHECKING:
+    from focus_app.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the worker made of one calendar: a plan, or ``None`` when it did not change."""
+
+    plan: ImportPlan | None
+    etag: str
+
+
+class Following:
+    """The calendars the app follows and their refresh state.
+
+    Args:
+        engine: The engine (its store holds the subscriptions; its blocks get the events).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._started = engine.clock.now()
+        self._status: dict[int, RefreshStatus] = {}
+        self._etags: dict[int, str] = {}
+        self._subscriptions: list[Subscription] | None = None
+        self.running = False
+        """A refresh is under way (a second one is refused, the scheduled one waits)."""
+
+    def subscriptions(self) -> list[Subscription]:
+        """Every followed calendar (read from the store once, then kept)."""
+        if self._subscriptions is None:
+            self._subscriptions = self._engine.store.list_subscriptions()
+        return list(self._subscriptions)
+
+    def add(self, subscription: Subscription) -> Subscription:
+        """Follow a calendar (due for a refresh at once)."""
+        stored = self._engine.store.add_subscription(subscription, self._engine.clock.now())
+        self._subscriptions = None
+        self._engine.reconcile()  # plans the wake-up for its first refresh
+        return stored
+
+    def remove(self, subscription_id: int) -> int | None:
+        """Stop following a calendar; its blocks go too. ``None``: there was none."""
+        removed = self._engine.store.remove_subscription(subscription_id)
+        if removed is None:
+            return None
+        self._subscriptions = None
+        self._status.pop(subscription_id, None)
+        self._etags.pop(subscription_id, None)
+        self._engine.add_blocks([])  # rebuild the schedule without its blocks
+        return removed
+
+    def status(self, subscription_id: int) -> RefreshStatus | None:
+        """How its last refresh went, or ``None`` when none ran since the start."""
+        return self._status.get(subscription_id)
+
+    def next_refresh_at(self) -> datetime | None:
+        """The next instant a calendar is due: a candidate for the engine's one wake-up."""
+        subs = self.subscriptions()
+        if not subs:
+            return None
+        return min(
+            next_refresh(s, self._status.get(s.id or 0), self._started) for s in subs
+        )
+
+    def due(self, now: datetime) -> list[int]:
+        """The ids of the calendars due at ``now``."""
+        return [
+            s.id
+            for s in self.subscriptions()
+            if s.id is not None and next_refresh(s, self._status.get(s.id), self._started) <= now
+        ]
+
+    def refresh_steps(
+        self, ids: Sequence[int] | None = None
+    ) -> Generator[Step, Any, list[dict[str, Any]]]:
+        """Refresh calendars one after another (all of them without ``ids``).
+
+        Yields ``OffThread`` steps (read and plan on the worker); applies each plan in one
+        transaction on the GUI thread. A calendar whose plan changes nothing costs no
+        write. Returns one summary per calendar (see :meth:`summary`).
+        """
+        self.running = True
+        try:
+            subs = [s for s in self.subscriptions() if ids is None or s.id in ids]
+            for sub in subs:
+                assert sub.id is not None
+                yield from self._refresh_one(sub)
+            return [self.summary(s) for s in subs]
+        finally:
+            self.running = False
+            self._engine.reconcile()  # the next refresh instant moved: re-plan the wake-up
+
+    def _refresh_one(self, sub: Subscription) -> Generator[Step, Any, None]:
+        assert sub.id is not None
+        existing: list[Block] = [
+            b for b in self._engine.blocks() if b.source_calendar == sub.calendar
+        ]
+        tz = self._engine.tz
+        etag = self._etags.get(sub.id, "")
+        before = self._status.get(sub.id)
+
+        def read() -> _Read:  # the worker thread: its own data only
+            fetched = fetch(sub.source, etag)
+            if fetched.text is None:
+                return _Read(None, fetched.etag)
+            return _Read(plan_refresh(sub, fetched.text, tz, existing), fetched.etag)
+
+        try:
+            result: _Read = yield OffThread(read)
+        except FetchError as exc:
+            now = self._engine.clock.now()
+            failures = (before.failures if before else 0) + 1
+            log.warning("calendar %s: %s", sub.label, exc)
+            self._status[sub.id] = RefreshStatus(
+                checked_at=now,
+                ok_at=before.ok_at if before else None,
+                error=str(exc),
+                failures=failures,
+            )
+            return
+        changed = 0
+        plan = result.plan
+        if plan is not None and (plan.new or plan.updated or plan.removed):
+            if sub not in self.subscriptions():  # removed (or edited) while it was read
+                return
+            self._engine.import_blocks(
+                plan.new, plan.updated, [b.id for b in plan.removed if b.id is not None]
+            )
+            changed = len(plan.new) + len(plan.updated) + len(plan.removed)
+        now = self._engine.clock.now()
+        self._etags[sub.id] = result.etag
+        self._status[sub.id] = RefreshStatus(checked_at=now, ok_at=now, changed=changed)
+        if plan is not None and plan.skipped:
+            log.info("calendar %s: %d event(s) skipped", sub.label, len(plan.skipped))
+
+    def summary(self, sub: Subscription) -> dict[str, Any]:
+        """A subscription and its refresh state, as JSON for the command line."""
+        assert sub.id is not None
+        status = self._status.get(sub.id)
+        blocks = sum(1 for b in self._engine.blocks() if b.source_calendar == sub.calendar)
+        return {
+            "id": sub.id,
+            "name": sub.label,
+            "source": sub.source,
+            "busy_kind": sub.busy_kind.value,
+            "every_minutes": sub.every_minutes,
+            "blocks": blocks,
+            "checked_at": _iso(status.checked_at if status else None),
+            "ok_at": _iso(status.ok_at if status else None),
+            "error": status.error if status else "",
+            "changed": status.changed if status else 0,
+            "next_refresh": _iso(next_refresh(sub, status, self._started)),
+        }
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat(timespec="seconds") if t is not None else None
