@@ -62,7 +62,7 @@ from focus_app.core.model import (
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 from focus_app.core.review import ReviewItem
-from focus_app.core.subscriptions import Subscription, calendar_key
+from focus_app.core.subscriptions import CalDavLink, Subscription, SyncedItem, calendar_key
 from focus_app.paths import private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS = 5000
@@ -579,6 +579,29 @@ MIGRATIONS: list[tuple[str, ...]] = [
             added_at TEXT NOT NULL
         )""",
     ),
+    # 9: CalDAV links (issue 12, item 4): a CalDAV calendar the person publishes their
+    # availability to, or syncs their blocks through, and what was last agreed with it
+    # per event (ETag and the block's content digest: the base of a three-way merge).
+    # Self-contained (new tables, IF NOT EXISTS): it may be renumbered when branches
+    # merge. The password is never here (Secret Service, or memory for the session).
+    (
+        """CREATE TABLE IF NOT EXISTS caldav_links (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            user TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('publish', 'sync')),
+            focus_as_busy INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS caldav_items (
+            link_id INTEGER NOT NULL REFERENCES caldav_links(id) ON DELETE CASCADE,
+            uid TEXT NOT NULL,
+            block_id INTEGER,
+            etag TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (link_id, uid)
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -1077,6 +1100,71 @@ class Store:
             return db.execute(
                 "DELETE FROM blocks WHERE source_calendar = ?", (calendar_key(subscription_id),)
             ).rowcount
+
+    # CalDAV links ------------------------------------------------------------------------
+
+    def list_caldav_links(self) -> list[CalDavLink]:
+        """Every CalDAV calendar the app publishes to or syncs with, oldest first."""
+        rows = self._db.execute("SELECT * FROM caldav_links ORDER BY id").fetchall()
+        return [
+            CalDavLink(
+                url=row["url"], user=row["user"], mode=row["mode"],
+                focus_as_busy=bool(row["focus_as_busy"]), id=row["id"],
+            )
+            for row in rows
+        ]
+
+    def add_caldav_link(self, link: CalDavLink, at: datetime) -> CalDavLink:
+        """Store a link; returns it with its id.
+
+        Raises:
+            StoreError: The calendar is linked already (the message says which).
+        """
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM caldav_links WHERE url = ?", (link.url,)).fetchone():
+                raise StoreError(f"{link.url} is linked already; see 'focus-app calendar list'")
+            cursor = db.execute(
+                "INSERT INTO caldav_links (url, user, mode, focus_as_busy, added_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (link.url, link.user, link.mode, int(link.focus_as_busy), _instant(at)),
+            )
+        assert cursor.lastrowid is not None
+        return replace(link, id=cursor.lastrowid)
+
+    def remove_caldav_link(self, link_id: int) -> bool:
+        """Forget a link and its sync state (the blocks and the server's events stay)."""
+        with self._write() as db:
+            db.execute("DELETE FROM caldav_items WHERE link_id = ?", (link_id,))
+            return db.execute("DELETE FROM caldav_links WHERE id = ?", (link_id,)).rowcount > 0
+
+    def caldav_items(self, link_id: int) -> dict[str, SyncedItem]:
+        """What was last agreed with the server, by event UID."""
+        rows = self._db.execute(
+            "SELECT uid, block_id, etag, digest FROM caldav_items WHERE link_id = ?", (link_id,)
+        ).fetchall()
+        return {
+            row["uid"]: SyncedItem(row["block_id"], row["etag"], row["digest"]) for row in rows
+        }
+
+    def save_caldav_items(
+        self, link_id: int, items: dict[str, SyncedItem | None]
+    ) -> None:
+        """Record (or, for ``None``, forget) agreed items, in one transaction."""
+        if not items:
+            return
+        with self._write() as db:
+            db.executemany(
+                "DELETE FROM caldav_items WHERE link_id = ? AND uid = ?",
+                [(link_id, uid) for uid, item in items.items() if item is None],
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO caldav_items (link_id, uid, block_id, etag, digest)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (link_id, uid, item.block_id, item.etag, item.digest)
+                    for uid, item in items.items() if item is not None
+                ],
+            )
 
     # Rules -------------------------------------------------------------------------------
 

@@ -92,3 +92,40 @@ def next_refresh(
         wait = min(wait, MAX_RETRY_AFTER, timedelta(minutes=subscription.every_minutes))
         return status.checked_at + wait
     return status.checked_at + timedelta(minutes=subscription.every_minutes)
+
+
+@dataclass(frozen=True)
+class CalDavLink:
+    """A CalDAV calendar the person writes to (issue 12, item 4).
+
+    Attributes:
+        url: The calendar collection's address.
+        user: The user name on the server (the password lives in the Secret Service).
+        mode: ``publish``: availability windows (and focus blocks as busy, when
+            ``focus_as_busy``) are written there for colleagues; the server's copy is
+            overwritten. ``sync``: every own block is kept in step both ways with the
+            person's other machines.
+        focus_as_busy: Publish focus blocks as "Busy" events too.
+        id: Its id once stored.
+    """
+
+    url: str
+    user: str
+    mode: str = "sync"
+    focus_as_busy: bool = False
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class SyncedItem:
+    """What was last agreed with the server about one event: the merge base.
+
+    Attributes:
+        block_id: The local block it is.
+        etag: The server's ETag of the event then.
+        digest: The block's content digest then.
+    """
+
+    block_id: int | None
+    etag: str
+    digest: str
