@@ -11,6 +11,7 @@ import sys
 
 BENCHMARKS = [
     "bench_schedule", "bench_gate", "bench_ipc", "bench_week_view", "bench_tray", "bench_watcher",
+    "bench_desktop_gate",
 ]
 
 
