@@ -212,6 +212,9 @@ class Commands:
             "import": self._import,
             "raise": self._raise,
         }
+        from focus_app import boundary_commands  # imports this module: loaded late
+
+        self._table.update(boundary_commands.table(engine))
 
     @property
     def names(self) -> list[str]:

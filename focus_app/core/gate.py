@@ -231,6 +231,11 @@ def _period_key(state: ModeState) -> str:
     return f"{state.mode.value}|{state.source.value}|{state.label}|{since}"
 
 
+def budget_key(state: ModeState) -> str:
+    """The key the gate counts a period's breakthroughs under (for persisting them)."""
+    return _period_key(state)
+
+
 class Gate:
     """Decides what happens to each notification; see the module docstring for the order.
 
