@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench_ics",
     "bench_history",
     "bench_review",
+    "bench_boundaries",
 ]
 
 
