@@ -4,7 +4,9 @@
 engine over its socket. This module imports no Qt, so commands answer quickly.
 
 Exit status: 0 done; 1 the engine refused the request (the message says why); 2 bad
-usage; 3 the engine is not running (the message says how to start it).
+usage; 3 the engine is not running (the message says how to start it). Boundaries
+commands follow the same rule: ``ask --estimate 0m`` or ``--due someday`` is bad usage
+(2), an empty request or an unknown referral name is refused by the engine (1).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.core.parsing import parse_clock, parse_duration, parse_weekdays
+from focus_app.core.requests import parse_due, parse_estimate
 from focus_app.ipc_client import (
     ANSWER_TIMEOUT,
     Client,
@@ -102,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="the current mode, until when, held count")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--text", action="store_true",
+                   help="one friendly line for auto-replies (template in settings)")
 
     p = sub.add_parser("send", help="hand a notification to the gate")
     p.add_argument("title")
@@ -220,7 +225,75 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["focus", "available", "off"],
                    help="the kind for events that do not say theirs (default: skip them)")
     p.add_argument("--json", action="store_true")
+    _add_boundary_commands(sub)
     return parser
+
+
+_ESTIMATE = _checked(parse_estimate, "estimate")
+_DUE = _checked(lambda text: parse_due(text, date.today()), "date")
+
+
+def _id(text: str) -> int:
+    if not text.strip().lstrip("#").isdecimal() or len(text) > 19:
+        raise argparse.ArgumentTypeError(f"bad id '{text[:40]}': give a number like 12")
+    return int(text.strip().lstrip("#"))
+
+
+def _add_boundary_commands(sub: Any) -> None:
+    """``ask``, ``request …`` and ``referral …``: requests for the person's time (issue 11)."""
+    p = sub.add_parser("ask", help="record a request for your time, for triage")
+    p.add_argument("what", help='what is asked, e.g. "Review the deck"')
+    p.add_argument("--from", dest="who", required=True, help="who asks")
+    p.add_argument("--estimate", type=_ESTIMATE, default="30m", help="e.g. 30m, 1h30m")
+    p.add_argument("--due", type=_DUE, help="today, tomorrow, fri or YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+
+    request = sub.add_parser("request", help="triage requests: accept, defer, decline, refer")
+    rsub = request.add_subparsers(dest="request_command", metavar="ACTION", required=True,
+                                  parser_class=_Parser)
+    p = rsub.add_parser("list", help="requests, newest first")
+    p.add_argument("--status", choices=["open", "accepted", "deferred", "declined", "referred"])
+    p.add_argument("--json", action="store_true")
+    tones = ["warm", "short", "formal"]
+    p = rsub.add_parser("accept", help="book it into the next availability window with room")
+    p.add_argument("id", type=_id)
+    p.add_argument("--instead", type=_id, metavar="ID",
+                   help="past the budget: this commitment makes room (it is deferred)")
+    p.add_argument("--force", action="store_true", help="accept past the week's budget")
+    p.add_argument("--tone", choices=tones, default="warm")
+    p.add_argument("--json", action="store_true")
+    p = rsub.add_parser("defer", help="put it aside until a day; it comes back then")
+    p.add_argument("id", type=_id)
+    p.add_argument("--until", type=_DUE, required=True, help="tomorrow, mon or YYYY-MM-DD")
+    p.add_argument("--tone", choices=tones, default="warm")
+    p.add_argument("--json", action="store_true")
+    p = rsub.add_parser("decline", help="say no, kindly")
+    p.add_argument("id", type=_id)
+    p.add_argument("--tone", choices=tones, default="warm")
+    p.add_argument("--json", action="store_true")
+    p = rsub.add_parser("refer", help="point them to someone in the referral directory")
+    p.add_argument("id", type=_id)
+    p.add_argument("--to", required=True, metavar="NAME")
+    p.add_argument("--tone", choices=tones, default="warm")
+    p.add_argument("--json", action="store_true")
+    p = rsub.add_parser("reply", help="the reply to send for a triaged request")
+    p.add_argument("id", type=_id)
+    p.add_argument("--tone", choices=tones, default="warm")
+    p.add_argument("--json", action="store_true")
+
+    referral = sub.add_parser("referral", help="people you can point others to")
+    fsub = referral.add_subparsers(dest="referral_command", metavar="ACTION", required=True,
+                                   parser_class=_Parser)
+    p = fsub.add_parser("add", help="add someone to the directory")
+    p.add_argument("name")
+    p.add_argument("--contact", default="", help="an address, handle or phone number")
+    p.add_argument("--topics", default="", help="comma-separated, e.g. design,slides")
+    p.add_argument("--notes", default="")
+    p.add_argument("--json", action="store_true")
+    p = fsub.add_parser("list", help="the directory, with recent referrals")
+    p.add_argument("--json", action="store_true")
+    p = fsub.add_parser("remove", help="remove someone from the directory")
+    p.add_argument("name")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -388,6 +461,8 @@ def _run_command(args: argparse.Namespace) -> int:
         if cmd == "calendar.sync":
             return _calendar_sync(args)
         request = _calendar_request(args)
+    elif cmd in ("ask", "request", "referral") or (cmd == "status" and args.text):
+        cmd, request = _boundary_request(args)
     else:
         request = {}
     # Writing a large calendar may take the engine a while; the rest is quick.
@@ -395,6 +470,33 @@ def _run_command(args: argparse.Namespace) -> int:
     with Client(_socket(), timeout=timeout) as client:
         result = client.call(cmd, **request)
     return _print_result(cmd, args, result)
+
+
+def _boundary_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The IPC command and arguments of ``ask``, ``request``, ``referral``, ``status --text``."""
+    cmd = args.command
+    if cmd == "status":
+        return "status.text", {}
+    if cmd == "ask":
+        return "ask", {"what": args.what, "from": args.who, "estimate": args.estimate,
+                       "due": args.due, "origin": "command-line"}
+    if cmd == "referral":
+        action = args.referral_command
+        if action == "add":
+            return "referral.add", {"name": args.name, "contact": args.contact,
+                                    "topics": args.topics, "notes": args.notes}
+        return f"referral.{action}", {"name": args.name} if action == "remove" else {}
+    action = args.request_command
+    if action == "list":
+        return "request.list", {"status": args.status}
+    request: dict[str, Any] = {"id": args.id, "tone": args.tone}
+    if action == "accept":
+        request.update(instead=args.instead, force=args.force)
+    elif action == "defer":
+        request["until"] = args.until
+    elif action == "refer":
+        request["to"] = args.to
+    return f"request.{action}", request
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -672,9 +774,52 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
              f"{result['every_minutes']} min (see 'focus-app calendar list').")
     elif cmd == "calendar.remove":
         print(f"Removed #{result['removed']} and its {result['blocks']} block(s).")
+    elif cmd.startswith(("ask", "request.", "referral.", "status.")):
+        _print_boundary(cmd, result)
     else:
         _say(str(result))
     return 0
+
+
+def _print_boundary(cmd: str, result: Any) -> None:
+    """Human output of ``ask``, ``request …``, ``referral …`` and ``status --text``."""
+    if cmd == "status.text":
+        _say(result["text"])
+    elif cmd == "ask":
+        _say(f"Request #{result['id']} from {result['from']}: {result['what']} "
+             f"({result['estimate_minutes']} min). Triage it with 'focus-app request accept|"
+             f"defer|decline|refer {result['id']}'.")
+    elif cmd == "request.list":
+        if not result:
+            print("No requests yet: record one with 'focus-app ask'.")
+        for r in result:
+            extra = r["booked_text"] or r["defer_until"] or r["referral"] or r["due"] or ""
+            _say(f"#{r['id']:<5} {r['status']:<9} {r['from']}: {r['what']} "
+                 f"({r['estimate_minutes']} min){'  ' + extra if extra else ''}")
+    elif cmd.startswith("request."):
+        words = {"accepted": f"Accepted #{result['id']}: booked {result['booked_text']}.",
+                 "deferred": f"Deferred #{result['id']} until {result['defer_until']}.",
+                 "declined": f"Declined #{result['id']}.",
+                 "referred": f"Referred #{result['id']} to {result['referral']}."}
+        if cmd != "request.reply":
+            _say(words.get(result["status"], f"#{result['id']} is {result['status']}."))
+        if result.get("warning"):
+            _error(result["warning"])
+        if result.get("reply"):
+            _say(f"Reply: {result['reply']}" if cmd != "request.reply" else result["reply"])
+    elif cmd == "referral.list":
+        if not result:
+            print("No one in the referral directory yet: add someone with "
+                  "'focus-app referral add'.")
+        for c in result:
+            topics = f" [{', '.join(c['topics'])}]" if c["topics"] else ""
+            count = c["referred_recently"]
+            recent = f"  referred {count}x in 30 days" if count else ""
+            _say(f"{c['name']}  {c['contact']}{topics}{recent}")
+    elif cmd == "referral.add":
+        _say(f"Added {result['name']} to the referral directory.")
+    elif cmd == "referral.remove":
+        _say(f"Removed {result['removed']} from the referral directory.")
 
 
 def _exception_lines(exceptions: list[dict[str, Any]]) -> list[str]:

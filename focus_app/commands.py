@@ -228,6 +228,9 @@ class Commands:
             "calendar.sync": self._calendar_sync,
             "raise": self._raise,
         }
+        from focus_app import boundary_commands  # imports this module: loaded late
+
+        self._table.update(boundary_commands.table(engine))
 
     @property
     def names(self) -> list[str]:

@@ -23,9 +23,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from focus_app import DISPLAY_NAME
+from focus_app import DISPLAY_NAME, boundaries
+from focus_app.core.budget import WeekBudget
 from focus_app.core.digest import build_digest, build_paced_summary
-from focus_app.core.gate import Gate
+from focus_app.core.gate import Gate, budget_key
 from focus_app.core.model import (
     WEEKDAY_NAMES,
     Block,
@@ -50,6 +51,9 @@ from focus_app.core.program_prefs import (
     program_rules,
     week_start,
 )
+from focus_app.core.referrals import Contact
+from focus_app.core.replies import Tone
+from focus_app.core.requests import Request, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
 from focus_app.core.suggestions import ApplyKind, Suggestion
@@ -167,6 +171,7 @@ class Engine(QObject):
         # Reminder instants before the start count as shown: a restart never repeats one.
         self._review_shown_for: datetime | None = self._last_review_at(clock.now())
         self._held_count = self._store.held_count()
+        self._budget_restored_for = ""
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
         """Set by the desktop gate: adds ``dnd`` and ``catching`` to ``status``."""
@@ -349,6 +354,7 @@ class Engine(QObject):
         state = resolve_state(self._schedule, override, now)
         previous = self._state
         self._state = state
+        self._restore_budget(state)
         if state.mode in FLOWING:
             if self._flowing_since is None:
                 self._flowing_since = now
@@ -494,6 +500,7 @@ class Engine(QObject):
     ) -> list[Ingested]:
         now = self._clock.now()
         ctx = self._context(now)
+        self._restore_budget(ctx.state)
         decisions = [(n, self._gate.decide(n, ctx, now)) for n in notifications]
         mode = ctx.state.mode
         if already_stored:
@@ -503,6 +510,7 @@ class Engine(QObject):
             ids: list[int | None] = [n.id for n, _ in decisions]
         else:
             ids = [*self._store.record_many([(n, d, mode) for n, d in decisions], keys=keys)]
+        self._save_budget(ctx.state, [d for _, d in decisions], now)
         if any(d.outcome is Outcome.DELIVERED for _, d in decisions):
             self._older_first(now, ctx.state)
         results = []
@@ -1079,6 +1087,169 @@ class Engine(QObject):
         backup = path.with_name(f"{path.name}.before-{self._clock.now():%Y%m%d-%H%M%S}")
         shutil.copy2(path, backup)
         self.problem.emit(f"{path.name} had changes of its own; a copy is kept in {backup}")
+
+    # ----------------------------------------------------------------- boundaries (issue 11)
+
+    requests_changed = Signal()
+    """A request was added or triaged, or the referral directory changed."""
+
+    def ask(
+        self,
+        what: str,
+        who: str,
+        estimate: timedelta,
+        *,
+        due: date | None = None,
+        origin: RequestOrigin = RequestOrigin.WINDOW,
+        notification_id: int | None = None,
+    ) -> Request:
+        """Record a request for the person's time (open, waiting for triage).
+
+        Raises:
+            ValueError: A field cannot be right (empty, too long, bad estimate): one line.
+        """
+        request = Request(
+            what.strip(), who.strip(), estimate, self._clock.now(), due, origin, notification_id
+        )
+        stored = self._store.add_request(request)
+        self.requests_changed.emit()
+        return stored
+
+    def requests(self, statuses: Sequence[RequestStatus] = ()) -> list[Request]:
+        """Requests, newest first (all, or those with these statuses)."""
+        return self._store.list_requests(statuses)
+
+    def request(self, request_id: int) -> Request:
+        """The request with this id.
+
+        Raises:
+            LookupError: There is none (the message says where to look).
+        """
+        found = self._store.get_request(request_id)
+        if found is None:
+            raise LookupError(f"no request #{request_id}: see 'focus-app request list'")
+        return found
+
+    def accept_request(
+        self, request_id: int, *, instead: int | None = None, force: bool = False
+    ) -> Request:
+        """Book a request into the next availability window with room.
+
+        Args:
+            instead: An accepted commitment that makes room; it is deferred to the Monday
+                after the booked week.
+            force: Accept past the week's budget anyway.
+
+        Raises:
+            LookupError: No such request.
+            boundaries.BoundaryError: No window has room within eight weeks.
+            boundaries.OverBudgetError: Past the budget, and neither ``instead`` nor
+                ``force`` says what gives (the error lists the week's commitments).
+        """
+        request = self.request(request_id)
+        now = self._clock.now()
+        slot, making_room = boundaries.plan_accept(
+            self._store, self._settings, self._schedule, request, now,
+            instead=instead, force=force,
+        )
+        if making_room is not None and making_room.id is not None:
+            next_monday = boundaries.week_budget(
+                self._store, self._settings, slot.start, self._tz
+            ).week.end.date()
+            self._store.decide_request(
+                making_room.id, RequestStatus.DEFERRED, now, defer_until=next_monday
+            )
+        accepted = self._store.decide_request(
+            request_id, RequestStatus.ACCEPTED, now, booked=(slot.start, slot.end)
+        )
+        self.requests_changed.emit()
+        return accepted
+
+    def defer_request(self, request_id: int, until: date) -> Request:
+        """Put a request aside until ``until`` (it comes back for triage then)."""
+        self.request(request_id)
+        if until <= self._clock.now().astimezone(self._tz).date():
+            raise boundaries.BoundaryError(
+                f"defer to a day after today, not {until}: e.g. --until mon"
+            )
+        done = self._store.decide_request(
+            request_id, RequestStatus.DEFERRED, self._clock.now(), defer_until=until
+        )
+        self.requests_changed.emit()
+        return done
+
+    def decline_request(self, request_id: int) -> Request:
+        """Decline a request (the reply says no kindly)."""
+        self.request(request_id)
+        done = self._store.decide_request(request_id, RequestStatus.DECLINED, self._clock.now())
+        self.requests_changed.emit()
+        return done
+
+    def refer_request(self, request_id: int, name: str) -> tuple[Request, str | None]:
+        """Refer a request to someone in the directory.
+
+        Returns:
+            The request, and a gentle warning when that person was referred often lately.
+
+        Raises:
+            LookupError: No such request, or no one by that name in the directory.
+        """
+        self.request(request_id)
+        now = self._clock.now()
+        contact, warning = boundaries.refer(self._store, self._settings, name, now)
+        done = self._store.decide_request(
+            request_id, RequestStatus.REFERRED, now, referral_id=contact.id
+        )
+        self.requests_changed.emit()
+        return done, warning
+
+    def reply_for(
+        self, request: Request, tone: Tone = Tone.WARM, outcome: TriageOutcome | None = None
+    ) -> str:
+        """The reply the person can send for ``request`` (or a preview for ``outcome``)."""
+        return boundaries.reply_for(
+            self._store, self._schedule, request, self._clock.now(), tone, outcome
+        )
+
+    def week_budget(self, at: datetime | None = None) -> WeekBudget:
+        """This week's budget (or the week of ``at``): hours committed, breakthroughs."""
+        at = at if at is not None else self._clock.now()
+        return boundaries.week_budget(self._store, self._settings, at, self._tz)
+
+    def referrals(self) -> list[boundaries.DirectoryEntry]:
+        """The referral directory, with recent referrals per person."""
+        return boundaries.directory(self._store, self._settings, self._clock.now())
+
+    def add_referral(self, contact: Contact) -> Contact:
+        added = self._store.add_referral(contact)
+        self.requests_changed.emit()
+        return added
+
+    def remove_referral(self, name: str) -> bool:
+        removed = self._store.remove_referral(name)
+        if removed:
+            self.requests_changed.emit()
+        return removed
+
+    def status_text(self) -> str:
+        """One friendly line for auto-replies: the mode, when messages are read."""
+        return boundaries.status_text(
+            self._settings, self._schedule, self.state(), self._clock.now()
+        )
+
+    def _restore_budget(self, state: ModeState) -> None:
+        """Hand the gate what this focus period already spent before a restart."""
+        if state.mode is Mode.FOCUS:
+            key = budget_key(state)
+            if key != self._budget_restored_for:
+                self._budget_restored_for = key
+                self._gate.restore_breakthroughs(key, self._store.breakthroughs_spent(key))
+
+    def _save_budget(self, state: ModeState, decisions: Sequence[Decision], now: datetime) -> None:
+        """Persist the focus period's spent budget after breakthroughs went through."""
+        if state.mode is Mode.FOCUS and any(d.breakthrough for d in decisions):
+            key = budget_key(state)
+            self._store.save_breakthroughs_spent(key, self._gate.breakthroughs_used(key), now)
 
     # ----------------------------------------------------------------- misc
 

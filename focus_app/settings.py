@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from focus_app.core.model import GateSettings, Mode
 from focus_app.core.programs import SourceKind
+from focus_app.core.replies import DEFAULT_STATUS_TEMPLATE, status_template_problem
+from focus_app.core.requests import check_priorities
 from focus_app.paths import PRIVATE_DIR_MODE, private_dir, tighten
 
 T = TypeVar("T")
@@ -171,6 +173,25 @@ def _clock_time(raw: object) -> str:
     if match is None:
         raise ValueError("is not a time of day like 16:00")
     return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def _priorities(raw: object) -> tuple[str, ...]:
+    items = _string_list(raw)
+    problem = check_priorities(items)
+    if problem is not None:
+        raise ValueError(f"must {problem} (or [] while not set up)")
+    if any(len(item) > 100 for item in items):
+        raise ValueError("has a priority longer than 100 characters")
+    return items
+
+
+def _status_template(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("is not a text")
+    problem = status_template_problem(raw)
+    if problem is not None:
+        raise ValueError(f"is not usable ({problem})")
+    return raw
 
 
 # The declarations ------------------------------------------------------------------------
@@ -373,6 +394,57 @@ class Settings:
             "The time of day of the weekly review reminder (24-hour clock).",
             _clock_time,
             "a time like 16:00",
+        ),
+    )
+
+    priorities: tuple[str, ...] = field(
+        default=(),
+        metadata=_declare(
+            "boundaries",
+            "priorities",
+            "Your 3 to 5 priorities: triage asks whether a request serves one of them.",
+            _priorities,
+            'a list of 3 to 5 texts (like ["Ship v2", "Mentoring", "Health"]), or []',
+        ),
+    )
+    budget_hours: int = field(
+        default=5,
+        metadata=_declare(
+            "boundaries",
+            "budget_hours",
+            "Hours per week you commit to other people's requests.",
+            _whole_number(0, 80),
+            "0 to 80",
+        ),
+    )
+    weekly_breakthroughs: int = field(
+        default=10,
+        metadata=_declare(
+            "boundaries",
+            "weekly_breakthroughs",
+            "Breakthroughs per week you are willing to allow (shown in the tray's meter).",
+            _whole_number(0, 1000),
+            "0 to 1000",
+        ),
+    )
+    referral_limit: int = field(
+        default=3,
+        metadata=_declare(
+            "boundaries",
+            "referral_limit",
+            "Warn when referring someone more often than this in 30 days; 0 = never warn.",
+            _whole_number(0, 100),
+            "0 to 100",
+        ),
+    )
+    status_template: str = field(
+        default=DEFAULT_STATUS_TEMPLATE,
+        metadata=_declare(
+            "boundaries",
+            "status_template",
+            "The status line for auto-replies: {now} is the mode, {windows} the next windows.",
+            _status_template,
+            "a text with {now}, {windows} or {next_window}",
         ),
     )
 

@@ -61,6 +61,8 @@ from focus_app.core.model import (
     Urgency,
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
+from focus_app.core.referrals import Contact
+from focus_app.core.requests import Request, RequestOrigin, RequestStatus
 from focus_app.core.review import ReviewItem
 from focus_app.core.subscriptions import CalDavLink, Subscription, SyncedItem, calendar_key
 from focus_app.paths import private_dir, private_file, tighten
@@ -602,6 +604,48 @@ MIGRATIONS: list[tuple[str, ...]] = [
             PRIMARY KEY (link_id, uid)
         )""",
     ),
+    # 10: boundaries (issue 11): requests for the person's time, the referral directory
+    # and each focus period's spent breakthrough budget. Self-contained (new tables and
+    # indexes only, IF NOT EXISTS; the one link to notifications is ON DELETE SET NULL),
+    # so it can be renumbered to any later position when branches merge.
+    (
+        """CREATE TABLE IF NOT EXISTS referrals (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            contact TEXT NOT NULL DEFAULT '',
+            topics TEXT NOT NULL DEFAULT '[]',
+            notes TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE IF NOT EXISTS requests (
+            id INTEGER PRIMARY KEY,
+            what TEXT NOT NULL,
+            who TEXT NOT NULL,
+            estimate_minutes INTEGER NOT NULL CHECK (estimate_minutes > 0),
+            due TEXT,
+            origin TEXT NOT NULL,
+            notification_id INTEGER REFERENCES notifications (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            created_ts REAL NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('open', 'accepted', 'deferred', 'declined', 'referred')),
+            decided_at TEXT,
+            decided_ts REAL,
+            booked_start TEXT,
+            booked_start_ts REAL,
+            booked_end TEXT,
+            booked_end_ts REAL,
+            defer_until TEXT,
+            referral_id INTEGER REFERENCES referrals (id) ON DELETE SET NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS requests_created ON requests (created_ts)",
+        "CREATE INDEX IF NOT EXISTS requests_booked ON requests (status, booked_start_ts)",
+        "CREATE INDEX IF NOT EXISTS requests_referral ON requests (referral_id, decided_ts)",
+        """CREATE TABLE IF NOT EXISTS breakthrough_spent (
+            period_key TEXT PRIMARY KEY,
+            used INTEGER NOT NULL,
+            at_ts REAL NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -752,6 +796,47 @@ def _program_from(row: sqlite3.Row, count_week: int = 0) -> Program:
         first_seen=datetime.fromisoformat(row["first_seen"]),
         last_seen=datetime.fromisoformat(row["last_seen"]),
         count_week=count_week,
+    )
+
+
+def _minutes_of(delta: timedelta) -> int:
+    return max(1, round(delta.total_seconds() / 60))
+
+
+def _request_from(row: sqlite3.Row) -> Request:
+    start = _parse_instant(row["booked_start"])
+    end = _parse_instant(row["booked_end"])
+    created = _parse_instant(row["created_at"])
+    assert created is not None
+    return Request(
+        what=row["what"],
+        who=row["who"],
+        estimate=timedelta(minutes=row["estimate_minutes"]),
+        created_at=created,
+        due=date.fromisoformat(row["due"]) if row["due"] else None,
+        origin=RequestOrigin(row["origin"]),
+        notification_id=row["notification_id"],
+        status=RequestStatus(row["status"]),
+        decided_at=_parse_instant(row["decided_at"]),
+        booked_start=start,
+        booked_end=end,
+        defer_until=date.fromisoformat(row["defer_until"]) if row["defer_until"] else None,
+        referral=row["referral_name"],
+        id=row["id"],
+    )
+
+
+def _contact_from(row: sqlite3.Row) -> Contact:
+    try:
+        topics = json.loads(row["topics"])
+    except ValueError:
+        topics = []
+    return Contact(
+        name=row["name"],
+        contact=row["contact"],
+        topics=tuple(str(t) for t in topics) if isinstance(topics, list) else (),
+        notes=row["notes"],
+        id=row["id"],
     )
 
 
@@ -2194,6 +2279,180 @@ class Store:
         """Keys of every dismissed suggestion."""
         rows = self._db.execute("SELECT key FROM suggestion_dismissals").fetchall()
         return frozenset(row[0] for row in rows)
+
+    # Requests ----------------------------------------------------------------------------
+
+    _REQUEST_SELECT = (
+        "SELECT r.*, coalesce(f.name, '') AS referral_name FROM requests r"
+        " LEFT JOIN referrals f ON f.id = r.referral_id"
+    )
+
+    def add_request(self, request: Request) -> Request:
+        """Store a new request (its id is ignored); returns it with its id."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO requests (what, who, estimate_minutes, due, origin,"
+                " notification_id, created_at, created_ts, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    request.what,
+                    request.who,
+                    _minutes_of(request.estimate),
+                    request.due.isoformat() if request.due else None,
+                    request.origin.value,
+                    request.notification_id,
+                    _instant(request.created_at),
+                    _ts(request.created_at),
+                    RequestStatus.OPEN.value,
+                ),
+            )
+            assert cursor.lastrowid is not None
+        return replace(request, id=cursor.lastrowid, status=RequestStatus.OPEN)
+
+    def get_request(self, request_id: int) -> Request | None:
+        row = self._db.execute(
+            f"{self._REQUEST_SELECT} WHERE r.id = ?", (request_id,)
+        ).fetchone()
+        return _request_from(row) if row is not None else None
+
+    def list_requests(
+        self, statuses: Sequence[RequestStatus] = (), *, limit: int = 10_000
+    ) -> list[Request]:
+        """Requests, newest first, optionally only those with these statuses."""
+        where = ""
+        params: list[Any] = []
+        if statuses:
+            where = f" WHERE r.status IN ({', '.join('?' * len(statuses))})"
+            params = [s.value for s in statuses]
+        rows = self._db.execute(
+            f"{self._REQUEST_SELECT}{where} ORDER BY r.created_ts DESC, r.id DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [_request_from(row) for row in rows]
+
+    def decide_request(
+        self,
+        request_id: int,
+        status: RequestStatus,
+        at: datetime,
+        *,
+        booked: tuple[datetime, datetime] | None = None,
+        defer_until: date | None = None,
+        referral_id: int | None = None,
+    ) -> Request:
+        """Record triage's outcome for a request (replacing an earlier one).
+
+        Raises:
+            NotFoundError: No request has that id.
+        """
+        start, end = booked if booked is not None else (None, None)
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE requests SET status = ?, decided_at = ?, decided_ts = ?,"
+                " booked_start = ?, booked_start_ts = ?, booked_end = ?, booked_end_ts = ?,"
+                " defer_until = ?, referral_id = ? WHERE id = ?",
+                (
+                    status.value,
+                    _instant(at),
+                    _ts(at),
+                    _opt_instant(start),
+                    _ts(start) if start is not None else None,
+                    _opt_instant(end),
+                    _ts(end) if end is not None else None,
+                    defer_until.isoformat() if defer_until else None,
+                    referral_id,
+                    request_id,
+                ),
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no request #{request_id}: see 'focus-app request list'")
+        found = self.get_request(request_id)
+        assert found is not None
+        return found
+
+    def commitments_between(self, since: datetime, until: datetime) -> list[Request]:
+        """Accepted requests whose booking overlaps ``[since, until)``, by start."""
+        rows = self._db.execute(
+            f"{self._REQUEST_SELECT} WHERE r.status = 'accepted'"
+            " AND r.booked_start_ts < ? AND r.booked_end_ts > ? ORDER BY r.booked_start_ts",
+            (_ts(until), _ts(since)),
+        ).fetchall()
+        return [_request_from(row) for row in rows]
+
+    def add_referral(self, contact: Contact) -> Contact:
+        """Add someone to the referral directory.
+
+        Raises:
+            StoreError: Someone with that name (any case) is already listed.
+        """
+        try:
+            with self._write() as db:
+                cursor = db.execute(
+                    "INSERT INTO referrals (name, contact, topics, notes) VALUES (?, ?, ?, ?)",
+                    (contact.name, contact.contact, json.dumps(list(contact.topics)),
+                     contact.notes),
+                )
+        except StoreError as error:
+            if "UNIQUE" in str(error):
+                raise StoreError(
+                    f"'{contact.name}' is already in the referral directory: remove them "
+                    "first or use another name"
+                ) from error
+            raise
+        assert cursor.lastrowid is not None
+        return replace(contact, id=cursor.lastrowid)
+
+    def list_referrals(self) -> list[Contact]:
+        """The referral directory, by name."""
+        rows = self._db.execute("SELECT * FROM referrals ORDER BY name COLLATE NOCASE").fetchall()
+        return [_contact_from(row) for row in rows]
+
+    def remove_referral(self, name: str) -> bool:
+        """Remove the contact called ``name`` (any case); ``False`` if none is."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM referrals WHERE name = ?", (name.strip(),))
+        return cursor.rowcount > 0
+
+    def referral_counts(self, since: datetime) -> dict[int, int]:
+        """Referrals per contact id decided at or after ``since``."""
+        rows = self._db.execute(
+            "SELECT referral_id, count(*) FROM requests WHERE status = 'referred'"
+            " AND referral_id IS NOT NULL AND decided_ts >= ? GROUP BY referral_id",
+            (_ts(since),),
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def breakthroughs_between(self, since: datetime, until: datetime) -> int:
+        """Breakthroughs delivered in ``[since, until)`` (through focus or off-time)."""
+        row = self._db.execute(
+            "SELECT count(*) FROM decisions WHERE breakthrough = 1"
+            " AND decided_ts >= ? AND decided_ts < ?",
+            (_ts(since), _ts(until)),
+        ).fetchone()
+        return int(row[0])
+
+    def save_breakthroughs_spent(self, period_key: str, used: int, at: datetime) -> None:
+        """Remember that the focus period ``period_key`` used ``used`` breakthroughs.
+
+        Kept for the last few periods only: a restart needs the current one.
+        """
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO breakthrough_spent (period_key, used, at_ts)"
+                " VALUES (?, ?, ?)",
+                (period_key, used, _ts(at)),
+            )
+            db.execute(
+                "DELETE FROM breakthrough_spent WHERE period_key NOT IN"
+                " (SELECT period_key FROM breakthrough_spent ORDER BY at_ts DESC LIMIT 16)"
+            )
+
+    def breakthroughs_spent(self, period_key: str) -> int:
+        """What :meth:`save_breakthroughs_spent` last stored for ``period_key`` (0 if none)."""
+        row = self._db.execute(
+            "SELECT used FROM breakthrough_spent WHERE period_key = ?", (period_key,)
+        ).fetchone()
+        return int(row[0]) if row is not None else 0
 
     # Programs ----------------------------------------------------------------------------
 

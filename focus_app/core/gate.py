@@ -14,7 +14,8 @@ The order of questions is fixed, so a decision can always be explained in one li
 The gate keeps three small counters in memory, fed by the ``now`` passed to
 ``decide``: when each sender was last seen (repeat escalation), breakthroughs used per
 focus period (the budget) and recent pop-up times (pacing). They are bounded, and a
-gate rebuilt for new rules or settings with ``with_config`` keeps them.
+gate rebuilt for new rules or settings with ``with_config`` keeps them, and
+``restore_breakthroughs`` seeds the budget after a restart (the engine persists it).
 """
 
 from __future__ import annotations
@@ -230,6 +231,11 @@ def _period_key(state: ModeState) -> str:
     return f"{state.mode.value}|{state.source.value}|{state.label}|{since}"
 
 
+def budget_key(state: ModeState) -> str:
+    """The key the gate counts a period's breakthroughs under (for persisting them)."""
+    return _period_key(state)
+
+
 class Gate:
     """Decides what happens to each notification; see the module docstring for the order.
 
@@ -283,6 +289,20 @@ class Gate:
     def breakthroughs_used(self, period_key: str) -> int:
         """How many breakthroughs the focus period ``period_key`` has used."""
         return self._counters.used(period_key)
+
+    def restore_breakthroughs(self, period_key: str, used: int) -> None:
+        """Remember that ``period_key`` already used ``used`` breakthroughs.
+
+        The counters live in memory; the engine persists what each focus period spent
+        and hands it back after a restart, so a restart inside a block never hands out
+        a fresh budget. Never lowers a count the gate already has.
+        """
+        if used > self._counters.used(period_key):
+            counters = self._counters
+            counters.breakthroughs.pop(period_key, None)
+            counters.breakthroughs[period_key] = used
+            while len(counters.breakthroughs) > _MAX_PERIODS:
+                counters.breakthroughs.popitem(last=False)
 
     def decide(self, n: Notification, ctx: GateContext, now: datetime) -> Decision:
         """Deliver, hold or mute ``n`` at ``now`` in the situation ``ctx``.

@@ -15,13 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtGui import QAction, QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
 from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
 from focus_app.ui.quick_actions import QuickActions, literal_tooltip
+
+
+def meter(fraction: float, cells: int = 10) -> str:
+    """A small text meter, ``▰▰▰▱▱▱▱▱▱▱``; full (never more) past the budget."""
+    filled = max(0, min(cells, round(fraction * cells)))
+    return "▰" * filled + "▱" * (cells - filled)
 
 
 class TrayController(QObject):
@@ -54,12 +60,19 @@ class TrayController(QObject):
         self.menu.setObjectName("tray-menu")
         self.menu.setToolTipsVisible(True)
         self.submenus: dict[Mode, QMenu] = {}
+        self.copy_status_action = QAction("&Copy my status", self.menu)
+        self.copy_status_action.setObjectName("tray-copy-status")
+        self.copy_status_action.setToolTip(
+            "Copy one friendly line for auto-replies: the mode and when you read messages"
+        )
+        self.copy_status_action.triggered.connect(self.copy_status)
         self._build_menu()
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
         self.actions.refreshed.connect(self._show_status)
         self.menu.aboutToShow.connect(self.actions.refresh)
+        self.actions.engine.requests_changed.connect(self.actions.refresh)
         self._shown_icon_key: tuple[str, int] | None = None
         self._show_status(self.actions.status)
 
@@ -82,6 +95,7 @@ class TrayController(QObject):
                 sub.addAction(action)
             self.submenus[mode] = sub
         self.menu.addAction(a.resume_action)
+        self.menu.addAction(self.copy_status_action)
         self.menu.addSeparator()
         self.menu.addAction(a.held_action)
         self.menu.addAction(a.release_action)
@@ -105,9 +119,21 @@ class TrayController(QObject):
         # The mode's label is the user's (block title, reason, imported SUMMARY).
         text = format_status(status, now=now, with_source=False)
         gate = desktop_gate_text(status)
-        self.icon.setToolTip(literal_tooltip(f"{text}\n{gate}" if gate else text))
+        lines = [text, gate, self.budget_line()]
+        self.icon.setToolTip(literal_tooltip("\n".join(line for line in lines if line)))
         for mode, sub in self.submenus.items():
             sub.setTitle(self.actions.group_title(mode))
+
+    def budget_line(self) -> str:
+        """The week's budget meter: ``▰▰▰▰▰▰▰▱▱▱ 3.5 of 5 h committed, 2 of 10 breakthroughs``."""
+        budget = self.actions.engine.week_budget()
+        return f"{meter(budget.fraction)} {budget.text()}"
+
+    def copy_status(self) -> str:
+        """Put the status line for auto-replies on the clipboard (and return it)."""
+        line = self.actions.engine.status_text()
+        QGuiApplication.clipboard().setText(line)
+        return line
 
     def tooltip(self) -> str:
         """The tooltip as set on the icon (escaped as rich text when Qt would misread it)."""

@@ -156,6 +156,26 @@ def test_budget_is_per_focus_period() -> None:
     )
 
 
+def test_a_restored_count_is_the_budget_already_spent_in_that_period() -> None:
+    settings = GateSettings(
+        breakthrough_people=("alice",), breakthrough_budget=3, repeat_escalation_minutes=0
+    )
+    gate = Gate([], settings)
+    gate.restore_breakthroughs("p1", 3)
+    d = decide(gate, note("alice"), FOCUS)
+    assert d.outcome is Outcome.HELD
+    assert "spent (3 of 3)" in d.reason
+    assert decide(gate, note("alice"), ctx(Mode.FOCUS, period_key="p2")).breakthrough
+
+
+def test_restoring_never_lowers_what_the_gate_counted() -> None:
+    gate = Gate([], GateSettings(breakthrough_people=("alice",), repeat_escalation_minutes=0))
+    decide(gate, note("alice"), FOCUS)
+    decide(gate, note("alice"), FOCUS)
+    gate.restore_breakthroughs("p1", 1)
+    assert gate.breakthroughs_used("p1") == 2
+
+
 def test_negative_budget_is_unlimited() -> None:
     gate = Gate(
         [],

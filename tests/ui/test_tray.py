@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QSystemTrayIcon
 
 from focus_app.clock import FakeClock
-from focus_app.core.model import Mode, ModeSource
+from focus_app.core.model import Block, BlockKind, Mode, ModeSource, Recurrence
 from focus_app.desktop import autostart
 from focus_app.engine import Engine
 from focus_app.ui.main_window import MainWindow
@@ -20,6 +20,8 @@ from focus_app.ui.tray import TrayController
 from tests.ui.ui_engine import START, clock, engine, hold_some, notifier
 
 __all__ = ["clock", "engine", "notifier"]  # fixtures used by name
+
+DAILY = Recurrence(frozenset(range(7)))
 
 # The offscreen platform cannot size or raise windows; showing one is what is tested here.
 pytestmark = pytest.mark.qt_log_ignore(
@@ -78,6 +80,7 @@ def test_menu_has_every_item_of_the_design_in_order(tray: TrayController) -> Non
         "&Available now",
         "&Pause until…",
         "&Back to schedule",
+        "&Copy my status",
         "&Held (0)…",
         "&Release held now",
         "&Calendar…",
@@ -119,7 +122,7 @@ def test_focus_25_from_the_menu_starts_a_25_minute_override_and_checks_the_item(
     assert not sub_action(tray, Mode.FOCUS, "&50 min").isChecked()
     assert tray.submenus[Mode.FOCUS].title() == "&Focus now (until 10:25)"
     assert find(tray, "&Back to schedule").isEnabled()
-    assert tray.tooltip() == "Focus until 10:25 · 0 held · next: Available 10:25"
+    assert tray.tooltip().splitlines()[0] == "Focus until 10:25 · 0 held · next: Available 10:25"
 
 
 def test_triggering_the_running_item_again_keeps_it_checked(
@@ -162,6 +165,28 @@ def test_override_started_elsewhere_updates_menu_and_tooltip_immediately(
     engine.start_override(Mode.FOCUS, timedelta(minutes=37))
     assert sub_action(tray, Mode.FOCUS, "&Custom…").isChecked()
     assert not sub_action(tray, Mode.FOCUS, "&90 min").isChecked()
+
+
+def test_the_tooltip_shows_the_weeks_budget_meter_and_follows_accepted_requests(
+    tray: TrayController, engine: Engine
+) -> None:
+    assert tray.tooltip().endswith("▱▱▱▱▱▱▱▱▱▱ 0 of 5 h committed, 0 of 10 breakthroughs")
+    engine.add_blocks([Block(BlockKind.AVAILABLE, time(11), time(14), recurrence=DAILY)])
+    request = engine.ask("Review the deck", "Dana", timedelta(hours=2, minutes=30))
+    assert request.id is not None
+    engine.accept_request(request.id)
+    assert tray.tooltip().endswith("▰▰▰▰▰▱▱▱▱▱ 2.5 of 5 h committed, 0 of 10 breakthroughs")
+
+
+def test_copy_my_status_puts_one_friendly_line_on_the_clipboard(
+    tray: TrayController, engine: Engine
+) -> None:
+    engine.add_blocks([Block(BlockKind.AVAILABLE, time(16), time(17), recurrence=DAILY)])
+    engine.start_override(Mode.FOCUS, timedelta(minutes=90))
+    find(tray, "&Copy my status").trigger()
+    assert QGuiApplication.clipboard().text() == (
+        "Focusing until 11:30; I read messages at 16:00; for urgent things call."
+    )
 
 
 def test_held_count_changes_update_items_tooltip_and_icon(
@@ -314,4 +339,4 @@ def test_an_override_running_out_updates_the_menu(
     engine.reconcile()  # what the scheduler does at the override's end
     assert not sub_action(tray, Mode.FOCUS, "&25 min").isChecked()
     assert tray.submenus[Mode.FOCUS].title() == "&Focus now"
-    assert tray.tooltip() == "Available · 0 held"
+    assert tray.tooltip().splitlines()[0] == "Available · 0 held"

@@ -1,0 +1,252 @@
+"""Boundaries (issue 11): requests, triage, replies, referrals, the weekly budget, status.
+
+The rules live in the core (:mod:`focus_app.core.requests`, ``booking``, ``budget``,
+``replies``, ``referrals``); this module joins them to the store and the schedule for the
+engine, which exposes them as a small API. No Qt here: the engine's signals are emitted
+by the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from focus_app.core.booking import Span, find_slot, next_window
+from focus_app.core.budget import WeekBudget, committed, week_of
+from focus_app.core.model import Mode, ModeState
+from focus_app.core.referrals import REFERRAL_WINDOW, Contact, find, overload_warning
+from focus_app.core.replies import Tone, reply, status_line
+from focus_app.core.requests import Request, RequestStatus, TriageOutcome
+from focus_app.core.schedule import Schedule
+from focus_app.settings import Settings
+from focus_app.store import Store
+
+
+class BoundaryError(ValueError):
+    """Triage cannot do what was asked; the message says why and what to do instead."""
+
+
+class OverBudgetError(BoundaryError):
+    """Accepting goes past the week's budget: choose a commitment that makes room, or defer.
+
+    Attributes:
+        budget: The week's budget before accepting.
+        commitments: That week's commitments, any of which could make room.
+    """
+
+    def __init__(self, message: str, budget: WeekBudget, commitments: list[Request]) -> None:
+        super().__init__(message)
+        self.budget = budget
+        self.commitments = commitments
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A contact with how often they were referred in the last 30 days."""
+
+    contact: Contact
+    recent: int
+    warning: str | None
+
+
+def when_text(t: datetime, now: datetime, tz: tzinfo) -> str:
+    """``11:30`` today, ``Tue 11:30`` within a week, ``Tue 8 Dec 11:30`` further on."""
+    local, today = t.astimezone(tz), now.astimezone(tz).date()
+    if local.date() == today:
+        return f"{local:%H:%M}"
+    if (local.date() - today).days < 7:
+        return f"{local:%a %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def day_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _span(r: Request) -> Span:
+    assert r.booked_start is not None and r.booked_end is not None
+    return Span(r.booked_start, r.booked_end)
+
+
+def week_budget(store: Store, settings: Settings, at: datetime, tz: tzinfo) -> WeekBudget:
+    """The budget of the local week containing ``at``."""
+    week = week_of(at, tz)
+    spans = [_span(r) for r in store.commitments_between(week.start, week.end)]
+    return WeekBudget(
+        week=week,
+        committed=committed(spans, week),
+        hours=settings.budget_hours,
+        breakthroughs=store.breakthroughs_between(week.start, week.end),
+        breakthrough_limit=settings.weekly_breakthroughs,
+    )
+
+
+def plan_accept(
+    store: Store,
+    settings: Settings,
+    schedule: Schedule,
+    request: Request,
+    now: datetime,
+    *,
+    instead: int | None = None,
+    force: bool = False,
+) -> tuple[Span, Request | None]:
+    """Where an accepted request goes, and which commitment makes room (if one does).
+
+    Raises:
+        BoundaryError: No window within eight weeks has room.
+        OverBudgetError: The slot's week has no room in the budget (and neither
+            ``instead`` nor ``force`` says what gives).
+    """
+    tz = schedule.tz
+    horizon = now + timedelta(weeks=9)
+    booked = [
+        r for r in store.commitments_between(now, horizon) if r.id not in (request.id, instead)
+    ]
+    making_room: Request | None = None
+    if instead is not None:
+        making_room = store.get_request(instead)
+        if making_room is None or making_room.status is not RequestStatus.ACCEPTED:
+            raise BoundaryError(
+                f"#{instead} is not an accepted commitment: pick one from "
+                "'focus-app request list --status accepted'"
+            )
+    slot = find_slot(schedule, now, request.estimate, [_span(r) for r in booked])
+    if slot is None:
+        raise BoundaryError(
+            f"no availability window in the next 8 weeks has {_minutes(request.estimate)} "
+            "free: defer it, or add an availability window"
+        )
+    budget = week_budget(store, settings, slot.start, tz)
+    freed = timedelta()
+    if making_room is not None and making_room.booked_start is not None:
+        freed = committed([_span(making_room)], budget.week)
+    if not force and budget.committed - freed + request.estimate > budget.limit:
+        in_week = store.commitments_between(budget.week.start, budget.week.end)
+        raise OverBudgetError(
+            f"accepting '{request.what[:40]}' ({_minutes(request.estimate)}) goes past the "
+            f"week's budget ({budget.text().split(',')[0]}): defer it, or make room with "
+            "--instead ID (that commitment is deferred to the next week)",
+            budget,
+            in_week,
+        )
+    return slot, making_room
+
+
+def refer(store: Store, settings: Settings, name: str, now: datetime) -> tuple[Contact, str | None]:
+    """The contact called ``name`` and a gentle warning if they are referred a lot.
+
+    Raises:
+        LookupError: No such contact (the message says how to add one).
+    """
+    contact = find(store.list_referrals(), name)
+    assert contact.id is not None
+    recent = store.referral_counts(now - REFERRAL_WINDOW).get(contact.id, 0)
+    return contact, overload_warning(contact.name, recent, settings.referral_limit)
+
+
+def directory(store: Store, settings: Settings, now: datetime) -> list[DirectoryEntry]:
+    """The referral directory with recent referral counts and warnings."""
+    counts = store.referral_counts(now - REFERRAL_WINDOW)
+    entries = []
+    for c in store.list_referrals():
+        recent = counts.get(c.id or 0, 0)
+        entries.append(
+            DirectoryEntry(c, recent, overload_warning(c.name, recent, settings.referral_limit))
+        )
+    return entries
+
+
+def reply_fields(
+    store: Store, schedule: Schedule, request: Request, now: datetime
+) -> dict[str, str]:
+    """The template fields for a request as it stands now."""
+    tz = schedule.tz
+    fields = {"name": request.who}
+    if request.booked_start is not None:
+        fields["next_window"] = when_text(request.booked_start, now, tz)
+    else:
+        window = next_window(schedule, now)
+        if window is not None:
+            fields["next_window"] = when_text(window.start, now, tz)
+    due = request.defer_until or request.due
+    if due is not None:
+        fields["due"] = day_text(due)
+    if request.referral:
+        fields["referral"] = request.referral
+        contact = next((c for c in store.list_referrals() if c.name == request.referral), None)
+        if contact is not None:
+            fields["referral_contact"] = contact.contact
+    return fields
+
+
+def reply_for(
+    store: Store,
+    schedule: Schedule,
+    request: Request,
+    now: datetime,
+    tone: Tone,
+    outcome: TriageOutcome | None = None,
+) -> str:
+    """The reply to send for ``request`` (its outcome, or ``outcome`` for a preview)."""
+    if outcome is None:
+        outcome = _OUTCOME_OF.get(request.status, TriageOutcome.ACCEPT)
+    return reply(outcome, tone, reply_fields(store, schedule, request, now))
+
+
+_OUTCOME_OF = {o.status: o for o in TriageOutcome}
+
+
+def now_phrase(state: ModeState, now: datetime, tz: tzinfo) -> str:
+    """The current mode in words: "Focusing until 11:30", "Off until Mon 08:00"."""
+    until = f" until {when_text(state.until, now, tz)}" if state.until is not None else ""
+    if state.mode is Mode.FOCUS:
+        return f"Focusing{until}"
+    if state.mode is Mode.OFF:
+        return f"Off{until}"
+    if state.mode is Mode.PAUSED:
+        return "Available (boundaries paused)"
+    return f"Available{until}"
+
+
+def status_text(settings: Settings, schedule: Schedule, state: ModeState, now: datetime) -> str:
+    """The one friendly status line for auto-replies (``status --text``)."""
+    tz = schedule.tz
+    local_now = now.astimezone(tz)
+    end_of_day = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), tz)
+    starts: list[str] = []
+    t = now
+    if state.mode is Mode.AVAILABLE and state.until is not None:
+        t = state.until  # in a window now: "I read messages" names the later ones
+    for _ in range(6):
+        window = next_window(schedule, t)
+        if window is None:
+            break
+        if starts and window.start >= end_of_day:
+            break
+        starts.append(when_text(window.start, now, tz))
+        if window.start >= end_of_day:
+            break
+        t = window.end
+    return status_line(settings.status_template, now_phrase(state, now, tz), starts)
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest:02d}m"
+    return f"{hours}h" if hours else f"{minutes}m"
+
+
+__all__ = [
+    "BoundaryError",
+    "DirectoryEntry",
+    "OverBudgetError",
+    "directory",
+    "plan_accept",
+    "refer",
+    "reply_for",
+    "status_text",
+    "week_budget",
+]
