@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QCursor, QGuiApplication
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QCursor, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
@@ -116,6 +116,10 @@ class TrayController(QObject):
         if key != self._shown_icon_key:  # setIcon makes the panel redraw: only on change
             self.icon.setIcon(mode_icon(Mode(key[0]), key[1]))
             self._shown_icon_key = key
+            # Drawing the new icon fills QPixmapCache, whose flush timer then wakes the app
+            # every 10-30 s until the cache is empty (the tray icon keeps its own pixmaps):
+            # empty it once the icon is drawn, so a mode change leaves no idle wake-ups.
+            QTimer.singleShot(0, QPixmapCache.clear)
         # The mode's label is the user's (block title, reason, imported SUMMARY).
         text = format_status(status, now=now, with_source=False)
         gate = desktop_gate_text(status)
