@@ -1,4 +1,5 @@
-"""The main window: a sidebar of pages (Today, Calendar, Inbox, History, Review, Settings).
+"""The main window: a sidebar of pages (Today, Calendar, Inbox, History, Review, Requests,
+Settings).
 
 The Today page shows the mode in large type and offers every quick action as a button, so
 the window alone is enough to run the day where no system tray exists. The other pages are
@@ -57,12 +58,14 @@ from focus_app.ui.pages import (
     build_calendar_page,
     build_history_page,
     build_inbox_page,
+    build_requests_page,
     build_settings_page,
 )
 from focus_app.ui.quick_actions import (
     PAGE_CALENDAR,
     PAGE_HISTORY,
     PAGE_INBOX,
+    PAGE_REQUESTS,
     PAGE_REVIEW,
     PAGE_SETTINGS,
     PAGE_TODAY,
@@ -93,6 +96,12 @@ def _build_review_page(engine: Engine) -> QWidget:
     from focus_app.ui.review_page import build_review_page
 
     return build_review_page(engine)
+
+
+def _requests_icon() -> QIcon:
+    from focus_app.ui.requests_page import requests_icon
+
+    return requests_icon()
 
 
 ROW_TITLES = {Mode.FOCUS: "Focus now", Mode.AVAILABLE: "Available now", Mode.PAUSED: "Pause"}
@@ -327,6 +336,7 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: ("mail-inbox", QStyle.StandardPixmap.SP_DirOpenIcon),
             PAGE_HISTORY: ("document-open-recent", QStyle.StandardPixmap.SP_BrowserReload),
             PAGE_REVIEW: ("x-office-presentation", QStyle.StandardPixmap.SP_FileDialogInfoView),
+            PAGE_REQUESTS: ("", QStyle.StandardPixmap.SP_MessageBoxQuestion),
             PAGE_SETTINGS: ("preferences-system", QStyle.StandardPixmap.SP_ComputerIcon),
         }
         titles = {
@@ -334,6 +344,7 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: "Inbox",
             PAGE_HISTORY: "History",
             PAGE_REVIEW: "Review",
+            PAGE_REQUESTS: "Requests",
             PAGE_SETTINGS: "Settings",
         }
         factories = {
@@ -341,12 +352,16 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: build_inbox_page,
             PAGE_HISTORY: build_history_page,
             PAGE_REVIEW: _build_review_page,
+            PAGE_REQUESTS: build_requests_page,
             PAGE_SETTINGS: build_settings_page,
         }
         placeholders = _placeholder_texts()
         for key, title in titles.items():
             theme, fallback = icons[key]
-            icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
+            if key == PAGE_REQUESTS:
+                icon = _requests_icon()  # a line drawing in the text colour, like h-look's
+            else:
+                icon = QIcon.fromTheme(theme, self.style().standardIcon(fallback))
             if key in factories:
                 page: QWidget = LazyPage(functools.partial(factories[key], engine))
             else:
