@@ -70,11 +70,13 @@ def status_text(request: Request, now: datetime, tz: tzinfo) -> str:
 
 
 def booked_text(request: Request, now: datetime, tz: tzinfo) -> str:
-    """``Tue 14:00–14:30`` for an accepted request, else empty."""
+    """``today 14:00–14:30`` / ``Tue 14:00–14:30`` for an accepted request, else empty."""
     if request.booked_start is None or request.booked_end is None:
         return ""
     end = request.booked_end.astimezone(tz)
-    return f"{when_text(request.booked_start, now, tz)}–{end:%H:%M}"
+    start = when_text(request.booked_start, now, tz)
+    today = request.booked_start.astimezone(tz).date() == now.astimezone(tz).date()
+    return f"{'today ' if today else ''}{start}–{end:%H:%M}"
 
 
 class RequestsModel(QAbstractTableModel):

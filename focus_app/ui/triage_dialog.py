@@ -345,6 +345,7 @@ class TriageDialog(QDialog):
         self.reply_edit.setAccessibleName("Reply")
         self.reply_edit.setPlaceholderText("The reply appears here once an outcome is picked.")
         self.reply_edit.setMinimumHeight(80)
+        self.reply_edit.setMaximumHeight(140)
         self.copy_button = QPushButton("Co&py")
         self.copy_button.setToolTip("Put the reply on the clipboard")
         self.copy_button.clicked.connect(self.copy_reply)
@@ -406,7 +407,7 @@ class TriageDialog(QDialog):
                 self.request, booked_start=self.slot.start, booked_end=self.slot.end
             )
             where = booked_text(booked, now, tz)
-            text = f"Books it on {where}, the next availability window with room."
+            text = f"Books it for {where}: the next availability window with room."
         else:
             text = self.no_room or "No availability window has room: defer it instead."
         self.accept_label = _plain_label(text)

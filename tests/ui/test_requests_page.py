@@ -217,7 +217,7 @@ def test_two_yes_clicks_accept_into_the_next_window_with_room_and_say_which(
     assert dialog.outcome is TriageOutcome.ACCEPT
     assert dialog.question_label.text().startswith("Suggested: Accept")
     assert dialog.accept_label.text() == (
-        "Books it on 14:00–14:30, the next availability window with room."
+        "Books it for today 14:00–14:30: the next availability window with room."
     )
     assert "I've set time aside for it on 14:00" in dialog.reply_text()
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
