@@ -103,7 +103,9 @@ def app_icon() -> QIcon:
     return QIcon.fromTheme(APP_NAME, fallback)
 
 
-PAGE_ICON_NAMES: tuple[str, ...] = ("today", "calendar", "inbox", "history", "review", "settings")
+PAGE_ICON_NAMES: tuple[str, ...] = (
+    "today", "calendar", "inbox", "history", "review", "requests", "settings"
+)
 """The sidebar's icons: ``resources/icons/pages/<name>.svg``, one line-drawn set."""
 
 

@@ -207,6 +207,13 @@ class InboxPage(QWidget):
         self.should_button.setToolTip("Note for the weekly review: holding this was wrong")
         self.wait_button = QPushButton("&Could wait")
         self.wait_button.setToolTip("Note for the weekly review: holding this was right")
+        self.request_button = QPushButton("This is a re&quest…")
+        self.request_button.setToolTip(
+            "Someone asks for your time: record it as a request to triage (it keeps a link "
+            "to this notification)"
+        )
+        self.request_button.clicked.connect(self.make_request)
+        self.request_dialog: QWidget | None = None
         self.release_button.clicked.connect(self.release_selected)
         self.release_all_button.clicked.connect(self.release_all)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
@@ -233,6 +240,7 @@ class InboxPage(QWidget):
             actions.addWidget(button)
         actions.addSpacing(16)
         actions.addWidget(self.allow_button)
+        actions.addWidget(self.request_button)
         actions.addStretch(1)
         feedback_label = QLabel("Was holding it right?")
         actions.addWidget(feedback_label)
@@ -456,6 +464,32 @@ class InboxPage(QWidget):
         else:
             self._say("Could not show them on the desktop; they stay held and will be retried.")
 
+    def make_request(self) -> None:
+        """Open "Add a request" prefilled from the current item, linked to it."""
+        item = self.current_item()
+        if item is None:
+            return
+        from focus_app.ui.triage_dialog import AddRequestDialog  # rarely used: not at start
+
+        n = item.notification
+        dialog = AddRequestDialog(
+            self._engine, who=n.who, what=n.title, notification_id=n.id, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def added() -> None:
+            if dialog.added is not None:
+                self._say(f"Added the request '{dialog.added.what}': triage it on Requests")
+
+        def finished(_result: int) -> None:
+            self.request_dialog = None
+
+        dialog.accepted.connect(added)
+        dialog.finished.connect(finished)
+        self.request_dialog = dialog
+        dialog.open()
+
     def give_feedback(self, verdict: Verdict) -> None:
         """Store "should have reached me" / "could wait" for the selection, for the review."""
         ids = self.selected_ids()
@@ -531,6 +565,7 @@ class InboxPage(QWidget):
             self.wait_button,
         ):
             button.setEnabled(has)
+        self.request_button.setEnabled(self.current_item() is not None)
         items = self.selected_items()
         whos = {(bool(i.notification.sender), i.notification.who) for i in items}
         if len(whos) > 1:

@@ -1,4 +1,5 @@
-"""The main window: a sidebar of pages (Today, Calendar, Inbox, History, Review, Settings).
+"""The main window: a sidebar of pages (Today, Calendar, Inbox, History, Review, Requests,
+Settings).
 
 The Today page shows the mode in large type and offers every quick action as a button, so
 the window alone is enough to run the day where no system tray exists. The other pages are
@@ -56,12 +57,14 @@ from focus_app.ui.pages import (
     build_calendar_page,
     build_history_page,
     build_inbox_page,
+    build_requests_page,
     build_settings_page,
 )
 from focus_app.ui.quick_actions import (
     PAGE_CALENDAR,
     PAGE_HISTORY,
     PAGE_INBOX,
+    PAGE_REQUESTS,
     PAGE_REVIEW,
     PAGE_SETTINGS,
     PAGE_TODAY,
@@ -326,6 +329,7 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: "Inbox",
             PAGE_HISTORY: "History",
             PAGE_REVIEW: "Review",
+            PAGE_REQUESTS: "Requests",
             PAGE_SETTINGS: "Settings",
         }
         factories = {
@@ -333,6 +337,7 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: build_inbox_page,
             PAGE_HISTORY: build_history_page,
             PAGE_REVIEW: _build_review_page,
+            PAGE_REQUESTS: build_requests_page,
             PAGE_SETTINGS: build_settings_page,
         }
         placeholders = _placeholder_texts()

@@ -105,6 +105,12 @@ def build_history_page(engine: Engine) -> QWidget:
     return HistoryPage(engine)
 
 
+def build_requests_page(engine: Engine) -> QWidget:
+    from focus_app.ui.requests_page import RequestsPage
+
+    return RequestsPage(engine)
+
+
 def build_settings_page(engine: Engine) -> QWidget:
     from focus_app.ui.settings_page import SettingsPage
 

@@ -52,6 +52,7 @@ PAGE_INBOX = "inbox"
 PAGE_CALENDAR = "calendar"
 PAGE_HISTORY = "history"
 PAGE_REVIEW = "review"
+PAGE_REQUESTS = "requests"
 PAGE_SETTINGS = "settings"
 
 
@@ -104,7 +105,7 @@ class QuickActions(QObject):
         refreshed(object): The actions were updated; carries the engine's status dict,
             for views that show more than the actions (tray icon, Today card).
         page_requested(str): The user asked for a page of the main window
-            (``inbox``, ``calendar``, ``review``, ``settings``).
+            (``inbox``, ``calendar``, ``review``, ``requests``, ``settings``).
         problem(str): An action failed in a way the user should hear about.
     """
 

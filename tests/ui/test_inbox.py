@@ -362,3 +362,25 @@ def test_the_release_offer_goes_away_with_the_next_message(
     page.dismiss_button.click()
     assert not page.release_waiting_button.isVisible()
     assert {held["alice"], held["alice2"]} <= {i.notification.id for i in engine.held()}
+
+
+def test_this_is_a_request_opens_the_add_dialog_prefilled_and_keeps_the_link(
+    engine: Engine, held: dict[str, int], page: InboxPage, qtbot: QtBot
+) -> None:
+    from focus_app.core.requests import RequestOrigin
+    from focus_app.ui.triage_dialog import AddRequestDialog
+
+    select(page)
+    assert not page.request_button.isEnabled()
+    select(page, "Quarterly numbers")
+    page.request_button.click()
+    dialog = page.request_dialog
+    assert isinstance(dialog, AddRequestDialog)
+    assert (dialog.who_edit.text(), dialog.what_edit.text()) == ("Bob", "Quarterly numbers")
+    dialog.estimate_edit.setText("1h")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    [request] = engine.requests()
+    assert request.notification_id == held["bob"]
+    assert request.origin is RequestOrigin.NOTIFICATION
+    assert request.estimate == timedelta(hours=1)
+    assert "Quarterly numbers" in page.status_label.text()

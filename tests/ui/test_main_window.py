@@ -47,10 +47,12 @@ def window(shell: Shell, qtbot: object) -> Iterator[MainWindow]:
 
 
 def test_pages_in_sidebar_order_with_icons(window: MainWindow) -> None:
-    assert window.page_keys() == ["today", "calendar", "inbox", "history", "review", "settings"]
+    assert window.page_keys() == [
+        "today", "calendar", "inbox", "history", "review", "requests", "settings"
+    ]
     titles = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert titles == ["Today", "Calendar", "Inbox", "History", "Review", "Settings"]
-    assert all(not window.sidebar.item(i).icon().isNull() for i in range(6))
+    assert titles == ["Today", "Calendar", "Inbox", "History", "Review", "Requests", "Settings"]
+    assert all(not window.sidebar.item(i).icon().isNull() for i in range(7))
     assert window.current_page() == "today"
 
 
@@ -66,6 +68,7 @@ def test_real_pages_are_built_when_first_shown(window: MainWindow, qtbot: object
     from focus_app.ui.history_page import HistoryPage
     from focus_app.ui.inbox_page import InboxPage
     from focus_app.ui.pages import LazyPage
+    from focus_app.ui.requests_page import RequestsPage
     from focus_app.ui.review_page import ReviewPage
     from focus_app.ui.settings_page import SettingsPage
     from focus_app.ui.week_page import WeekPage
@@ -75,6 +78,7 @@ def test_real_pages_are_built_when_first_shown(window: MainWindow, qtbot: object
         "inbox": InboxPage,
         "history": HistoryPage,
         "review": ReviewPage,
+        "requests": RequestsPage,
         "settings": SettingsPage,
     }
     for key in expected:
@@ -123,6 +127,8 @@ def test_ctrl_number_switches_pages(window: MainWindow, qtbot: object) -> None:
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "inbox"
     qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
+    assert window.current_page() == "requests"
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "settings"
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # type: ignore[attr-defined]
     assert window.current_page() == "today"
