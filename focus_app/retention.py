@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from focus_app.core.schedule import Schedule
 from focus_app.store import Store, StoreError, week_start
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,17 @@ class Compactor(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, cutoff: datetime, tz: tzinfo) -> bool:
-        """Start a run unless one is running; whether one was started."""
+    def start(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> bool:
+        """Start a run unless one is running; whether one was started.
+
+        ``schedule`` is what the review of each compacted week is computed with (the
+        Review page uses the current schedule for every week, so the figures match).
+        """
         if self.running:
             return False
         self._stop.clear()
         self._thread = threading.Thread(
-            target=self._run, args=(cutoff, tz), name="history-compaction", daemon=True
+            target=self._run, args=(cutoff, tz, schedule), name="history-compaction", daemon=True
         )
         self._thread.start()
         return True
@@ -89,7 +94,7 @@ class Compactor(QObject):
             self._thread.join(timeout)
         return not self.running
 
-    def _run(self, cutoff: datetime, tz: tzinfo) -> None:
+    def _run(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> None:
         total = 0
         started = _time.perf_counter()
         try:
@@ -103,7 +108,7 @@ class Compactor(QObject):
         try:
             store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             while not self._stop.is_set():
-                done = store.compact_history(cutoff, tz, max_rows=CHUNK_ROWS)
+                done = store.compact_history(cutoff, tz, schedule, max_rows=CHUNK_ROWS)
                 if not done:
                     break
                 total += done
