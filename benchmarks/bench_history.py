@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QApplication
 
 from focus_app.clock import FakeClock
 from focus_app.core.model import Decision, Mode, Notification, Outcome
+from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.retention import Compactor, retention_cutoff
@@ -196,7 +197,7 @@ def measure_compaction(app: QApplication, path: Path) -> tuple[float, int, float
     ticker.timeout.connect(tick)
     started = time.perf_counter()
     ticker.start()
-    compactor.start(retention_cutoff(NOW, TZ, 0), TZ)
+    compactor.start(retention_cutoff(NOW, TZ, 0), TZ, Schedule([], tz=TZ))
     while not done:
         app.processEvents()
         time.sleep(0.002)
@@ -226,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({size_mib(path) * 2**20 / args.rows:.0f} bytes each, indexes included)")
         open_ms, fetch_ms, rows, search_ms, sender_ms = measure_view(app, path)
         work = folder / "compact.sqlite3"
+        for stale in (work, *work.parent.glob(work.name + "-*")):
+            stale.unlink(missing_ok=True)  # a copy with an old -wal beside it is garbage
+        store, _ = Store.open(path)
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
         shutil.copy(path, work)
         secs, compacted, write_ms, gap_ms = measure_compaction(app, work)
         size_after = size_mib(work)

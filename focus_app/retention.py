@@ -23,8 +23,12 @@ from focus_app.store import Store, StoreError, week_start
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
-"""Notifications per transaction: ~50 ms of write lock here (docs/benchmarks.md), well
-under the app connection's 200 ms busy timeout."""
+"""Notifications in the first transaction; later ones are sized to :data:`CHUNK_MS`."""
+CHUNK_MS = 30.0
+"""Target time of one step (fold + delete), so the write lock is held well under 100 ms
+and the app connection's 200 ms busy timeout (deleting costs ~8 µs a notification with
+its indexes here, docs/benchmarks.md)."""
+MAX_CHUNK_ROWS = 20000
 PAUSE_BETWEEN_CHUNKS = 0.025
 """Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
 in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
@@ -107,11 +111,16 @@ class Compactor(QObject):
             log.warning("%s", warning)
         try:
             store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            rows = CHUNK_ROWS
             while not self._stop.is_set():
-                done = store.compact_history(cutoff, tz, schedule, max_rows=CHUNK_ROWS)
+                step = _time.perf_counter()
+                done = store.compact_history(cutoff, tz, schedule, max_rows=rows)
                 if not done:
                     break
                 total += done
+                ms = (_time.perf_counter() - step) * 1000
+                if done == rows:  # a full chunk: size the next one to the target time
+                    rows = int(min(MAX_CHUNK_ROWS, max(200, rows * CHUNK_MS / max(ms, 1.0))))
                 _time.sleep(PAUSE_BETWEEN_CHUNKS)
         except StoreError as exc:
             # Retention is housekeeping: tomorrow's run tries again.

@@ -1853,18 +1853,23 @@ class Store:
         stored = self._db.execute(
             "SELECT totals, kept FROM week_reviews WHERE week = ?", (week,)
         ).fetchone()
-        rows = self._week_items(start, end)
-        final = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
         totals: WeekTotals | None
         if stored is None:
+            rows = self._week_items(start, end)
+            final = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
             kept = {nid for nid, item in rows if item.status in _NOT_FINAL}
             totals = self._fold(monday, tz, schedule, [i for _, i in final])
         else:
-            base = WeekTotals.from_json(json.loads(stored["totals"]))
+            # Folded already: only the items it kept can have changed (been released).
             kept = set(json.loads(stored["kept"]))
-            newly = [item for nid, item in final if nid in kept]
-            kept -= {nid for nid, _ in final}
-            totals = merge_totals(base, self._fold(monday, tz, schedule, newly)) if newly else None
+            rows = self._week_items(start, end, only=stored["kept"]) if kept else []
+            newly = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
+            kept -= {nid for nid, _ in newly}
+            totals = None
+            if newly:
+                base = WeekTotals.from_json(json.loads(stored["totals"]))
+                more = self._fold(monday, tz, schedule, [i for _, i in newly])
+                totals = merge_totals(base, more)
         kept_json = json.dumps(sorted(kept))
         self._db.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
         try:
@@ -1948,7 +1953,8 @@ class Store:
         if compacted is None:
             return build_review(monday, tz, schedule, overrides, self.review_items(start, end))
         base, kept = compacted
-        items = [item for nid, item in self._week_items(start, end) if nid in kept]
+        only = json.dumps(sorted(kept))
+        items = [item for _, item in self._week_items(start, end, only=only)] if kept else []
         more = week_totals(build_review(monday, tz, schedule, overrides, items), held_waits(items))
         return review_from_totals(merge_totals(base, more), tz)
 
@@ -1966,15 +1972,21 @@ class Store:
         """
         return [item for _, item in self._week_items(since, until)]
 
-    def _week_items(self, since: datetime, until: datetime) -> list[tuple[int, ReviewItem]]:
+    def _week_items(
+        self, since: datetime, until: datetime, only: str | None = None
+    ) -> list[tuple[int, ReviewItem]]:
+        """The decisions of ``[since, until)`` with their notification ids; ``only``: a
+        JSON list of the notification ids to read (the rest are skipped)."""
         span = (_ts(since), _ts(until))
         cursor = self._db.cursor()
         cursor.row_factory = None
         decisions = cursor.execute(
             "SELECT id, notification_id, decided_ts, outcome, breakthrough, rule_id"
             " FROM decisions INDEXED BY decisions_review"
-            " WHERE decided_ts >= ? AND decided_ts < ?",
-            span,
+            " WHERE decided_ts >= ? AND decided_ts < ?"
+            + ("" if only is None else
+               " AND notification_id IN (SELECT value FROM json_each(?))"),
+            span if only is None else (*span, only),
         ).fetchall()
         if not decisions:
             return []
