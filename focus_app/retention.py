@@ -119,6 +119,10 @@ class Compactor(QObject):
                     break
                 total += done
                 ms = (_time.perf_counter() - step) * 1000
+                # Checkpoint here, off the GUI thread: SQLite makes whichever connection
+                # commits past the WAL's threshold copy it back, and that was the app's
+                # next write (hundreds of ms for a WAL full of deletions).
+                store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 if done == rows:  # a full chunk: size the next one to the target time
                     rows = int(min(MAX_CHUNK_ROWS, max(200, rows * CHUNK_MS / max(ms, 1.0))))
                 _time.sleep(PAUSE_BETWEEN_CHUNKS)
