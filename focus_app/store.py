@@ -1855,14 +1855,15 @@ class Store:
         ).fetchone()
         totals: WeekTotals | None
         if stored is None:
-            rows = self._week_items(start, end)
+            rows = list(zip(*self._week_items(start, end), strict=True))
             final = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
             kept = {nid for nid, item in rows if item.status in _NOT_FINAL}
             totals = self._fold(monday, tz, schedule, [i for _, i in final])
         else:
             # Folded already: only the items it kept can have changed (been released).
             kept = set(json.loads(stored["kept"]))
-            rows = self._week_items(start, end, only=stored["kept"]) if kept else []
+            rows = (list(zip(*self._week_items(start, end, only=stored["kept"]), strict=True))
+                    if kept else [])
             newly = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
             kept -= {nid for nid, _ in newly}
             totals = None
@@ -1954,7 +1955,7 @@ class Store:
             return build_review(monday, tz, schedule, overrides, self.review_items(start, end))
         base, kept = compacted
         only = json.dumps(sorted(kept))
-        items = [item for _, item in self._week_items(start, end, only=only)] if kept else []
+        items = self._week_items(start, end, only=only)[1] if kept else []
         more = week_totals(build_review(monday, tz, schedule, overrides, items), held_waits(items))
         return review_from_totals(merge_totals(base, more), tz)
 
@@ -1970,13 +1971,13 @@ class Store:
         tuples from plain rows, the reason only for breakthroughs (the only ones whose
         cause is read), and instants converted by SQLite.
         """
-        return [item for _, item in self._week_items(since, until)]
+        return self._week_items(since, until)[1]
 
     def _week_items(
         self, since: datetime, until: datetime, only: str | None = None
-    ) -> list[tuple[int, ReviewItem]]:
-        """The decisions of ``[since, until)`` with their notification ids; ``only``: a
-        JSON list of the notification ids to read (the rest are skipped)."""
+    ) -> tuple[list[int], list[ReviewItem]]:
+        """The decisions of ``[since, until)`` and, in step, their notification ids;
+        ``only``: a JSON list of the notification ids to read (the rest are skipped)."""
         span = (_ts(since), _ts(until))
         cursor = self._db.cursor()
         cursor.row_factory = None
@@ -1989,7 +1990,7 @@ class Store:
             span if only is None else (*span, only),
         ).fetchall()
         if not decisions:
-            return []
+            return [], []
         # The reason is outside the index: read it for breakthroughs only.
         reasons = dict(
             cursor.execute(
@@ -2030,12 +2031,15 @@ class Store:
             ).fetchall()
         )
         make = ReviewItem
-        return [
-            (nid, make(n[1], decided_ts, n[2], n[3], n[4], outcome, breakthrough,
-                       reasons.get(did, ""), rule_id, n[5], n[6], verdicts.get(nid, "")))
+        get_reason = reasons.get
+        get_verdict = verdicts.get
+        items = [
+            make(n[1], decided_ts, n[2], n[3], n[4], outcome, breakthrough,
+                 get_reason(did, ""), rule_id, n[5], n[6], get_verdict(nid, ""))
             for did, nid, decided_ts, outcome, breakthrough, rule_id in decisions
             for n in (notes[nid],)
         ]
+        return [d[1] for d in decisions], items
 
     def overrides_overlapping(self, since: datetime, until: datetime) -> list[OverrideRecord]:
         """Overrides that were in force at some point of ``[since, until)``, oldest first.
