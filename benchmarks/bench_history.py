@@ -12,10 +12,10 @@ tenth held then released, some feedback, 40 senders and 12 programs), then measu
   (target: the slowest ≤ 50 ms, one frame budget is ~16 ms);
 * a search over everything kept and a sender filter (reported);
 * the database file size;
-* retention compacting the whole year into week totals on its worker thread (target
-  ≤ 5 s), while the GUI thread records a notification every 50 ms: the slowest of those
-  writes and the longest gap between GUI timer ticks (target ≤ 100 ms) show the window
-  is never blocked.
+* retention compacting the whole year into the weeks' review figures on its worker
+  thread (target ≤ 5 s), while the GUI thread records a notification every 50 ms: the
+  slowest of those writes and the longest gap between GUI timer ticks (target ≤ 100 ms)
+  show the window is never blocked.
 
 Exits with status 1 if a target is missed.
 """
@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QApplication
 
 from focus_app.clock import FakeClock
 from focus_app.core.model import Decision, Mode, Notification, Outcome
+from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.retention import Compactor, retention_cutoff
@@ -196,7 +197,7 @@ def measure_compaction(app: QApplication, path: Path) -> tuple[float, int, float
     ticker.timeout.connect(tick)
     started = time.perf_counter()
     ticker.start()
-    compactor.start(retention_cutoff(NOW, TZ, 0), TZ)
+    compactor.start(retention_cutoff(NOW, TZ, 0), TZ, Schedule([], tz=TZ))
     while not done:
         app.processEvents()
         time.sleep(0.002)
@@ -205,6 +206,10 @@ def measure_compaction(app: QApplication, path: Path) -> tuple[float, int, float
     store.close()
     assert done[0] == rows_before, (done, rows_before)
     print(f"GUI writes during compaction: {len(writes)}, refused as locked: {len(locked)}")
+    check, _ = Store.open(path)
+    weeks = check.connection.execute("SELECT count(*) FROM week_reviews").fetchone()[0]
+    check.close()
+    print(f"weeks folded into their review figures: {weeks}")
     return elapsed, done[0], max(writes, default=0.0), max(gaps[1:], default=0.0)
 
 
@@ -226,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({size_mib(path) * 2**20 / args.rows:.0f} bytes each, indexes included)")
         open_ms, fetch_ms, rows, search_ms, sender_ms = measure_view(app, path)
         work = folder / "compact.sqlite3"
+        for stale in (work, *work.parent.glob(work.name + "-*")):
+            stale.unlink(missing_ok=True)  # a copy with an old -wal beside it is garbage
+        store, _ = Store.open(path)
+        store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
         shutil.copy(path, work)
         secs, compacted, write_ms, gap_ms = measure_compaction(app, work)
         size_after = size_mib(work)

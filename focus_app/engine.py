@@ -243,7 +243,7 @@ class Engine(QObject):
         if self._compactor is None:
             self._compactor = Compactor(self._store.path, parent=self)
             self._compactor.finished.connect(self.history_compacted)
-        self._compactor.start(cutoff, self._tz)
+        self._compactor.start(cutoff, self._tz, self.schedule())
 
     @property
     def compactor(self) -> Compactor | None:

@@ -17,13 +17,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from focus_app.core.schedule import Schedule
 from focus_app.store import Store, StoreError, week_start
 
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
-"""Notifications per transaction: ~50 ms of write lock here (docs/benchmarks.md), well
-under the app connection's 200 ms busy timeout."""
+"""Notifications in the first transaction; later ones are sized to :data:`CHUNK_MS`."""
+CHUNK_MS = 30.0
+"""Target time of one step (fold + delete), so the write lock is held well under 100 ms
+and the app connection's 200 ms busy timeout (deleting costs ~8 µs a notification with
+its indexes here, docs/benchmarks.md)."""
+MAX_CHUNK_ROWS = 20000
 PAUSE_BETWEEN_CHUNKS = 0.025
 """Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
 in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
@@ -66,13 +71,17 @@ class Compactor(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, cutoff: datetime, tz: tzinfo) -> bool:
-        """Start a run unless one is running; whether one was started."""
+    def start(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> bool:
+        """Start a run unless one is running; whether one was started.
+
+        ``schedule`` is what the review of each compacted week is computed with (the
+        Review page uses the current schedule for every week, so the figures match).
+        """
         if self.running:
             return False
         self._stop.clear()
         self._thread = threading.Thread(
-            target=self._run, args=(cutoff, tz), name="history-compaction", daemon=True
+            target=self._run, args=(cutoff, tz, schedule), name="history-compaction", daemon=True
         )
         self._thread.start()
         return True
@@ -89,7 +98,7 @@ class Compactor(QObject):
             self._thread.join(timeout)
         return not self.running
 
-    def _run(self, cutoff: datetime, tz: tzinfo) -> None:
+    def _run(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> None:
         total = 0
         started = _time.perf_counter()
         try:
@@ -102,11 +111,20 @@ class Compactor(QObject):
             log.warning("%s", warning)
         try:
             store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            rows = CHUNK_ROWS
             while not self._stop.is_set():
-                done = store.compact_history(cutoff, tz, max_rows=CHUNK_ROWS)
+                step = _time.perf_counter()
+                done = store.compact_history(cutoff, tz, schedule, max_rows=rows)
                 if not done:
                     break
                 total += done
+                ms = (_time.perf_counter() - step) * 1000
+                # Checkpoint here, off the GUI thread: SQLite makes whichever connection
+                # commits past the WAL's threshold copy it back, and that was the app's
+                # next write (hundreds of ms for a WAL full of deletions).
+                store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if done == rows:  # a full chunk: size the next one to the target time
+                    rows = int(min(MAX_CHUNK_ROWS, max(200, rows * CHUNK_MS / max(ms, 1.0))))
                 _time.sleep(PAUSE_BETWEEN_CHUNKS)
         except StoreError as exc:
             # Retention is housekeeping: tomorrow's run tries again.

@@ -63,7 +63,20 @@ from focus_app.core.model import (
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 from focus_app.core.referrals import Contact
 from focus_app.core.requests import Request, RequestOrigin, RequestStatus
-from focus_app.core.review import ReviewItem
+from focus_app.core.review import (
+    OverrideSpan,
+    ReviewItem,
+    WeekReview,
+    WeekTotals,
+    build_review,
+    held_waits,
+    merge_totals,
+    monday_of,
+    review_from_totals,
+    week_range,
+    week_totals,
+)
+from focus_app.core.schedule import Schedule
 from focus_app.core.subscriptions import CalDavLink, Subscription, SyncedItem, calendar_key
 from focus_app.paths import private_dir, private_file, tighten
 
@@ -339,51 +352,6 @@ class DigestRecord:
     count: int
 
 
-@dataclass(frozen=True)
-class WeekTotal:
-    """What the history keeps of a compacted week: one row per week, program, sender, outcome.
-
-    Retention (``Store.compact_history``) folds notifications older than the kept weeks
-    into these totals, so the weekly review of an old week still has its numbers. The
-    shape is the contract with the review:
-
-    Attributes:
-        week: The Monday the week starts on, in the time zone compaction ran in (the
-            calendar's). A week is compacted whole, except items still held or queued,
-            which stay rows until they are released or dismissed and are folded in later;
-            the review of a week therefore adds ``Store.history`` rows to these totals.
-        week_start: That Monday 00:00, aware.
-        program: The program key of caught notifications, else the source ("" if none).
-        sender: The sender ("" if none).
-        outcome: The gate's decision: ``delivered``, ``held`` or ``muted``.
-        count: Notifications in this group.
-        breakthroughs: Of them, delivered through focus or off-time.
-        released: Of the held ones, shown later (digest or by hand).
-        dismissed: Of the held ones, dropped by the user unseen.
-        release_seconds: Sum of held-to-shown times of the released ones (the mean time
-            from held to read is ``release_seconds / released``).
-        should_have_reached: Marked "should have reached me" (latest verdict).
-        could_wait: Marked "could wait" (latest verdict).
-        by_hour: 168 counts, hour of the week in local time (0 = Monday 00:00-01:00),
-            for the interruptions heat map; a repeated daylight-saving hour counts in
-            the same slot.
-    """
-
-    week: date
-    week_start: datetime
-    program: str
-    sender: str
-    outcome: str
-    count: int
-    breakthroughs: int
-    released: int
-    dismissed: int
-    release_seconds: float
-    should_have_reached: int
-    could_wait: int
-    by_hour: tuple[int, ...]
-
-
 # Schema ----------------------------------------------------------------------------------
 
 MIGRATIONS: list[tuple[str, ...]] = [
@@ -645,6 +613,24 @@ MIGRATIONS: list[tuple[str, ...]] = [
             used INTEGER NOT NULL,
             at_ts REAL NOT NULL
         )""",
+    ),
+    # 11: compacted weeks keep the weekly review's own figures (core.review.WeekTotals as
+    # JSON: focus per day, the 7x24 heat map, per sender and program, held-to-read waits
+    # by minute, outcomes) and the ids of the items kept as rows (still held), which a
+    # later run folds in. week_totals (migration 6) could not give focus or waits; only
+    # unreleased code ever wrote it, so it goes. The review reads a week's decisions
+    # from one covering index (no table lookup per decision); it replaces
+    # decisions_decided, whose key it starts with.
+    (
+        "DROP TABLE IF EXISTS week_totals",
+        """CREATE TABLE IF NOT EXISTS week_reviews (
+            week TEXT PRIMARY KEY,
+            totals TEXT NOT NULL,
+            kept TEXT NOT NULL DEFAULT '[]'
+        )""",
+        "CREATE INDEX IF NOT EXISTS decisions_review ON decisions"
+        " (decided_ts, notification_id, outcome, breakthrough, rule_id)",
+        "DROP INDEX IF EXISTS decisions_decided",
     ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
@@ -2061,138 +2047,165 @@ class Store:
 
     def has_compactable(self, cutoff: datetime) -> bool:
         """Whether :meth:`compact_history` has work before ``cutoff`` (one indexed look)."""
+        return self._oldest_compactable(_ts(cutoff)) is not None
+
+    def _oldest_compactable(self, before_ts: float) -> float | None:
+        # Walks the decisions index from the oldest; after a full run only the few items
+        # kept as rows (still held) are passed over.
         row = self._db.execute(
-            "SELECT 1 FROM notifications WHERE received_ts < ?"
-            " AND status NOT IN ('held', 'queued') LIMIT 1",
-            (_ts(cutoff),),
+            "SELECT d.decided_ts FROM decisions d JOIN notifications n"
+            " ON n.id = d.notification_id WHERE d.decided_ts < ?"
+            " AND n.status NOT IN ('held', 'queued') ORDER BY d.decided_ts LIMIT 1",
+            (before_ts,),
         ).fetchone()
-        return row is not None
+        return None if row is None else float(row[0])
 
-    def compact_history(self, cutoff: datetime, tz: tzinfo, *, max_rows: int = 5000) -> int:
-        """Fold up to ``max_rows`` of the oldest notifications before ``cutoff`` into
-        :class:`WeekTotal` rows and delete them (with their decisions, feedback and
-        digest links), in one transaction; call again until it returns 0.
+    def compact_history(
+        self, cutoff: datetime, tz: tzinfo, schedule: Schedule, *, max_rows: int = 5000
+    ) -> int:
+        """One step of retention: fold the oldest week before ``cutoff`` into its review
+        figures and delete up to ``max_rows`` of its notifications; call until it returns 0.
 
-        Items still held or queued are never touched (nothing held is ever lost); they
-        are folded in by a later run once released or dismissed. One call works inside
-        one local week, so each week's totals come from one time zone offset table.
+        A week is folded whole, the first time it is touched: its review
+        (:func:`~focus_app.core.review.build_review` with ``schedule`` and the overrides,
+        which are kept) becomes one :class:`~focus_app.core.review.WeekTotals` row in
+        ``week_reviews``, written in the same transaction as the first deletions, so the
+        review of the week (:meth:`review_week`) never counts an item twice or misses
+        one. Items still held or queued are never touched (nothing held is ever lost):
+        their ids are kept with the totals, and a later run folds them in once they are
+        released or dismissed. The figures are computed before the write lock is taken
+        (a week's rows cannot change but for those kept ones, which stay out).
+
+        The deletions go straight to each table by notification id with foreign-key
+        checks off for the transaction (the children are deleted first, explicitly),
+        which is what makes a year take seconds rather than minutes
+        (docs/benchmarks.md).
 
         Args:
-            cutoff: Rows received before this go (the caller aligns it to a week start).
+            cutoff: Whole weeks that end at or before this go (it is aligned down to
+                its own week start in ``tz``).
             tz: The calendar's time zone: weeks start on its Mondays at 00:00.
+            schedule: The schedule the review of a compacted week is computed with.
             max_rows: The chunk size; the write lock is held for one chunk only.
 
         Returns:
-            How many notifications were compacted.
+            How many notifications were removed.
         """
-        row = self._db.execute(
-            "SELECT received_ts FROM notifications WHERE received_ts < ?"
-            " AND status NOT IN ('held', 'queued') ORDER BY received_ts LIMIT 1",
-            (_ts(cutoff),),
-        ).fetchone()
-        if row is None:
+        limit = week_start(cutoff, tz)
+        found = self._oldest_compactable(_ts(limit))
+        if found is None:
             return 0
-        week_start, week_end = _local_week(row[0], tz)
-        end_ts = min(_ts(week_end), _ts(cutoff))
-        start_ts = _ts(week_start)
-        local, transitions = _offset_steps(week_start, week_end)
-        case = "?"
-        case_params: list[Any] = [local[0]]
-        for at_ts, offset in transitions:
-            case = f"CASE WHEN n.received_ts >= ? THEN ? ELSE {case} END"
-            case_params = [at_ts, offset, *case_params]
-        hour = f"CAST((n.received_ts + {case} - ?) / 3600 AS INTEGER)"
-        with self._write() as db:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS compacting (id INTEGER PRIMARY KEY)")
-            db.execute("DELETE FROM compacting")
-            db.execute(
-                "INSERT INTO compacting (id) SELECT id FROM notifications"
-                " WHERE received_ts >= ? AND received_ts < ?"
-                " AND status NOT IN ('held', 'queued') ORDER BY received_ts LIMIT ?",
-                (start_ts, end_ts, max_rows),
-            )
-            groups = db.execute(
-                "SELECT program, sender, outcome, hour, count(*) AS c, sum(b) AS b,"
-                " sum(status = 'released') AS released,"
-                " sum(status = 'dismissed') AS dismissed,"
-                " sum(CASE WHEN status = 'released' THEN secs END) AS secs,"
-                " sum(verdict = 'should_have_reached') AS shr,"
-                " sum(verdict = 'could_wait') AS cw FROM ("
-                "  SELECT coalesce(n.program, n.source) AS program, n.sender, n.status,"
-                f"  coalesce(d.outcome, 'delivered') AS outcome, {hour} AS hour,"
-                "  coalesce(d.breakthrough, 0) AS b,"
-                "  (julianday(n.status_at) - julianday(n.received_at)) * 86400 AS secs,"
-                "  (SELECT verdict FROM feedback f WHERE f.notification_id = n.id"
-                "   ORDER BY f.id DESC LIMIT 1) AS verdict"
-                "  FROM compacting c JOIN notifications n ON n.id = c.id"
-                "  LEFT JOIN decisions d ON d.id ="
-                "   (SELECT max(id) FROM decisions WHERE notification_id = n.id))"
-                " GROUP BY 1, 2, 3, 4",
-                (*case_params, start_ts + local[0]),
-            ).fetchall()
-            week = week_start.date().isoformat()
-            totals: dict[tuple[str, str, str], list[Any]] = {}
-            for existing in db.execute("SELECT * FROM week_totals WHERE week = ?", (week,)):
-                totals[(existing["program"], existing["sender"], existing["outcome"])] = [
-                    existing["count"], existing["breakthroughs"], existing["released"],
-                    existing["dismissed"], existing["release_seconds"],
-                    existing["should_have_reached"], existing["could_wait"],
-                    _by_hour(existing["by_hour"]),
-                ]
-            for g in groups:
-                key = (g["program"] or "", g["sender"], g["outcome"])
-                entry = totals.setdefault(key, [0, 0, 0, 0, 0.0, 0, 0, [0] * 168])
-                for i, value in enumerate(
-                    (g["c"], g["b"], g["released"], g["dismissed"], g["secs"], g["shr"], g["cw"])
-                ):
-                    entry[i] += value or 0
-                entry[7][min(max(g["hour"], 0), 167)] += g["c"]
-            db.executemany(
-                "INSERT OR REPLACE INTO week_totals (week, week_start_ts, program, sender,"
-                " outcome, count, breakthroughs, released, dismissed, release_seconds,"
-                " should_have_reached, could_wait, by_hour)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (week, start_ts, *key, *entry[:7], json.dumps(entry[7], separators=(",", ":")))
-                    for key, entry in totals.items()
-                ],
-            )
-            removed = db.execute(
-                "DELETE FROM notifications WHERE id IN (SELECT id FROM compacting)"
-            ).rowcount
-            db.execute(
-                "DELETE FROM digests WHERE shown_ts < ? AND NOT EXISTS"
-                " (SELECT 1 FROM digest_items i WHERE i.digest_id = digests.id)",
-                (end_ts,),
-            )
-            db.execute("DELETE FROM compacting")
+        monday = monday_of(datetime.fromtimestamp(found, UTC), tz)
+        start, end = week_range(monday, tz)
+        week = monday.isoformat()
+        stored = self._db.execute(
+            "SELECT totals, kept FROM week_reviews WHERE week = ?", (week,)
+        ).fetchone()
+        totals: WeekTotals | None
+        if stored is None:
+            rows = list(zip(*self._week_items(start, end), strict=True))
+            final = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
+            kept = {nid for nid, item in rows if item.status in _NOT_FINAL}
+            totals = self._fold(monday, tz, schedule, [i for _, i in final])
+        else:
+            # Folded already: only the items it kept can have changed (been released).
+            kept = set(json.loads(stored["kept"]))
+            rows = (list(zip(*self._week_items(start, end, only=stored["kept"]), strict=True))
+                    if kept else [])
+            newly = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
+            kept -= {nid for nid, _ in newly}
+            totals = None
+            if newly:
+                base = WeekTotals.from_json(json.loads(stored["totals"]))
+                more = self._fold(monday, tz, schedule, [i for _, i in newly])
+                totals = merge_totals(base, more)
+        kept_json = json.dumps(sorted(kept))
+        self._db.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+        try:
+            with self._write() as db:
+                if totals is not None:
+                    db.execute(
+                        "INSERT OR REPLACE INTO week_reviews (week, totals, kept)"
+                        " VALUES (?, ?, ?)",
+                        (week, json.dumps(totals.to_json(), separators=(",", ":")), kept_json),
+                    )
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS compacting (id INTEGER PRIMARY KEY)")
+                db.execute("DELETE FROM compacting")
+                db.execute(
+                    "INSERT OR IGNORE INTO compacting (id) SELECT notification_id FROM decisions"
+                    " WHERE decided_ts >= ? AND decided_ts < ?"
+                    " AND notification_id NOT IN (SELECT value FROM json_each(?))"
+                    " ORDER BY decided_ts LIMIT ?",
+                    (_ts(start), _ts(end), kept_json, max_rows),
+                )
+                for table in ("feedback", "digest_items", "decisions"):
+                    db.execute(
+                        f"DELETE FROM {table} WHERE notification_id IN (SELECT id FROM compacting)"
+                    )
+                removed = db.execute(
+                    "DELETE FROM notifications WHERE id IN (SELECT id FROM compacting)"
+                ).rowcount
+                db.execute(
+                    "DELETE FROM digests WHERE shown_ts < ? AND NOT EXISTS"
+                    " (SELECT 1 FROM digest_items i WHERE i.digest_id = digests.id)",
+                    (_ts(end),),
+                )
+                db.execute("DELETE FROM compacting")
+        finally:
+            self._db.execute("PRAGMA foreign_keys = ON")
         return removed
 
-    def week_totals(self, since: date, until: date) -> list[WeekTotal]:
-        """The compacted weeks starting on ``since`` up to (not including) ``until``."""
-        rows = self._db.execute(
-            "SELECT * FROM week_totals WHERE week >= ? AND week < ?"
-            " ORDER BY week, program, sender, outcome",
-            (since.isoformat(), until.isoformat()),
-        ).fetchall()
-        return [
-            WeekTotal(
-                week=date.fromisoformat(row["week"]),
-                week_start=datetime.fromtimestamp(row["week_start_ts"]).astimezone(),
-                program=row["program"],
-                sender=row["sender"],
-                outcome=row["outcome"],
-                count=row["count"],
-                breakthroughs=row["breakthroughs"],
-                released=row["released"],
-                dismissed=row["dismissed"],
-                release_seconds=row["release_seconds"],
-                should_have_reached=row["should_have_reached"],
-                could_wait=row["could_wait"],
-                by_hour=tuple(_by_hour(row["by_hour"])),
+    def _fold(
+        self, monday: date, tz: tzinfo, schedule: Schedule, items: Sequence[ReviewItem]
+    ) -> WeekTotals:
+        start, end = week_range(monday, tz)
+        spans = override_spans(self.overrides_overlapping(start, end))
+        return week_totals(build_review(monday, tz, schedule, spans, items), held_waits(items))
+
+    def compacted_week(self, monday: date) -> tuple[WeekTotals, frozenset[int]] | None:
+        """The stored figures of a compacted week and the ids of its items kept as rows;
+        ``None`` for a week that was not compacted.
+
+        Raises:
+            StoreError: The stored figures are unreadable (a damaged file).
+        """
+        row = self._db.execute(
+            "SELECT totals, kept FROM week_reviews WHERE week = ?", (monday.isoformat(),)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return (
+                WeekTotals.from_json(json.loads(row["totals"])),
+                frozenset(int(i) for i in json.loads(row["kept"])),
             )
-            for row in rows
-        ]
+        except (ValueError, TypeError) as error:
+            raise StoreError(
+                f"the stored review of the week of {monday} is damaged ({error});"
+                " restore the database from a backup to see that week"
+            ) from None
+
+    def review_week(
+        self, monday: date, tz: tzinfo, schedule: Schedule, overrides: Sequence[OverrideSpan]
+    ) -> WeekReview:
+        """The weekly review of the week of ``monday``, whether its rows are kept or not.
+
+        A compacted week is its stored figures plus the items still kept as rows (held
+        ones, and ones released since but not yet folded by the next run); any other
+        week is built from its rows.
+
+        Raises:
+            StoreError: The database could not be read.
+        """
+        start, end = week_range(monday, tz)
+        compacted = self.compacted_week(monday)
+        if compacted is None:
+            return build_review(monday, tz, schedule, overrides, self.review_items(start, end))
+        base, kept = compacted
+        only = json.dumps(sorted(kept))
+        items = self._week_items(start, end, only=only)[1] if kept else []
+        more = week_totals(build_review(monday, tz, schedule, overrides, items), held_waits(items))
+        return review_from_totals(merge_totals(base, more), tz)
 
     # Review queries ----------------------------------------------------------------------
 
@@ -2200,24 +2213,42 @@ class Store:
         """Decisions made in ``[since, until)`` in the slim form the weekly review reads.
 
         Built for a heavy week (tens of thousands of rows) to compute and paint in under
-        150 ms (``benchmarks/bench_review.py``): range scans instead of a join (one
-        lookup per row costs more than reading the week's id range), named tuples from
-        plain rows, the reason only for breakthroughs (the only ones whose cause is
-        read), and instants converted by SQLite.
+        150 ms (``benchmarks/bench_review.py``): the decisions come from one covering
+        index (``decisions_review``), the notifications from a range scan instead of a
+        join (one lookup per row costs more than reading the week's id range), named
+        tuples from plain rows, the reason only for breakthroughs (the only ones whose
+        cause is read), and instants converted by SQLite.
         """
+        return self._week_items(since, until)[1]
+
+    def _week_items(
+        self, since: datetime, until: datetime, only: str | None = None
+    ) -> tuple[list[int], list[ReviewItem]]:
+        """The decisions of ``[since, until)`` and, in step, their notification ids;
+        ``only``: a JSON list of the notification ids to read (the rest are skipped)."""
         span = (_ts(since), _ts(until))
         cursor = self._db.cursor()
         cursor.row_factory = None
         decisions = cursor.execute(
-            "SELECT notification_id, decided_ts, outcome, breakthrough,"
-            " CASE WHEN breakthrough THEN reason ELSE '' END, rule_id FROM decisions"
-            " WHERE decided_ts >= ? AND decided_ts < ?",
-            span,
+            "SELECT id, notification_id, decided_ts, outcome, breakthrough, rule_id"
+            " FROM decisions INDEXED BY decisions_review"
+            " WHERE decided_ts >= ? AND decided_ts < ?"
+            + ("" if only is None else
+               " AND notification_id IN (SELECT value FROM json_each(?))"),
+            span if only is None else (*span, only),
         ).fetchall()
         if not decisions:
-            return []
-        lo = min(d[0] for d in decisions)
-        hi = max(d[0] for d in decisions)
+            return [], []
+        # The reason is outside the index: read it for breakthroughs only.
+        reasons = dict(
+            cursor.execute(
+                "SELECT id, reason FROM decisions INDEXED BY decisions_review"
+                " WHERE decided_ts >= ? AND decided_ts < ? AND breakthrough",
+                span,
+            ).fetchall()
+        )
+        lo = min(d[1] for d in decisions)
+        hi = max(d[1] for d in decisions)
         columns = (
             "SELECT id, received_ts,"
             " coalesce(nullif(sender, ''), nullif(source, ''), 'unknown'), source,"
@@ -2248,12 +2279,15 @@ class Store:
             ).fetchall()
         )
         make = ReviewItem
-        return [
-            make(n[1], decided_ts, n[2], n[3], n[4], outcome, breakthrough, reason, rule_id,
-                 n[5], n[6], verdicts.get(nid, ""))
-            for nid, decided_ts, outcome, breakthrough, reason, rule_id in decisions
+        get_reason = reasons.get
+        get_verdict = verdicts.get
+        items = [
+            make(n[1], decided_ts, n[2], n[3], n[4], outcome, breakthrough,
+                 get_reason(did, ""), rule_id, n[5], n[6], get_verdict(nid, ""))
+            for did, nid, decided_ts, outcome, breakthrough, rule_id in decisions
             for n in (notes[nid],)
         ]
+        return [d[1] for d in decisions], items
 
     def overrides_overlapping(self, since: datetime, until: datetime) -> list[OverrideRecord]:
         """Overrides that were in force at some point of ``[since, until)``, oldest first.
@@ -2594,13 +2628,17 @@ def _history_row_from(row: sqlite3.Row) -> HistoryRow:
     )
 
 
-def _by_hour(text: str) -> list[int]:
-    try:
-        values = json.loads(text)
-    except ValueError:
-        values = []
-    hours = [int(v) for v in values][:168] if isinstance(values, list) else []
-    return hours + [0] * (168 - len(hours))
+_NOT_FINAL = frozenset({Status.HELD.value, Status.QUEUED.value})
+"""Statuses whose rows compaction keeps: held items are never lost."""
+
+
+def override_spans(records: Iterable[OverrideRecord]) -> list[OverrideSpan]:
+    """The store's override log as the review's spans (with their real ends)."""
+    return [
+        OverrideSpan(r.override.mode, r.override.starts, r.effective_end, r.override.reason)
+        for r in records
+        if r.effective_end > r.override.starts
+    ]
 
 
 def week_start(at: datetime, tz: tzinfo) -> datetime:
@@ -2608,41 +2646,6 @@ def week_start(at: datetime, tz: tzinfo) -> datetime:
     local = at.astimezone(tz)
     monday = local.date() - timedelta(days=local.weekday())
     return datetime.combine(monday, time(0), tzinfo=tz)
-
-
-def _local_week(ts: float, tz: tzinfo) -> tuple[datetime, datetime]:
-    start = week_start(datetime.fromtimestamp(ts, UTC), tz)
-    end = datetime.combine(start.date() + timedelta(days=7), time(0), tzinfo=tz)
-    return start, end
-
-
-def _offset_steps(start: datetime, end: datetime) -> tuple[list[float], list[tuple[float, float]]]:
-    """The UTC offsets (seconds) in force from ``start`` to ``end`` and where they change.
-
-    Returns ``([offset at start], [(instant ts, new offset), ...])``: enough to turn an
-    instant into a local hour of the week in SQL (one CASE per daylight-saving change).
-    Looked at every 15 minutes, the finest step any time zone uses.
-    """
-    tz = start.tzinfo
-    assert tz is not None
-    t = start.astimezone(UTC)
-    stop = end.astimezone(UTC)
-    offset = _offset(t, tz)
-    steps: list[tuple[float, float]] = []
-    step = timedelta(minutes=15)
-    while t < stop:
-        nxt = t + step
-        new = _offset(nxt, tz)
-        if new != offset:
-            steps.append((nxt.timestamp(), new))
-            offset = new
-        t = nxt
-    return [_offset(start.astimezone(UTC), tz)], steps
-
-
-def _offset(t: datetime, tz: tzinfo) -> float:
-    delta = t.astimezone(tz).utcoffset()
-    return delta.total_seconds() if delta is not None else 0.0
 
 
 def _update_one(db: sqlite3.Connection, sql: str, params: Sequence[Any], missing: str) -> None:

@@ -571,6 +571,12 @@ def build_review(
         prog = programs.get(name)
         if prog is None:
             prog = programs[name] = _Tally(item.program_key)
+        elif item.program_key and not (
+            prog.program_key and prog.program_key <= item.program_key
+        ):
+            # Several programs listed under one name: the least key, so the figures do
+            # not depend on the order the items come in (merge_totals keeps the same).
+            prog.program_key = item.program_key
         feedback = item.feedback
         outcome = item.outcome
         if outcome == delivered_outcome:
@@ -774,6 +780,60 @@ def week_totals(review: WeekReview, waits: Iterable[float] = ()) -> WeekTotals:
     )
 
 
+def merge_totals(base: WeekTotals, more: WeekTotals) -> WeekTotals:
+    """``base`` with the notification figures of ``more`` added (same week).
+
+    Compaction folds a week once and folds the items it had to keep (still held) later,
+    when they are released or dismissed; the review of a compacted week adds the rows
+    still kept the same way. Focus (``days``) is the week's, computed once: it is taken
+    from ``base`` and ``more``'s is ignored.
+
+    Raises:
+        ValueError: The totals are of different weeks.
+    """
+    if base.monday != more.monday:
+        raise ValueError(f"cannot add the week of {more.monday} to the week of {base.monday}")
+    waits: dict[int, int] = dict(base.wait_minutes)
+    for minutes, count in more.wait_minutes:
+        waits[minutes] = waits.get(minutes, 0) + count
+    return WeekTotals(
+        monday=base.monday,
+        days=base.days,
+        heat=tuple(a + b for a, b in zip(base.heat, more.heat, strict=True)),
+        senders=_merge_rows(base.senders, more.senders),
+        programs=_merge_rows(base.programs, more.programs),
+        wait_minutes=tuple(sorted(waits.items())),
+        still_held=base.still_held + more.still_held,
+        delivered=base.delivered + more.delivered,
+        held=base.held + more.held,
+        muted=base.muted + more.muted,
+        breakthroughs=base.breakthroughs + more.breakthroughs,
+    )
+
+
+def _merge_rows(a: Sequence[WhoRow], b: Sequence[WhoRow]) -> tuple[WhoRow, ...]:
+    tallies: dict[str, _Tally] = {}
+    for row in (*a, *b):
+        tally = tallies.get(row.name)
+        if tally is None:
+            tally = tallies[row.name] = _Tally(row.program_key)
+        elif row.program_key and not (
+            tally.program_key and tally.program_key <= row.program_key
+        ):
+            tally.program_key = row.program_key  # the least key, as build_review keeps
+        values = row.as_dict()
+        for i, name in enumerate(_COUNT_FIELDS):
+            tally.counts[i] += values[name]
+    return _rows(tallies)
+
+
+_COUNT_FIELDS = (
+    "breakthroughs", "should_have_reached", "could_wait", "held", "held_wanted",
+    "dismissed", "muted", "by_repeat", "by_list",
+)
+"""WhoRow's counts in field order (the order of ``_Tally.counts``)."""
+
+
 def held_waits(items: Iterable[ReviewItem]) -> list[float]:
     """Held-to-read waits in seconds of the held items that were shown or dismissed."""
     return [
@@ -840,6 +900,7 @@ __all__ = [
     "build_review",
     "held_waits",
     "hour_starts",
+    "merge_totals",
     "monday_of",
     "nearest_rank",
     "review_from_totals",

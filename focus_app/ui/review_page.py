@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 )
 
 from focus_app.core.review import (
-    OverrideSpan,
     WeekReview,
     build_review,
     monday_of,
@@ -47,7 +46,7 @@ from focus_app.core.review import (
 )
 from focus_app.core.suggestions import ApplyKind, Suggestion, suggest
 from focus_app.engine import Engine
-from focus_app.store import OverrideRecord, StoreError
+from focus_app.store import StoreError, override_spans
 from focus_app.ui.review_charts import (
     Chart,
     ChartTableModel,
@@ -70,24 +69,19 @@ EMPTY_TEXT = (
 )
 
 
-def override_spans(records: list[OverrideRecord]) -> list[OverrideSpan]:
-    """The store's override log as the review's spans (with their real ends)."""
-    return [
-        OverrideSpan(r.override.mode, r.override.starts, r.effective_end, r.override.reason)
-        for r in records
-        if r.effective_end > r.override.starts
-    ]
-
-
 def load_week(engine: Engine, monday: date) -> tuple[WeekReview, list[Suggestion]]:
-    """The review of the week of ``monday`` and the suggestions for it, from the store."""
+    """The review of the week of ``monday`` and the suggestions for it, from the store.
+
+    A week older than the history's retention comes from its stored figures
+    (:meth:`Store.review_week`), plus any of its items still kept as rows.
+    """
     tz = engine.tz
     schedule = engine.schedule()
-    start, end = week_range(monday, tz)
+    end = week_range(monday, tz)[1]
     earliest = week_range(monday - timedelta(weeks=EARLIER_WEEKS), tz)[0]
     store = engine.store
     spans = override_spans(store.overrides_overlapping(earliest, end))
-    review = build_review(monday, tz, schedule, spans, store.review_items(start, end))
+    review = store.review_week(monday, tz, schedule, spans)
     earlier = [
         build_review(monday - timedelta(weeks=k), tz, schedule, spans, ())
         for k in range(1, EARLIER_WEEKS + 1)

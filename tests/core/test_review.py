@@ -29,6 +29,8 @@ from focus_app.core.model import (
 )
 from focus_app.core.review import (
     CUT_SHORT_SECONDS,
+    FEEDBACK_COULD_WAIT,
+    FEEDBACK_SHOULD_HAVE_REACHED,
     Cause,
     OverrideSpan,
     ReviewItem,
@@ -37,6 +39,7 @@ from focus_app.core.review import (
     build_review,
     held_waits,
     hour_starts,
+    merge_totals,
     monday_of,
     nearest_rank,
     review_from_totals,
@@ -342,6 +345,53 @@ def weeks(draw: st.DrawFn) -> tuple[date, list[Block], list[OverrideSpan], list[
                                    max_size=30))
     ]
     return monday, blocks, overrides, items
+
+
+ITEM_VARIANTS = st.tuples(
+    st.sampled_from(["Bob", "Alice", "CI"]),
+    st.sampled_from(["Chat", "Mail", ""]),
+    st.sampled_from(list(Outcome)),
+    st.sampled_from(["", "released", "dismissed", "held"]),
+    st.sampled_from(["", FEEDBACK_COULD_WAIT, FEEDBACK_SHOULD_HAVE_REACHED]),
+    st.integers(0, 5000),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(weeks(), st.lists(ITEM_VARIANTS, max_size=30), st.integers(0, 30))
+def test_merging_the_totals_of_two_parts_of_a_week_gives_the_totals_of_the_whole(
+    week: tuple[date, list[Block], list[OverrideSpan], list[ReviewItem]],
+    variants: list[tuple[str, str, Outcome, str, str, int]],
+    split: int,
+) -> None:
+    monday, blocks, overrides, base_items = week
+    items = []
+    for base, (who, program, outcome, status, feedback, wait) in zip(
+        base_items, variants, strict=False
+    ):
+        held = outcome is Outcome.HELD
+        items.append(base._replace(
+            who=who, program=program, outcome=outcome.value,
+            breakthrough=base.breakthrough and outcome is Outcome.DELIVERED,
+            status=(status or "held") if held else outcome.value,
+            read_ts=base.received_ts + wait * 7.3 if held and status in (
+                "released", "dismissed") else None,
+            feedback=feedback,
+        ))
+    sched = schedule(*blocks)
+
+    def totals(part: list[ReviewItem]) -> WeekTotals:
+        return week_totals(build_review(monday, BERLIN, sched, overrides, part), held_waits(part))
+
+    merged = merge_totals(totals(items[:split]), totals(items[split:]))
+    assert merged == totals(items)
+
+
+def test_merging_totals_of_different_weeks_is_refused() -> None:
+    a = week_totals(build_review(WEEK, BERLIN, schedule(), [], []))
+    b = week_totals(build_review(WEEK + timedelta(days=7), BERLIN, schedule(), [], []))
+    with pytest.raises(ValueError, match="cannot add the week of"):
+        merge_totals(a, b)
 
 
 @settings(max_examples=60, deadline=None)
