@@ -180,6 +180,8 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     commands.run_in_background = runtime.run_in_background
     if store.list_subscriptions():
         commands.following()  # calendars are followed: their refreshes join the wake-ups
+    if store.list_caldav_links():
+        commands.caldav()  # CalDAV links: their syncs join the wake-ups, edits are noted
     engine.start()
     if os.environ.get(NO_DESKTOP_GATE_ENV) != "1":
         runtime.desktop = start_desktop_gate(

@@ -185,30 +185,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
 
     cal = sub.add_parser(
-        "calendar", help="follow calendars (an .ics file or address) and keep their blocks",
+        "calendar", help="follow calendars (an .ics file or address) and keep their blocks; "
+        "publish to or sync with a CalDAV calendar",
     )
     csub = cal.add_subparsers(dest="calendar_command", metavar="ACTION", required=True,
                               parser_class=_Parser)
     p = csub.add_parser(
-        "add", help="follow a calendar",
+        "add", help="follow a calendar, or link a CalDAV calendar (--caldav)",
         description="Events that say their kind keep it (Google focus time: focus; out of "
         "office: off; CATEGORIES focus/available/off); other busy events (meetings) become "
-        "--busy time. Free events are skipped.",
+        "--busy time. Free events are skipped. With --caldav the address is a CalDAV "
+        "calendar: by default your blocks are kept in step both ways with your other "
+        "machines (every 15 min and on 'calendar sync'; an edit made on both sides keeps "
+        "the later one and a conflict copy of the other); with --publish only your "
+        "availability windows (and focus blocks as busy with --focus-as-busy) are written "
+        "there for colleagues. CalDAV calendars are listed as c1, c2, …; the password goes "
+        "to the desktop's Secret Service (or memory until the app quits without one), "
+        "never to a file.",
     )
-    p.add_argument("source", help="an http(s):// or webcal:// address, or an .ics file")
+    p.add_argument("source", help="an http(s):// or webcal:// address, or an .ics file "
+                   "(with --caldav: the CalDAV calendar's address)")
     p.add_argument("--busy", choices=["off", "available", "focus"], default="off",
                    help="what meetings and other busy events become (default: off)")
     p.add_argument("--every", type=_checked(parse_duration, "duration"), default="1h",
                    metavar="DURATION", help="how often to refresh it, 5m to 7d (default 1h)")
     p.add_argument("--name", default="")
+    p.add_argument("--caldav", action="store_true",
+                   help="a CalDAV calendar to sync with (or --publish to)")
+    p.add_argument("--user", default="", help="with --caldav: the server's user name")
+    p.add_argument("--publish", action="store_true",
+                   help="with --caldav: publish availability only (one way) instead of sync")
+    p.add_argument("--focus-as-busy", action="store_true",
+                   help="with --publish: publish focus blocks as busy too")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="with --caldav: read the password from standard input (one line)")
     p.add_argument("--json", action="store_true")
-    p = csub.add_parser("list", help="list followed calendars and their last refresh")
+    p = csub.add_parser("list", help="list followed and CalDAV calendars and their last sync")
     p.add_argument("--json", action="store_true")
-    p = csub.add_parser("remove", help="stop following a calendar (its blocks go too)")
-    p.add_argument("id", type=int)
-    p = csub.add_parser("sync", help="refresh followed calendars now (all, or these ids)")
-    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p = csub.add_parser("remove", help="stop following a calendar (its blocks go too), or "
+                        "unlink a CalDAV calendar cN (blocks and server events stay)")
+    p.add_argument("id", metavar="ID", help="a number, or cN for a CalDAV calendar")
+    p = csub.add_parser("sync", help="refresh followed calendars and sync CalDAV calendars "
+                        "now (all, or these ids)")
+    p.add_argument("ids", nargs="*", metavar="ID", help="numbers, or cN for CalDAV calendars")
     p.add_argument("--json", action="store_true")
+    p = csub.add_parser("password", help="give the password of a CalDAV calendar cN",
+                        description="Kept in the desktop's Secret Service, or in memory until "
+                        "the app quits when there is none; never in a file.")
+    p.add_argument("id", metavar="ID", help="cN, as 'calendar list' shows it")
+    p.add_argument("--password-stdin", action="store_true", required=True,
+                   help="read the password from standard input (one line)")
 
     p = sub.add_parser("export", help="write the blocks to an iCalendar file")
     p.add_argument("file", type=Path)
@@ -539,6 +565,16 @@ def _import(args: argparse.Namespace) -> int:
 
 def _calendar_request(args: argparse.Namespace) -> dict[str, Any]:
     command = args.calendar_command
+    if command == "add" and args.caldav:
+        request: dict[str, Any] = {
+            "caldav": True, "source": args.source, "user": args.user,
+            "mode": "publish" if args.publish else "sync", "focus_as_busy": args.focus_as_busy,
+        }
+        if args.password_stdin:
+            request["password"] = _read_password()
+        return request
+    if command == "password":
+        return {"id": args.id, "password": _read_password()}
     if command == "add":
         source = args.source
         if "://" not in source:  # a file: the engine needs its absolute path
@@ -547,13 +583,28 @@ def _calendar_request(args: argparse.Namespace) -> dict[str, Any]:
         return {"source": source, "busy": args.busy, "every_minutes": minutes,
                 "name": args.name}
     if command == "remove":
-        return {"id": args.id}
+        return {"id": _calendar_id(args.id)}
     return {}
+
+
+def _calendar_id(text: str) -> int | str:
+    """``3`` (a followed calendar) as a number; ``c3`` (a CalDAV link) as it is."""
+    return int(text) if text.isdecimal() and len(text) < 19 else text
+
+
+def _read_password() -> str:
+    """One line of standard input (a pipe, or typed without echo on a terminal)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _calendar_sync(args: argparse.Namespace) -> int:
     """Refresh calendars, waiting as long as the app is alive (a slow server is slow)."""
-    request = {"cmd": "calendar.sync", "ids": args.ids, "progress": True}
+    request = {"cmd": "calendar.sync", "ids": [_calendar_id(i) for i in args.ids],
+               "progress": True}
     try:
         with Client(_socket(), timeout=ANSWER_TIMEOUT) as client:
             answer = client.raw(encode(request))
@@ -576,6 +627,9 @@ def _print_calendars(result: list[dict[str, Any]], *, synced: bool = False) -> N
     if not result:
         print("No calendars followed: follow one with 'focus-app calendar add ADDRESS'.")
     for c in result:
+        if "caldav" in c:
+            _print_caldav(c, synced=synced)
+            continue
         _say(f"#{c['id']:<4} {c['name']}  ({c['blocks']} block(s), busy time: "
              f"{c['busy_kind']}, every {c['every_minutes']} min)")
         if c.get("error"):
@@ -586,6 +640,21 @@ def _print_calendars(result: list[dict[str, Any]], *, synced: bool = False) -> N
             _say(f"      last refreshed {c['ok_at']}")
         else:
             _say(f"      not refreshed yet (next {c['next_refresh']})")
+
+
+def _print_caldav(c: dict[str, Any], *, synced: bool) -> None:
+    ref = f"c{c['id']}"
+    what = "publishing availability" + (" and focus as busy" if c["focus_as_busy"] else "")
+    _say(f"#{ref:<4} {c['source']}  (CalDAV, {c['user']}, "
+         f"{what if c['caldav'] == 'publish' else 'sync'})")
+    if c.get("error"):
+        _error(f"#{ref} {c['source']}: {c['error']}")
+    elif synced:
+        _say(f"      synced: {c['changed']} change(s)")
+    elif c.get("ok_at"):
+        _say(f"      last synced {c['ok_at']}")
+    else:
+        _say(f"      not synced yet (next {c['next_refresh']})")
 
 
 def _progress_text(progress: dict[str, Any]) -> str:
@@ -769,9 +838,20 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
         _print_import(result)
     elif cmd == "calendar.list":
         _print_calendars(result)
+    elif cmd in ("calendar.add", "calendar.password") and "caldav" in result:
+        if cmd == "calendar.add":
+            _say(f"Linked c{result['id']} {result['source']} ({result['caldav']}); it is "
+                 "synced now and every 15 min (see 'focus-app calendar list').")
+        if result.get("password"):
+            _say(f"Password of c{result['id']}: {result['password']}.")
+        elif cmd == "calendar.add":
+            _say(f"Give its password: 'focus-app calendar password c{result['id']} "
+                 "--password-stdin'.")
     elif cmd == "calendar.add":
         _say(f"Following #{result['id']} {result['name']}; it is read now and every "
              f"{result['every_minutes']} min (see 'focus-app calendar list').")
+    elif cmd == "calendar.remove" and str(result["removed"]).startswith("c"):
+        print(f"Unlinked {result['removed']} (its blocks and the server's events stay).")
     elif cmd == "calendar.remove":
         print(f"Removed #{result['removed']} and its {result['blocks']} block(s).")
     elif cmd.startswith(("ask", "request.", "referral.", "status.")):

@@ -49,7 +49,9 @@ from focus_app.store import (
 if TYPE_CHECKING:  # the command line validates sends with this module and stays Qt-free
     from focus_app.calendars import ImportPlan
     from focus_app.calendars.following import Following
+    from focus_app.calendars.linking import CalDavLinks
     from focus_app.core.schedule import Schedule
+    from focus_app.desktop.secrets import Passwords
     from focus_app.engine import Engine, Ingested
 
 Request = dict[str, Any]
@@ -200,6 +202,10 @@ class Commands:
         self._engine = engine
         self._import_progress: Progress | None = None
         self._following: Following | None = None
+        self._links: CalDavLinks | None = None
+        self.passwords: Passwords | None = None
+        """The CalDAV links' passwords; made on first use (the desktop's Secret Service,
+        memory without one). Tests give theirs."""
         self.run_in_background: Callable[[Pending], None] | None = None
         """Set by the app: drives scheduled calendar refreshes (``BackgroundWork.run``).
         Without it (tests, scripts) calendars refresh only on ``calendar.sync``."""
@@ -226,6 +232,7 @@ class Commands:
             "calendar.list": self._calendar_list,
             "calendar.remove": self._calendar_remove,
             "calendar.sync": self._calendar_sync,
+            "calendar.password": self._calendar_password,
             "raise": self._raise,
         }
         from focus_app import boundary_commands  # imports this module: loaded late
@@ -505,19 +512,61 @@ class Commands:
             from focus_app.calendars.following import Following
 
             self._following = Following(self._engine)
-            self._engine.calendar_refresh_at = self._following.next_refresh_at
-            self._engine.calendar_refresh_due = self._refresh_due
+            self._plan_calendars()
         return self._following
 
-    def _refresh_due(self, now: datetime) -> None:
-        following = self.following()
-        if following.running or self.run_in_background is None:
-            return
-        due = following.due(now)
-        if due:
-            self.run_in_background(Pending(_answered(following.refresh_steps(due))))
+    def caldav(self) -> CalDavLinks:
+        """The CalDAV links; made on first use, like :meth:`following` (their syncs join
+        the engine's wake-ups; every block edit is noted for "the later edit wins")."""
+        if self._links is None:
+            from focus_app.calendars.linking import CalDavLinks
 
-    def _calendar_add(self, request: Request) -> dict[str, Any]:
+            passwords = self._passwords()
+            self._links = CalDavLinks(
+                self._engine, lambda link: passwords.lookup(link.id or 0)
+            )
+            self._engine.blocks_changed.connect(self._links.note_edits)
+            self._plan_calendars()
+        return self._links
+
+    def _passwords(self) -> Passwords:
+        if self.passwords is None:
+            from focus_app.desktop.secrets import Passwords, SecretService
+
+            self.passwords = Passwords(SecretService())
+        return self.passwords
+
+    def _plan_calendars(self) -> None:
+        self._engine.calendar_refresh_at = self._calendar_due_at
+        self._engine.calendar_refresh_due = self._refresh_due
+
+    def _calendar_due_at(self) -> datetime | None:
+        candidates = [
+            t
+            for t in (
+                self._following.next_refresh_at() if self._following else None,
+                self._links.next_sync_at() if self._links else None,
+            )
+            if t is not None
+        ]
+        return min(candidates, default=None)
+
+    def _refresh_due(self, now: datetime) -> None:
+        if self.run_in_background is None:
+            return
+        following, links = self._following, self._links
+        if following is not None and not following.running:
+            due = following.due(now)
+            if due:
+                self.run_in_background(Pending(_answered(following.refresh_steps(due))))
+        if links is not None and not links.running:
+            due = links.due(now)
+            if due:
+                self.run_in_background(Pending(_answered(links.sync_steps(due))))
+
+    def _calendar_add(self, request: Request) -> dict[str, Any] | Pending:
+        if request.get("caldav") is True:
+            return self._caldav_add(request)
         from focus_app.calendars.subscriptions import check_source, default_name
         from focus_app.core.subscriptions import (
             DEFAULT_EVERY_MINUTES,
@@ -556,33 +605,123 @@ class Commands:
             raise CommandError(str(exc)) from None
         return self.following().summary(stored)
 
+    def _caldav_add(self, request: Request) -> Pending:
+        """Link a CalDAV calendar (``mode`` sync or publish); with ``password``, keep it."""
+        from focus_app.core.subscriptions import CalDavLink
+
+        url = _opt_str(request, "source", limit=4096, one_line=True).strip()
+        if not url.startswith(("http://", "https://")):
+            raise CommandError(
+                f"a CalDAV calendar is an http(s):// address, not '{url[:80]}'"
+            )
+        user = _opt_str(request, "user", limit=256, one_line=True).strip()
+        if not user:
+            raise CommandError("a CalDAV calendar needs --user NAME (the server's user name)")
+        mode = _opt_str(request, "mode") or "sync"
+        if mode not in ("sync", "publish"):
+            raise CommandError(f"unknown CalDAV mode '{mode}': use sync or publish")
+        busy = request.get("focus_as_busy", False)
+        if not isinstance(busy, bool):
+            raise CommandError('"focus_as_busy" must be true or false')
+        password = _password(request, required=False)
+        try:
+            stored = self.caldav().add(
+                CalDavLink(url=url, user=user, mode=mode, focus_as_busy=busy)
+            )
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+        assert stored.id is not None
+        return Pending(_answered(self._keep_password(stored.id, url, user, password)))
+
+    def _keep_password(
+        self, link_id: int, url: str, user: str, password: str | None
+    ) -> Generator[Step, Any, dict[str, Any]]:
+        """Store the password off the GUI thread (the Secret Service may be slow)."""
+        links = self.caldav()
+        where = ""
+        if password is not None:
+            passwords = self._passwords()
+            where = yield OffThread(
+                lambda: passwords.store(link_id, f"Focus & Boundaries: {user} at {url}", password)
+            )
+        link = next((k for k in links.links() if k.id == link_id), None)
+        if link is None:
+            raise CommandError(f"calendar c{link_id} was removed meanwhile")
+        return {**links.summary(link), "password": where}
+
+    def _calendar_password(self, request: Request) -> Pending:
+        """Keep the password of a CalDAV link (Secret Service, or memory for the session)."""
+        kind, link_id = _calendar_ref(request.get("id"))
+        link = next((k for k in self.caldav().links() if k.id == link_id), None)
+        if kind != "caldav" or link is None:
+            raise CommandError(
+                f"no CalDAV calendar {_ref_text(request.get('id'))}; "
+                "see 'focus-app calendar list' (CalDAV ones are c1, c2, …)"
+            )
+        password = _password(request, required=True)
+        return Pending(_answered(self._keep_password(link_id, link.url, link.user, password)))
+
     def _calendar_list(self, _request: Request) -> list[dict[str, Any]]:
         following = self.following()
-        return [following.summary(s) for s in following.subscriptions()]
+        listed = [following.summary(s) for s in following.subscriptions()]
+        if self._links is not None or self._engine.store.list_caldav_links():
+            links = self.caldav()
+            listed += [links.summary(k) for k in links.links()]
+        return listed
 
     def _calendar_remove(self, request: Request) -> dict[str, Any]:
-        sub_id = _int(request, "id")
-        removed = self.following().remove(sub_id)
+        kind, item_id = _calendar_ref(request.get("id"))
+        if kind == "caldav":
+            if not self.caldav().remove(item_id):
+                raise CommandError(
+                    f"no calendar c{item_id}; see 'focus-app calendar list'"
+                )
+            passwords = self._passwords()
+            passwords.forget(item_id)
+            return {"removed": f"c{item_id}", "blocks": 0}
+        removed = self.following().remove(item_id)
         if removed is None:
             raise CommandError(
-                f"no calendar with id {sub_id}; see 'focus-app calendar list'"
+                f"no calendar with id {item_id}; see 'focus-app calendar list'"
             )
-        return {"removed": sub_id, "blocks": removed}
+        return {"removed": item_id, "blocks": removed}
 
     def _calendar_sync(self, request: Request) -> Pending:
-        """Refresh followed calendars now (all, or ``"ids"``), answered when done."""
+        """Refresh followed calendars and sync CalDAV links now (all, or ``"ids"``: numbers
+        for subscriptions, ``"c3"`` for links), answered when done."""
+        raw = request.get("ids") or []
+        if not isinstance(raw, list):
+            raise CommandError('"ids" must be a list of calendar ids')
+        refs = [_calendar_ref(i) for i in raw]
+        sub_ids = [i for kind, i in refs if kind == "subscription"]
+        link_ids = [i for kind, i in refs if kind == "caldav"]
         following = self.following()
-        ids = _opt_ids(request)
-        known = {s.id for s in following.subscriptions()}
-        unknown = [i for i in ids if i not in known]
+        has_links = self._links is not None or bool(self._engine.store.list_caldav_links())
+        links = self.caldav() if has_links else None
+        unknown = [str(i) for i in sub_ids if i not in {s.id for s in following.subscriptions()}]
+        known_links = {k.id for k in links.links()} if links else set()
+        unknown += [f"c{i}" for i in link_ids if i not in known_links]
         if unknown:
             raise CommandError(
-                f"no calendar with id {', '.join(map(str, unknown))}; "
-                "see 'focus-app calendar list'"
+                f"no calendar with id {', '.join(unknown)}; see 'focus-app calendar list'"
             )
-        if following.running:
+        if following.running or (links is not None and links.running):
             raise CommandError("calendars are being refreshed right now; try again in a moment")
-        return Pending(_answered(following.refresh_steps(ids or None)))
+        everything = not refs
+        return Pending(_answered(self._sync_steps(
+            sub_ids if sub_ids or everything else None,
+            link_ids if link_ids or everything else None,
+        )))
+
+    def _sync_steps(
+        self, sub_ids: list[int] | None, link_ids: list[int] | None
+    ) -> Generator[Step, Any, list[dict[str, Any]]]:
+        done: list[dict[str, Any]] = []
+        if sub_ids is not None:
+            done += yield from self.following().refresh_steps(sub_ids or None)
+        if link_ids is not None and self._links is not None:
+            done += yield from self._links.sync_steps(link_ids or None)
+        return done
 
     def _history(self, request: Request) -> dict[str, Any]:
         """One page of the history, newest first; ``next`` continues it (``None``: done).
@@ -979,6 +1118,38 @@ def _opt_ids(request: Request) -> list[int]:
     if not all(0 <= i <= MAX_ID for i in ids):
         raise CommandError(f'"ids" out of range: ids go from 1 to {MAX_ID}')
     return ids
+
+
+def _calendar_ref(value: Any) -> tuple[str, int]:
+    """A calendar id of a request: ``3`` (a subscription) or ``"c3"`` (a CalDAV link)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return "subscription", value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        digits = text[1:] if text.startswith("c") else text
+        if digits.isdecimal() and len(digits) < 19:
+            return ("caldav" if text.startswith("c") else "subscription"), int(digits)
+    raise CommandError(
+        f"{_ref_text(value)} is no calendar id: use a number (a followed calendar) or "
+        "c1, c2, … (a CalDAV calendar); see 'focus-app calendar list'"
+    )
+
+
+def _ref_text(value: Any) -> str:
+    return repr(value)[:40] if not isinstance(value, str) else f"'{value[:40]}'"
+
+
+def _password(request: Request, *, required: bool) -> str | None:
+    """The request's ``password`` (one line, 1 to 1024 characters)."""
+    value = request.get("password")
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 1024 or "\n" in value:
+        raise CommandError(
+            "the password must be one line of 1 to 1024 characters (give it on standard "
+            "input with --password-stdin)"
+        )
+    return value
 
 
 def _read_ics(path_text: str) -> str:

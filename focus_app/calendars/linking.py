@@ -23,7 +23,13 @@ from focus_app.calendars.caldav_sync import (
 )
 from focus_app.commands import OffThread, Step
 from focus_app.core.model import Block
-from focus_app.core.subscriptions import CalDavLink, RefreshStatus, SyncedItem
+from focus_app.core.subscriptions import (
+    CalDavLink,
+    RefreshStatus,
+    Subscription,
+    SyncedItem,
+    next_refresh,
+)
 
 if TYPE_CHECKING:
     from focus_app.engine import Engine
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 3
 """A sync that made conflict copies runs again at once to send them (bounded)."""
+SYNC_EVERY_MINUTES = 15
+"""How often each link is synced: a block added on one machine is on the others within."""
 
 
 class CalDavLinks:
@@ -56,13 +64,18 @@ class CalDavLinks:
         self._status: dict[int, RefreshStatus] = {}
         self._digests: dict[int, str] = {b.id: block_digest(b) for b in engine.blocks() if b.id}
         self._edited_at: dict[int, datetime] = {}
+        self._started = engine.clock.now()
         self.running = False
+        """A sync is under way (a second one is refused, the scheduled one waits)."""
 
     def links(self) -> list[CalDavLink]:
         return self._engine.store.list_caldav_links()
 
     def add(self, link: CalDavLink) -> CalDavLink:
-        return self._engine.store.add_caldav_link(link, self._engine.clock.now())
+        """Link a calendar (due for a sync at once)."""
+        stored = self._engine.store.add_caldav_link(link, self._engine.clock.now())
+        self._engine.reconcile()  # plans the wake-up for its first sync
+        return stored
 
     def remove(self, link_id: int) -> bool:
         self._status.pop(link_id, None)
@@ -70,6 +83,19 @@ class CalDavLinks:
 
     def status(self, link_id: int) -> RefreshStatus | None:
         return self._status.get(link_id)
+
+    def next_sync_at(self) -> datetime | None:
+        """The next instant a link is due: a candidate for the engine's one wake-up."""
+        return min((self._next_sync(k) for k in self.links()), default=None)
+
+    def due(self, now: datetime) -> list[int]:
+        """The ids of the links due at ``now``."""
+        return [k.id for k in self.links() if k.id is not None and self._next_sync(k) <= now]
+
+    def _next_sync(self, link: CalDavLink) -> datetime:
+        # The subscriptions' plan (retries sooner after a failure, then less often).
+        every = Subscription(source=link.url, every_minutes=SYNC_EVERY_MINUTES)
+        return next_refresh(every, self._status.get(link.id or 0), self._started)
 
     def note_edits(self) -> None:
         """Note when blocks were edited (connected to ``Engine.blocks_changed``)."""
@@ -92,6 +118,7 @@ class CalDavLinks:
             return [self.summary(k) for k in links]
         finally:
             self.running = False
+            self._engine.reconcile()  # the next sync instant moved: re-plan the wake-up
 
     def _sync_one(self, link: CalDavLink) -> Generator[Step, Any, None]:
         assert link.id is not None
@@ -172,6 +199,7 @@ class CalDavLinks:
         status = self._status.get(link.id)
         return {
             "id": link.id,
+            "ref": link_ref(link.id),
             "caldav": link.mode,
             "source": link.url,
             "user": link.user,
@@ -180,7 +208,13 @@ class CalDavLinks:
             "ok_at": _iso(status.ok_at if status else None),
             "error": status.error if status else "",
             "changed": status.changed if status else 0,
+            "next_refresh": _iso(self._next_sync(link)),
         }
+
+
+def link_ref(link_id: int) -> str:
+    """How the command line names a link: ``c3`` (subscriptions are plain numbers)."""
+    return f"c{link_id}"
 
 
 def _iso(t: datetime | None) -> str | None:
