@@ -17,7 +17,7 @@ done
 QT_DEBS="libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libdbus-1-3 libfontconfig1 fonts-dejavu-core python3-venv"
-TEST_DEBS="xvfb trayer dunst dbus-x11 dbus xdotool imagemagick x11-utils desktop-file-utils appstream
+TEST_DEBS="xvfb gnome-keyring trayer dunst dbus-x11 dbus xdotool imagemagick x11-utils desktop-file-utils appstream
   libnotify-bin xfce4-notifyd xfconf dconf-cli dconf-service gsettings-desktop-schemas libglib2.0-bin
   python3-gi gir1.2-glib-2.0 faketime libfaketime sway sway-notification-center mako-notifier
   libwayland-client0 libwayland-cursor0 libwayland-egl1 grim"
