@@ -301,7 +301,9 @@ def _parses(option: Option[Any], raw: object) -> bool:
 class RuleEditorDialog(QDialog):
     """Edit one rule: what it matches, what it does, and its name.
 
-    OK stays disabled, with the reason shown, while the rule would match everything.
+    While the rule would match everything, OK is refused with the reason shown in red,
+    but only once the user has edited something or pressed OK: an empty new rule is
+    where everyone starts, not a mistake.
 
     Args:
         rule: The rule to edit, or ``None`` for a new one.
@@ -311,6 +313,7 @@ class RuleEditorDialog(QDialog):
     def __init__(self, rule: Rule | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._original = rule
+        self._touched = False
         self.setWindowTitle("Edit rule" if rule else "New rule")
         self.setMinimumWidth(480)
 
@@ -373,10 +376,10 @@ class RuleEditorDialog(QDialog):
         if rule is not None:
             self._load(rule)
         for edit in (self.name_edit, self.sender_edit, self.source_edit, self.keywords_edit):
-            edit.textChanged.connect(self._update)
+            edit.textChanged.connect(self._edited)
         for combo in (self.urgency_combo, self.time_sensitive_combo, self.action_combo):
-            combo.currentIndexChanged.connect(self._update)
-        self.enabled_box.toggled.connect(self._update)
+            combo.currentIndexChanged.connect(self._edited)
+        self.enabled_box.toggled.connect(self._edited)
         self._update()
 
     @property
@@ -411,6 +414,7 @@ class RuleEditorDialog(QDialog):
     def accept(self) -> None:
         """Close with OK only if the rule is acceptable (Enter cannot bypass the check)."""
         if self.problem():
+            self._touched = True
             self._update()
             return
         super().accept()
@@ -430,13 +434,18 @@ class RuleEditorDialog(QDialog):
         self.action_combo.setCurrentIndex(self.action_combo.findData(rule.action.value))
         self.enabled_box.setChecked(rule.enabled)
 
+    def _edited(self, *_: object) -> None:
+        self._touched = True
+        self._update()
+
     def _update(self) -> None:
         action = RuleAction(self.action_combo.currentData())
         self.action_help.setText(ACTION_HELP[action])
         problem = self.problem()
-        self.error_label.setText(problem)
-        self.error_label.setVisible(bool(problem))
-        self.ok_button.setEnabled(not problem)
+        shown = problem if self._touched else ""
+        self.error_label.setText(shown)
+        self.error_label.setVisible(bool(shown))
+        self.ok_button.setEnabled(not shown)
         self.preview.setText("" if problem else f"Rule: {describe_rule(self.rule())}")
 
 

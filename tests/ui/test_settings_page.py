@@ -267,6 +267,8 @@ def test_rule_editor_refuses_a_rule_that_matches_everything(qtbot: QtBot) -> Non
     dialog = RuleEditorDialog()
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.accept()  # OK on an empty rule: refused, and now the reason shows
+    assert dialog.result() == 0 and dialog.isVisible()
     assert not dialog.ok_button.isEnabled()
     assert dialog.error_label.isVisible()
     assert dialog.error_label.text() == EMPTY_MATCH_REASON
@@ -279,6 +281,20 @@ def test_rule_editor_refuses_a_rule_that_matches_everything(qtbot: QtBot) -> Non
     assert not dialog.error_label.isVisible()
     assert dialog.rule().match == RuleMatch(keywords=("deploy", "outage"))
     assert "keywords 'deploy' or 'outage'" in dialog.preview.text()
+
+
+def test_rule_editor_shows_no_error_before_anything_is_typed(qtbot: QtBot) -> None:
+    dialog = RuleEditorDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.error_label.isVisible()
+    assert dialog.ok_button.isEnabled()  # pressing it explains; nothing red before
+    qtbot.keyClicks(dialog.name_edit, "Family")  # an edit that leaves the rule empty
+    assert dialog.error_label.isVisible()
+    assert dialog.error_label.text() == EMPTY_MATCH_REASON
+    assert not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.sender_edit, "*@family.example")
+    assert not dialog.error_label.isVisible() and dialog.ok_button.isEnabled()
 
 
 def test_rule_editor_explains_each_action_and_round_trips_a_rule(qtbot: QtBot) -> None:
