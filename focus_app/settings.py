@@ -277,7 +277,7 @@ class Settings:
             "Critical notifications get through focus blocks (never through off-time).",
             _boolean,
             "true or false",
-            label="Let critical notifications through focus",
+            label="Critical gets through focus",
         ),
     )
     repeat_escalation_minutes: int = field(
@@ -288,7 +288,7 @@ class Settings:
             "The same sender twice within this many minutes gets through focus; 0 = never.",
             _whole_number(0, 60),
             "0 to 60",
-            label="Let a repeated sender through within",
+            label="Let a repeat through within",
             unit="min",
         ),
     )
@@ -391,7 +391,7 @@ class Settings:
             "Release held notifications as one summary instead of one by one.",
             _boolean,
             "true or false",
-            label="Release held notifications as one summary",
+            label="Release held as one summary",
         ),
     )
     history_weeks: int = field(
