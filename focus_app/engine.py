@@ -1349,8 +1349,17 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def _body_with_sender(n: Notification) -> str:
-    """The body shown on the desktop: who it is from, then the text."""
-    who = " · ".join(part for part in (n.sender, n.source) if part)
+    """The body shown on the desktop: who it is from, then the text.
+
+    The desktop already names this app as the notification's sender, so the app's own
+    name is left out (the heads-up read "Focus & Boundaries · Focus & Boundaries: …"),
+    and a sender that is also the source (a program naming itself) is said once.
+    """
+    parts: list[str] = []
+    for part in (n.sender, n.source):
+        if part and part != DISPLAY_NAME and part.casefold() not in map(str.casefold, parts):
+            parts.append(part)
+    who = " · ".join(parts)
     if who and n.body:
         return f"{who}: {n.body}"
     return n.body or who

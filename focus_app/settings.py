@@ -66,6 +66,9 @@ class Option(Generic[T]):
         parse: Checks and converts a raw TOML value (see :data:`Parser`).
         allowed: A short human description of the valid values, for the file comment.
         attr: The :class:`Settings` attribute name.
+        label: What the settings window calls it, in plain sentence-case words (the key
+            is for the file, the label for people).
+        unit: The unit of a number, as shown after it ("min", "per minute"); "" for none.
     """
 
     section: str
@@ -75,40 +78,79 @@ class Option(Generic[T]):
     parse: Parser[T]
     allowed: str
     attr: str
+    label: str = ""
+    unit: str = ""
 
 
-def _declare(section: str, key: str, doc: str, parse: Parser[Any], allowed: str) -> dict[str, Any]:
+def _declare(
+    section: str,
+    key: str,
+    doc: str,
+    parse: Parser[Any],
+    allowed: str,
+    *,
+    label: str,
+    unit: str = "",
+) -> dict[str, Any]:
     """The field metadata that makes a :class:`Settings` field a declared option."""
-    return {"section": section, "key": key, "doc": doc, "parse": parse, "allowed": allowed}
+    return {
+        "section": section,
+        "key": key,
+        "doc": doc,
+        "parse": parse,
+        "allowed": allowed,
+        "label": label,
+        "unit": unit,
+    }
 
 
 # Parsers ---------------------------------------------------------------------------------
 
 
-def _whole_number(low: int, high: int, *, unlimited: int | None = None) -> Parser[int]:
-    def parse(raw: object) -> int:
+@dataclass(frozen=True)
+class WholeNumber:
+    """Parser of a whole number in ``low..high`` (or the ``unlimited`` marker).
+
+    A class rather than a closure so the settings window can read the range and offer
+    a spin box that cannot leave it.
+    """
+
+    low: int
+    high: int
+    unlimited: int | None = None
+
+    def __call__(self, raw: object) -> int:
         # bool is a subclass of int; ``budget = true`` is a mistake, not 1.
         if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError("is not a whole number")
-        if raw == unlimited:
+        if raw == self.unlimited:
             return raw
-        if not low <= raw <= high:
-            extra = f" (or {unlimited} for unlimited)" if unlimited is not None else ""
-            raise ValueError(f"must be between {low} and {high}{extra}")
+        if not self.low <= raw <= self.high:
+            extra = f" (or {self.unlimited} for unlimited)" if self.unlimited is not None else ""
+            raise ValueError(f"must be between {self.low} and {self.high}{extra}")
         return raw
 
-    return parse
+
+@dataclass(frozen=True)
+class OneOfNumbers:
+    """Parser of a whole number from a fixed list (readable, so the window offers a list)."""
+
+    choices: tuple[int, ...]
+
+    def __call__(self, raw: object) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError("is not a whole number")
+        if raw not in self.choices:
+            raise ValueError(f"must be one of {', '.join(map(str, self.choices))}")
+        return raw
+
+
+def _whole_number(low: int, high: int, *, unlimited: int | None = None) -> Parser[int]:
+    return WholeNumber(low, high, unlimited)
 
 
 def _one_of_numbers(*choices: int) -> Parser[int]:
-    def parse(raw: object) -> int:
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ValueError("is not a whole number")
-        if raw not in choices:
-            raise ValueError(f"must be one of {', '.join(map(str, choices))}")
-        return raw
-
-    return parse
+    return OneOfNumbers(choices)
 
 
 def _boolean(raw: object) -> bool:
@@ -213,6 +255,7 @@ class Settings:
             "The mode outside every block on the calendar.",
             _default_mode,
             "available, focus or off",
+            label="Outside blocks",
         ),
     )
     timezone: str = field(
@@ -223,6 +266,7 @@ class Settings:
             "Time zone of the calendar's wall-clock times; empty follows the system's.",
             _time_zone,
             'an IANA name like "Europe/Berlin", or "" for the system\'s',
+            label="Time zone",
         ),
     )
     critical_passes_focus: bool = field(
@@ -233,6 +277,7 @@ class Settings:
             "Critical notifications get through focus blocks (never through off-time).",
             _boolean,
             "true or false",
+            label="Critical gets through focus",
         ),
     )
     repeat_escalation_minutes: int = field(
@@ -243,6 +288,8 @@ class Settings:
             "The same sender twice within this many minutes gets through focus; 0 = never.",
             _whole_number(0, 60),
             "0 to 60",
+            label="Let a repeat through within",
+            unit="min",
         ),
     )
     repeat_escalation_kinds: tuple[str, ...] = field(
@@ -254,6 +301,7 @@ class Settings:
             "Element, …), mail (Thunderbird, Geary, …), other (CI, newsletters, scripts).",
             _source_kinds,
             'a list of chat, mail, other (["chat"] by default; [] turns it off)',
+            label="Repeats count for",
         ),
     )
     breakthrough_budget: int = field(
@@ -264,6 +312,7 @@ class Settings:
             "Breakthroughs allowed per focus block; after that even allowed items wait.",
             _whole_number(0, 100, unlimited=-1),
             "-1 (unlimited) or 0 to 100",
+            label="Breakthroughs per focus block",
         ),
     )
     pacing_per_minute: int = field(
@@ -274,6 +323,8 @@ class Settings:
             "At most this many pop-ups a minute while available, the rest summarised; 0 = off.",
             _whole_number(0, 60),
             "0 to 60",
+            label="Pop-ups at most",
+            unit="per minute",
         ),
     )
     breakthrough_people: tuple[str, ...] = field(
@@ -284,6 +335,7 @@ class Settings:
             "Senders that get through focus blocks (not off-time); wildcards like *@example.com.",
             _string_list,
             "a list of texts",
+            label="Allow: people",
         ),
     )
     breakthrough_apps: tuple[str, ...] = field(
@@ -294,6 +346,7 @@ class Settings:
             "Apps (sources) that get through focus blocks (not off-time).",
             _string_list,
             "a list of texts",
+            label="Allow: apps",
         ),
     )
     priority_people: tuple[str, ...] = field(
@@ -304,6 +357,7 @@ class Settings:
             "Senders that get through everything, off-time included.",
             _string_list,
             "a list of texts",
+            label="Priority: people",
         ),
     )
     priority_apps: tuple[str, ...] = field(
@@ -314,6 +368,7 @@ class Settings:
             "Apps (sources) that get through everything, off-time included.",
             _string_list,
             "a list of texts",
+            label="Priority: apps",
         ),
     )
     heads_up_minutes: int = field(
@@ -324,6 +379,8 @@ class Settings:
             'Minutes before a focus block ends to show "focus ends in N min"; 0 = off.',
             _whole_number(0, 120),
             "0 to 120",
+            label="Warn before focus ends",
+            unit="min",
         ),
     )
     digest: bool = field(
@@ -334,6 +391,7 @@ class Settings:
             "Release held notifications as one summary instead of one by one.",
             _boolean,
             "true or false",
+            label="Release held as one summary",
         ),
     )
     history_weeks: int = field(
@@ -344,6 +402,8 @@ class Settings:
             "Weeks of notifications kept in full; older weeks are kept as weekly totals.",
             _whole_number(1, 520),
             "1 to 520",
+            label="Keep notifications in full for",
+            unit="weeks",
         ),
     )
     snap_minutes: int = field(
@@ -354,6 +414,8 @@ class Settings:
             "Dragging blocks on the week view snaps to this many minutes.",
             _one_of_numbers(5, 10, 15, 30, 60),
             "5, 10, 15, 30 or 60",
+            label="Snap dragged blocks to",
+            unit="min",
         ),
     )
     day_starts_hour: int = field(
@@ -364,6 +426,8 @@ class Settings:
             "The hour the week view scrolls to when it opens.",
             _whole_number(0, 23),
             "0 to 23",
+            label="Day starts at",
+            unit=":00",
         ),
     )
     review_reminder: bool = field(
@@ -374,6 +438,7 @@ class Settings:
             "Remind me once a week to look at the weekly review.",
             _boolean,
             "true or false",
+            label="Weekly review reminder",
         ),
     )
     review_day: str = field(
@@ -384,6 +449,7 @@ class Settings:
             "The day of the weekly review reminder.",
             _weekday,
             "mon, tue, wed, thu, fri, sat or sun",
+            label="Review day",
         ),
     )
     review_time: str = field(
@@ -394,6 +460,7 @@ class Settings:
             "The time of day of the weekly review reminder (24-hour clock).",
             _clock_time,
             "a time like 16:00",
+            label="Review time",
         ),
     )
 
@@ -405,6 +472,7 @@ class Settings:
             "Your 3 to 5 priorities: triage asks whether a request serves one of them.",
             _priorities,
             'a list of 3 to 5 texts (like ["Ship v2", "Mentoring", "Health"]), or []',
+            label="Your priorities",
         ),
     )
     budget_hours: int = field(
@@ -415,6 +483,8 @@ class Settings:
             "Hours per week you commit to other people's requests.",
             _whole_number(0, 80),
             "0 to 80",
+            label="Time for others' requests",
+            unit="hours a week",
         ),
     )
     weekly_breakthroughs: int = field(
@@ -425,6 +495,7 @@ class Settings:
             "Breakthroughs per week you are willing to allow (shown in the tray's meter).",
             _whole_number(0, 1000),
             "0 to 1000",
+            label="Breakthroughs per week",
         ),
     )
     referral_limit: int = field(
@@ -435,6 +506,8 @@ class Settings:
             "Warn when referring someone more often than this in 30 days; 0 = never warn.",
             _whole_number(0, 100),
             "0 to 100",
+            label="Warn after referring someone",
+            unit="times in 30 days",
         ),
     )
     status_template: str = field(
@@ -445,6 +518,7 @@ class Settings:
             "The status line for auto-replies: {now} is the mode, {windows} the next windows.",
             _status_template,
             "a text with {now}, {windows} or {next_window}",
+            label="Auto-reply status line",
         ),
     )
 
@@ -620,7 +694,7 @@ def _drop_deep_values(path: Path, text: str, problems: list[str]) -> str:
             continue
         depth = deepest = 0
         j = i
-        rest = lines[i][key.end():]
+        rest = lines[i][key.end() :]
         while True:
             quote = ""
             for char in rest:

@@ -106,15 +106,24 @@ def desktop_gate_text(status: Status) -> str:
     return text[:1].upper() + text[1:]
 
 
-def format_status(
-    status: Status, *, now: datetime | None = None, with_source: bool = True
-) -> str:
-    """One line like ``Focus until 11:30 (override) · 4 held · next: Available 11:30``.
+SOURCE_WORDS = {"override": "manual", "schedule": "schedule", "default": "default"}
+"""How a mode's origin is called to people. The engine's word for a mode set by hand is
+"override"; the window says "manual", and so does every other place, in one word."""
+
+
+def source_word(status: Status) -> str:
+    """The origin of the current mode in the people's word: "manual", "schedule", "default"."""
+    source = str(status.get("source", ""))
+    return SOURCE_WORDS.get(source, source)
+
+
+def format_status(status: Status, *, now: datetime | None = None, with_source: bool = True) -> str:
+    """One line like ``Focus until 11:30 (manual) · 4 held · next: Available 11:30``.
 
     Args:
         status: What ``Engine.status()`` returns.
         now: The instant "today" is measured against (``None``: the real clock).
-        with_source: Add ``(schedule)``/``(override)``/``(default)``; the command line
+        with_source: Add ``(schedule)``/``(manual)``/``(default)``; the command line
             shows it, the tray tooltip leaves it out to stay short.
     """
     head = mode_title(status)
@@ -122,7 +131,7 @@ def format_status(
     if until:
         head += f" {until}"
     if with_source:
-        head += f" ({status['source']})"
+        head += f" ({source_word(status)})"
     parts = [head, held_text(status)]
     nxt = next_text(status, now)
     if nxt:

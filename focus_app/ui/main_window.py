@@ -50,7 +50,14 @@ from focus_app import DISPLAY_NAME, __version__
 from focus_app.core.model import Mode
 from focus_app.engine import Engine
 from focus_app.paths import state_dir
-from focus_app.status_text import Status, held_text, mode_title, next_text, until_text
+from focus_app.status_text import (
+    Status,
+    held_text,
+    mode_title,
+    next_text,
+    source_word,
+    until_text,
+)
 from focus_app.ui.icons import PAGE_ICON_NAMES, app_icon, mode_icon, page_icon
 from focus_app.ui.pages import (
     LazyPage,
@@ -61,6 +68,8 @@ from focus_app.ui.pages import (
     build_settings_page,
 )
 from focus_app.ui.quick_actions import (
+    GROUP_TITLES,
+    MODE_HELP,
     PAGE_CALENDAR,
     PAGE_HISTORY,
     PAGE_INBOX,
@@ -97,7 +106,8 @@ def _build_review_page(engine: Engine) -> QWidget:
     return build_review_page(engine)
 
 
-ROW_TITLES = {Mode.FOCUS: "Focus now", Mode.AVAILABLE: "Available now", Mode.PAUSED: "Pause"}
+ROW_TITLES = {mode: title.replace("&", "") for mode, title in GROUP_TITLES.items()}
+"""The Today page's row titles: the tray's group titles, without the mnemonics."""
 
 
 def _first_upper(text: str) -> str:
@@ -211,6 +221,7 @@ class TodayPage(QWidget):
         for row, mode in enumerate((Mode.FOCUS, Mode.AVAILABLE, Mode.PAUSED)):
             label = QLabel(ROW_TITLES[mode])
             label.setFont(_bold(label.font()))
+            label.setToolTip(MODE_HELP[mode])
             self.group_labels[mode] = label
             grid.addWidget(label, row, 0)
             for column, action in enumerate(actions.choice_actions(mode), start=1):
@@ -249,12 +260,9 @@ class TodayPage(QWidget):
         self.mode_icon.setPixmap(mode_icon(mode, 0).pixmap(QSize(48, 48)))
         self.mode_label.setText(mode_title(status))
         until = until_text(status, now)
-        source = {
-            "override": "manual",
-            "schedule": "from your schedule",
-            "default": "your default mode",
-        }
-        origin = source.get(str(status.get("source")), str(status.get("source")))
+        phrases = {"schedule": "from your schedule", "default": "your default mode"}
+        word = source_word(status)  # "manual" here, in the tray and on the command line
+        origin = phrases.get(word, word)
         self.until_label.setText(
             f"{_first_upper(until)} ({origin})" if until else _first_upper(origin)
         )
@@ -358,9 +366,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- pages
 
-    def add_page(
-        self, key: str, title: str, widget: QWidget, icon: QIcon | None = None
-    ) -> None:
+    def add_page(self, key: str, title: str, widget: QWidget, icon: QIcon | None = None) -> None:
         """Add a page, or replace the page with the same key (e.g. a placeholder).
 
         Args:

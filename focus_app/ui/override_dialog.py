@@ -35,6 +35,21 @@ MODE_VERBS = {
     Mode.OFF: "Off",
 }
 
+MODE_TITLES = {
+    Mode.FOCUS: "Custom focus",
+    Mode.AVAILABLE: "Custom availability",
+    Mode.PAUSED: "Custom pause",
+    Mode.OFF: "Custom off-time",
+}
+"""Short window titles: the desktop appends the app's name, and a long title was cut
+to "Focus …daries" in a dialog that narrow."""
+
+MIN_WIDTH_CHARS = 44
+"""The dialog's minimum width in average characters (it was 201 px, its size hint)."""
+
+MIN_WIDTH_PX = 360
+"""And never narrower than this, whatever the font's average character."""
+
 
 class OverrideDialog(QDialog):
     """Ask for the end of a manual override: a duration or a wall-clock time.
@@ -60,7 +75,11 @@ class OverrideDialog(QDialog):
         self.mode = mode
         self._now = now
         self._tz = tz
-        self.setWindowTitle(f"{MODE_VERBS[mode]} — custom")
+        self.setWindowTitle(MODE_TITLES[mode])
+        # Wide enough for the feedback line ("Ends at Mon 30 Nov 14:00.") and the title.
+        self.setMinimumWidth(
+            max(MIN_WIDTH_PX, MIN_WIDTH_CHARS * self.fontMetrics().averageCharWidth())
+        )
 
         self.for_radio = QRadioButton("&For")
         self.duration_edit = QLineEdit("45m")

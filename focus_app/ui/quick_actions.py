@@ -43,9 +43,21 @@ PRESETS: dict[Mode, tuple[tuple[str, int], ...]] = {
 GROUP_TITLES = {
     Mode.FOCUS: "&Focus now",
     Mode.AVAILABLE: "&Available now",
-    Mode.PAUSED: "&Pause until…",
+    Mode.PAUSED: "&Pause now",
 }
-"""Submenu / button-row titles; the running override's end is appended to its group."""
+"""Submenu / button-row titles; the running override's end is appended to its group.
+
+"Pause now", like its two neighbours: the choices inside already say "until…"."""
+
+MODE_HELP = {
+    Mode.FOCUS: "Focus: notifications are held for the next available window; only "
+    "what your rules and breakthrough list let through shows (within the budget).",
+    Mode.AVAILABLE: "Available: notifications show, but your rules still apply: "
+    "Hold rules keep holding and a burst of pop-ups is paced.",
+    Mode.PAUSED: "Pause: your boundaries are off: everything shows at once, Hold rules "
+    "and pacing included (muted apps stay quiet), until the pause ends.",
+}
+"""One tooltip per group; together they say how Pause differs from Available."""
 
 PAGE_TODAY = "today"
 PAGE_INBOX = "inbox"

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -46,7 +47,7 @@ from PySide6.QtWidgets import (
 from focus_app.core.model import Rule, RuleAction, RuleMatch, Urgency
 from focus_app.core.rules import describe_rule
 from focus_app.engine import Engine
-from focus_app.settings import OPTIONS, SECTIONS, Option, Settings
+from focus_app.settings import OPTIONS, SECTIONS, OneOfNumbers, Option, Settings, WholeNumber
 from focus_app.ui.programs_model import (
     CHOICE_LABELS,
     EMPTY_TEXT,
@@ -60,7 +61,7 @@ from focus_app.ui.rules_model import RuleRole, RulesModel
 SECTION_TITLES = {
     "schedule": "Schedule",
     "gate": "What gets through focus",
-    "breakthrough": "Breakthrough list",
+    "breakthrough": "Breakthrough list (rules in short)",
     "notifications": "Notifications",
     "calendar": "Calendar",
 }
@@ -68,6 +69,8 @@ SECTION_TITLES = {
 
 ERROR_STYLE = "color: #c0392b;"
 HELP_STYLE = "color: palette(placeholder-text);"
+FOLLOW_SYSTEM = "Follow the system"
+"""The first entry of the time zone list; stored as "" (the system's zone)."""
 
 ACTION_HELP = {
     RuleAction.ALLOW: "Gets through focus blocks (not off-time); counts against the budget.",
@@ -92,8 +95,23 @@ def _label(text: str = "", style: str = "") -> QLabel:
 
 
 def humanize(key: str) -> str:
-    """A form label from a settings key: ``heads_up_minutes`` → "Heads up minutes"."""
+    """A form label from a settings key: ``heads_up_minutes`` → "Heads up minutes".
+
+    Only a fallback: every declared option has its own label (:attr:`Option.label`).
+    """
     return key.replace("_", " ").capitalize()
+
+
+def option_label(option: Option[Any]) -> str:
+    """What the form calls ``option``: its declared label, else its key made readable."""
+    return option.label or humanize(option.key)
+
+
+def unit_suffix(unit: str) -> str:
+    """A spin box suffix for ``unit``: " min", or ":00" glued to an hour."""
+    if not unit:
+        return ""
+    return unit if unit.startswith(":") else f" {unit}"
 
 
 # ------------------------------------------------------------------------------ fields
@@ -134,14 +152,20 @@ class OptionField:
             lines.setFixedHeight(lines.fontMetrics().lineSpacing() * 4 + 12)
             lines.textChanged.connect(on_change)
             self.widget = lines
-        else:  # int and str: typed as text, so a wrong entry can be explained
+        elif isinstance(option.parse, OneOfNumbers):
+            combo = QComboBox()
+            suffix = unit_suffix(option.unit)
+            for number in option.parse.choices:
+                combo.addItem(f"{number}{suffix}", number)
+            combo.currentIndexChanged.connect(on_change)
+            self.widget = combo
+        elif isinstance(option.parse, WholeNumber):
+            self.widget = self._spin_box(option, option.parse, on_change)
+        elif option.key == "timezone":
+            self.widget = self._time_zone_combo(on_change)
+        else:  # other numbers and texts: typed, so a wrong entry can be explained
             edit = QLineEdit()
             edit.setPlaceholderText(option.allowed)
-            if option.key == "timezone":
-                completer = QCompleter(sorted(available_timezones()), edit)
-                completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-                completer.setFilterMode(Qt.MatchFlag.MatchContains)
-                edit.setCompleter(completer)
             if isinstance(default, int):
                 edit.setMaximumWidth(120)
             edit.textChanged.connect(on_change)
@@ -160,11 +184,54 @@ class OptionField:
         column.addWidget(self.error)
         column.addWidget(self.help)
 
+    @staticmethod
+    def _spin_box(
+        option: Option[Any], bounds: WholeNumber, on_change: Callable[[], None]
+    ) -> QSpinBox:
+        """A spin box that cannot leave the parser's range; "unlimited" is its lowest step."""
+        spin = QSpinBox()
+        low = bounds.low
+        if bounds.unlimited is not None and bounds.unlimited < low:
+            low = bounds.unlimited
+            spin.setSpecialValueText("Unlimited")
+        spin.setRange(low, bounds.high)
+        spin.setSuffix(unit_suffix(option.unit))
+        spin.setAccelerated(True)
+        spin.setMaximumWidth(220)
+        spin.valueChanged.connect(on_change)
+        return spin
+
+    @staticmethod
+    def _time_zone_combo(on_change: Callable[[], None]) -> QComboBox:
+        """A searchable list of every IANA zone, "Follow the system" (stored as "") first."""
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItem(FOLLOW_SYSTEM, "")
+        for zone in sorted(available_timezones()):
+            combo.addItem(zone, zone)
+        completer = QCompleter(combo.model(), combo)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        combo.setCompleter(completer)
+        combo.setMaxVisibleItems(15)
+        combo.editTextChanged.connect(on_change)
+        return combo
+
     def set_value(self, value: Any) -> None:
         """Show ``value`` (a typed settings value) in the widget."""
         w = self.widget
         if isinstance(w, QCheckBox):
             w.setChecked(bool(value))
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(value))
+        elif isinstance(w, QComboBox) and w.isEditable():
+            index = w.findData(str(value))
+            if index >= 0:
+                w.setCurrentIndex(index)
+            else:  # a zone this system's database lacks: shown, and the parser says why
+                w.setEditText(str(value))
         elif isinstance(w, QComboBox):
             w.setCurrentIndex(max(0, w.findData(getattr(value, "value", value))))
         elif isinstance(w, QPlainTextEdit):
@@ -178,6 +245,11 @@ class OptionField:
         w = self.widget
         if isinstance(w, QCheckBox):
             return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        if isinstance(w, QComboBox) and w.isEditable():
+            text = w.currentText().strip()
+            return "" if text == FOLLOW_SYSTEM else text
         if isinstance(w, QComboBox):
             data: object = w.currentData()
             return data
@@ -229,7 +301,9 @@ def _parses(option: Option[Any], raw: object) -> bool:
 class RuleEditorDialog(QDialog):
     """Edit one rule: what it matches, what it does, and its name.
 
-    OK stays disabled, with the reason shown, while the rule would match everything.
+    While the rule would match everything, OK is refused with the reason shown in red,
+    but only once the user has edited something or pressed OK: an empty new rule is
+    where everyone starts, not a mistake.
 
     Args:
         rule: The rule to edit, or ``None`` for a new one.
@@ -239,6 +313,7 @@ class RuleEditorDialog(QDialog):
     def __init__(self, rule: Rule | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._original = rule
+        self._touched = False
         self.setWindowTitle("Edit rule" if rule else "New rule")
         self.setMinimumWidth(480)
 
@@ -301,10 +376,10 @@ class RuleEditorDialog(QDialog):
         if rule is not None:
             self._load(rule)
         for edit in (self.name_edit, self.sender_edit, self.source_edit, self.keywords_edit):
-            edit.textChanged.connect(self._update)
+            edit.textChanged.connect(self._edited)
         for combo in (self.urgency_combo, self.time_sensitive_combo, self.action_combo):
-            combo.currentIndexChanged.connect(self._update)
-        self.enabled_box.toggled.connect(self._update)
+            combo.currentIndexChanged.connect(self._edited)
+        self.enabled_box.toggled.connect(self._edited)
         self._update()
 
     @property
@@ -339,6 +414,7 @@ class RuleEditorDialog(QDialog):
     def accept(self) -> None:
         """Close with OK only if the rule is acceptable (Enter cannot bypass the check)."""
         if self.problem():
+            self._touched = True
             self._update()
             return
         super().accept()
@@ -358,13 +434,18 @@ class RuleEditorDialog(QDialog):
         self.action_combo.setCurrentIndex(self.action_combo.findData(rule.action.value))
         self.enabled_box.setChecked(rule.enabled)
 
+    def _edited(self, *_: object) -> None:
+        self._touched = True
+        self._update()
+
     def _update(self) -> None:
         action = RuleAction(self.action_combo.currentData())
         self.action_help.setText(ACTION_HELP[action])
         problem = self.problem()
-        self.error_label.setText(problem)
-        self.error_label.setVisible(bool(problem))
-        self.ok_button.setEnabled(not problem)
+        shown = problem if self._touched else ""
+        self.error_label.setText(shown)
+        self.error_label.setVisible(bool(shown))
+        self.ok_button.setEnabled(not shown)
         self.preview.setText("" if problem else f"Rule: {describe_rule(self.rule())}")
 
 
@@ -455,7 +536,9 @@ class SettingsPage(QWidget):
         rules_layout.addWidget(
             _label(
                 "Checked from the top; the first rule that matches decides, like mail "
-                "filters. Drag to reorder. Rule changes apply at once.",
+                "filters. Drag to reorder. Rule changes apply at once. The breakthrough "
+                "list on the right holds the same kind of rule in short (Allow and "
+                "Priority, by sender or app), checked after these.",
                 HELP_STYLE,
             )
         )
@@ -467,18 +550,33 @@ class SettingsPage(QWidget):
         self.fields: dict[str, OptionField] = {}
         form_host = QWidget()
         form_column = QVBoxLayout(form_host)
+        self.form_labels: list[QLabel] = []
         for section in SECTIONS:
             box = QGroupBox(SECTION_TITLES.get(section, section.title()))
+            box.setObjectName(f"section.{section}")
             form = QFormLayout(box)
+            # The same policies in every group, whatever the style's defaults, so every
+            # field starts at one x position (the label widths are evened out below).
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            form.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             for option in (o for o in OPTIONS if o.section == section):
                 field = OptionField(option, self._form_changed)
                 self.fields[option.attr] = field
-                label = QLabel(humanize(option.key) + ":")
+                label = QLabel(option_label(option) + ":")
+                label.setObjectName(f"{option.section}.{option.key}.label")
                 label.setBuddy(field.widget)
                 label.setToolTip(option.doc)
+                label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.form_labels.append(label)
                 form.addRow(label, field.container)
             form_column.addWidget(box)
+        # Each QFormLayout sizes its own label column; one width for all of them lines
+        # the groups' fields up (the issue counted four different x positions).
+        label_width = max(label.sizeHint().width() for label in self.form_labels)
+        for label in self.form_labels:
+            label.setFixedWidth(label_width)
         form_column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(form_host)
@@ -643,7 +741,7 @@ class SettingsPage(QWidget):
         self.apply_button.setEnabled(dirty and not invalid)
         self.revert_button.setEnabled(dirty)
         if invalid:
-            names = ", ".join(humanize(self.fields[a].option.key) for a in invalid)
+            names = ", ".join(option_label(self.fields[a].option) for a in invalid)
             self.form_status.setText(f"Fix the marked field to apply: {names}.")
             self.form_status.setStyleSheet(ERROR_STYLE)
         else:
@@ -743,4 +841,11 @@ class SettingsPage(QWidget):
         self.rules_empty.setVisible(count == 0)
 
 
-__all__ = ["OptionField", "RuleEditorDialog", "SettingsPage", "humanize"]
+__all__ = [
+    "FOLLOW_SYSTEM",
+    "OptionField",
+    "RuleEditorDialog",
+    "SettingsPage",
+    "humanize",
+    "option_label",
+]

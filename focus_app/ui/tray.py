@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from focus_app.core.model import Mode
 from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
-from focus_app.ui.quick_actions import QuickActions, literal_tooltip
+from focus_app.ui.quick_actions import MODE_HELP, QuickActions, literal_tooltip
 
 
 def meter(fraction: float, cells: int = 10) -> str:
@@ -44,7 +44,7 @@ class TrayController(QObject):
     Attributes:
         icon: The ``QSystemTrayIcon``.
         menu: Its context menu.
-        submenus: The "Focus now", "Available now" and "Pause until…" submenus by mode.
+        submenus: The "Focus now", "Available now" and "Pause now" submenus by mode.
     """
 
     def __init__(
@@ -91,6 +91,7 @@ class TrayController(QObject):
         for mode in (Mode.FOCUS, Mode.AVAILABLE, Mode.PAUSED):
             sub = self.menu.addMenu(a.group_title(mode))
             sub.setObjectName(f"tray-{mode.value}")
+            sub.menuAction().setToolTip(MODE_HELP[mode])
             for action in a.choice_actions(mode):
                 sub.addAction(action)
             self.submenus[mode] = sub

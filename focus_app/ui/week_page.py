@@ -126,7 +126,13 @@ class WeekPage(QWidget):
             "double-click or Enter to edit · Ctrl+wheel to zoom"
         )
         hint.setEnabled(False)
-        legend.addWidget(hint)
+        # Wrapped, the hint gives way to a narrow window: unwrapped it set the page's
+        # minimum width to ~1000 px and the window grew from 1100 to 1177 px the first
+        # time Calendar opened.
+        hint.setWordWrap(True)
+        hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.hint = hint
+        legend.addWidget(hint, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+)
 from pytestqt.qtbot import QtBot
 
 from focus_app.clock import FakeClock
@@ -58,8 +65,19 @@ def page(qtbot: QtBot, engine: Engine) -> SettingsPage:
 
 
 def edit(page: SettingsPage, attr: str) -> QLineEdit:
+    """The text box of a typed setting (a time zone's is the editable list's own)."""
     widget = page.fields[attr].widget
+    if isinstance(widget, QComboBox):
+        line = widget.lineEdit()
+        assert line is not None
+        return line
     assert isinstance(widget, QLineEdit)
+    return widget
+
+
+def spin(page: SettingsPage, attr: str) -> QSpinBox:
+    widget = page.fields[attr].widget
+    assert isinstance(widget, QSpinBox)
     return widget
 
 
@@ -82,7 +100,7 @@ def test_every_declared_setting_has_a_field_with_its_doc(page: SettingsPage) -> 
 
 
 def test_form_starts_clean_with_apply_disabled(page: SettingsPage, engine: Engine) -> None:
-    assert edit(page, "breakthrough_budget").text() == str(engine.settings.breakthrough_budget)
+    assert spin(page, "breakthrough_budget").value() == engine.settings.breakthrough_budget
     assert not page.apply_button.isEnabled()
     assert not page.revert_button.isEnabled()
 
@@ -90,9 +108,11 @@ def test_form_starts_clean_with_apply_disabled(page: SettingsPage, engine: Engin
 def test_changing_the_budget_and_applying_changes_the_engine_and_the_file(
     page: SettingsPage, engine: Engine, settings_file: Path, qtbot: QtBot
 ) -> None:
-    field = edit(page, "breakthrough_budget")
-    field.clear()
-    qtbot.keyClicks(field, "-1")
+    field = spin(page, "breakthrough_budget")
+    field.setFocus()
+    for _ in range(field.value() + 1):  # down to the lowest step: "Unlimited", stored as -1
+        qtbot.keyClick(field, Qt.Key.Key_Down)
+    assert field.text() == "Unlimited"
     assert page.apply_button.isEnabled()
     with qtbot.waitSignal(engine.settings_changed):
         qtbot.mouseClick(page.apply_button, Qt.MouseButton.LeftButton)
@@ -126,9 +146,7 @@ def test_lists_booleans_and_choices_are_applied(
 @pytest.mark.parametrize(
     ("attr", "text", "reason"),
     [
-        ("breakthrough_budget", "lots", "“lots” is not a whole number."),
-        ("pacing_per_minute", "99", "99 must be between 0 and 60."),
-        ("snap_minutes", "7", "7 must be one of 5, 10, 15, 30, 60."),
+        ("review_time", "25:00", "“25:00” is not a time of day like 16:00."),
         ("timezone", "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
     ],
 )
@@ -152,11 +170,13 @@ def test_invalid_input_shows_the_reason_and_blocks_apply(
 
 
 def test_revert_restores_the_saved_values(page: SettingsPage, engine: Engine) -> None:
-    edit(page, "heads_up_minutes").setText("abc")
+    edit(page, "review_time").setText("abc")
+    spin(page, "heads_up_minutes").setValue(42)
     assert page.revert_button.isEnabled()
     page.revert_button.click()
-    assert edit(page, "heads_up_minutes").text() == str(engine.settings.heads_up_minutes)
-    assert not page.fields["heads_up_minutes"].error.isVisible()
+    assert edit(page, "review_time").text() == engine.settings.review_time
+    assert spin(page, "heads_up_minutes").value() == engine.settings.heads_up_minutes
+    assert not page.fields["review_time"].error.isVisible()
     assert not page.revert_button.isEnabled()
 
 
@@ -164,7 +184,75 @@ def test_settings_changed_elsewhere_refresh_the_form(page: SettingsPage, engine:
     from dataclasses import replace
 
     engine.update_settings(replace(engine.settings, pacing_per_minute=9))
-    assert edit(page, "pacing_per_minute").text() == "9"
+    assert spin(page, "pacing_per_minute").value() == 9
+
+
+def test_every_field_starts_at_one_x_position_across_the_groups(page: SettingsPage) -> None:
+    page.resize(1400, 900)
+    QApplication.processEvents()
+    lefts = {
+        field.container.mapTo(page, field.container.rect().topLeft()).x()
+        for field in page.fields.values()
+    }
+    assert len(lefts) == 1, f"fields start at x = {sorted(lefts)}"
+
+
+def test_labels_are_words_from_the_declarations_not_key_names(page: SettingsPage) -> None:
+    texts = {label.text() for label in page.form_labels}
+    assert "Warn before focus ends:" in texts
+    assert "Day starts at:" in texts
+    assert "Heads up minutes:" not in texts and "Day starts hour:" not in texts
+    for option in OPTIONS:
+        assert option.label, f"{option.attr} has no label in settings.py"
+        assert "_" not in option.label
+        assert option.label[0].isupper() and not option.label[1:].istitle()
+
+
+@pytest.mark.parametrize(
+    ("attr", "low", "high", "suffix"),
+    [
+        ("heads_up_minutes", 0, 120, " min"),
+        ("pacing_per_minute", 0, 60, " per minute"),
+        ("day_starts_hour", 0, 23, ":00"),
+        ("breakthrough_budget", -1, 100, ""),
+        ("history_weeks", 1, 520, " weeks"),
+    ],
+)
+def test_numbers_are_spin_boxes_with_the_parsers_range_and_a_unit(
+    page: SettingsPage, attr: str, low: int, high: int, suffix: str
+) -> None:
+    box = spin(page, attr)
+    assert (box.minimum(), box.maximum(), box.suffix()) == (low, high, suffix)
+    box.setValue(high + 50)  # the widget cannot hold what the parser would refuse
+    assert box.value() == high
+
+
+def test_snap_minutes_is_a_list_of_the_allowed_values(page: SettingsPage, engine: Engine) -> None:
+    combo = page.fields["snap_minutes"].widget
+    assert isinstance(combo, QComboBox) and not combo.isEditable()
+    assert [combo.itemData(i) for i in range(combo.count())] == [5, 10, 15, 30, 60]
+    assert combo.itemText(0) == "5 min"
+    combo.setCurrentIndex(combo.findData(30))
+    assert page.apply()
+    assert engine.settings.snap_minutes == 30
+
+
+def test_time_zone_is_a_searchable_list_with_follow_the_system_first(
+    page: SettingsPage, engine: Engine, qtbot: QtBot
+) -> None:
+    combo = page.fields["timezone"].widget
+    assert isinstance(combo, QComboBox) and combo.isEditable()
+    assert combo.itemText(0) == "Follow the system" and combo.itemData(0) == ""
+    assert combo.findText("Europe/Berlin") > 0
+    assert combo.currentText() == "Europe/Berlin"
+    completer = combo.completer()
+    assert completer is not None
+    completer.setCompletionPrefix("tokyo")  # any part of the name, any case
+    assert completer.currentCompletion() == "Asia/Tokyo"
+    combo.setCurrentIndex(0)
+    assert page.apply()
+    assert engine.settings.timezone == ""
+    assert combo.currentText() == "Follow the system"
 
 
 # ---------------------------------------------------------------------- rules
@@ -179,6 +267,8 @@ def test_rule_editor_refuses_a_rule_that_matches_everything(qtbot: QtBot) -> Non
     dialog = RuleEditorDialog()
     qtbot.addWidget(dialog)
     dialog.show()
+    dialog.accept()  # OK on an empty rule: refused, and now the reason shows
+    assert dialog.result() == 0 and dialog.isVisible()
     assert not dialog.ok_button.isEnabled()
     assert dialog.error_label.isVisible()
     assert dialog.error_label.text() == EMPTY_MATCH_REASON
@@ -191,6 +281,20 @@ def test_rule_editor_refuses_a_rule_that_matches_everything(qtbot: QtBot) -> Non
     assert not dialog.error_label.isVisible()
     assert dialog.rule().match == RuleMatch(keywords=("deploy", "outage"))
     assert "keywords 'deploy' or 'outage'" in dialog.preview.text()
+
+
+def test_rule_editor_shows_no_error_before_anything_is_typed(qtbot: QtBot) -> None:
+    dialog = RuleEditorDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.error_label.isVisible()
+    assert dialog.ok_button.isEnabled()  # pressing it explains; nothing red before
+    qtbot.keyClicks(dialog.name_edit, "Family")  # an edit that leaves the rule empty
+    assert dialog.error_label.isVisible()
+    assert dialog.error_label.text() == EMPTY_MATCH_REASON
+    assert not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.sender_edit, "*@family.example")
+    assert not dialog.error_label.isVisible() and dialog.ok_button.isEnabled()
 
 
 def test_rule_editor_explains_each_action_and_round_trips_a_rule(qtbot: QtBot) -> None:
@@ -283,7 +387,7 @@ def test_budget_applied_in_the_form_is_what_the_gate_then_uses(
         )
     )
     engine.add_rule(Rule(match=RuleMatch(sender="Alice"), action=RuleAction.ALLOW))
-    edit(page, "breakthrough_budget").setText("0")
+    spin(page, "breakthrough_budget").setValue(0)
     assert page.apply()
     result = engine.ingest(
         Notification(title="hi", sender="Alice", received_at=START + timedelta(minutes=1))

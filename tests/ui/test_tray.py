@@ -78,7 +78,7 @@ def test_menu_has_every_item_of_the_design_in_order(tray: TrayController) -> Non
         "Available · 0 held",
         "&Focus now",
         "&Available now",
-        "&Pause until…",
+        "&Pause now",
         "&Back to schedule",
         "&Copy my status",
         "&Held (0)…",
