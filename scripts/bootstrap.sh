@@ -43,6 +43,12 @@ spec="."; [ -n "$extras" ] && spec=".[$extras]"
 stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e "$spec"
+  # The build backend's notes (e.g. setuptools on editable installs) go to a log, so a run
+  # prints what matters; the log is shown when the install fails.
+  if ! .venv/bin/python -m pip install -q -e "$spec" >.venv/install.log 2>&1; then
+    cat .venv/install.log >&2
+    echo "bootstrap: installing the Python packages failed (above; also in .venv/install.log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
