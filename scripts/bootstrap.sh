@@ -42,7 +42,7 @@ extras=""
 spec="."; [ -n "$extras" ] && spec=".[$extras]"
 stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   # The build backend's notes (e.g. setuptools on editable installs) go to a log, so a run
   # prints what matters; the log is shown when the install fails.
   if ! .venv/bin/python -m pip install -q -e "$spec" >.venv/install.log 2>&1; then
