@@ -15,7 +15,7 @@ driver from what ``guardian_spec`` returned, in the guardian process).
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 
 class DndError(Exception):
@@ -129,3 +129,21 @@ class MemoryDnd:
     def _check(self) -> None:
         if self.fail_with:
             raise DndError(self.fail_with)
+
+
+_Driver = TypeVar("_Driver", bound=DndDriver)
+
+
+def probed(driver: _Driver) -> _Driver:
+    """``driver`` once it has read its server's state, or closed and the error raised.
+
+    What every driver module's ``open_driver`` promises: the returned driver works (it
+    connected, and subscribed where it watches changes, before the first change can
+    happen); a failed one leaves no connection behind.
+    """
+    try:
+        driver.is_on()
+    except BaseException:
+        driver.close()
+        raise
+    return driver

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from jeepney import DBusAddress, MatchRule
 
-from focus_app.desktop.dnd.base import DndDriver
+from focus_app.desktop.dnd.base import DndDriver, probed
 from focus_app.desktop.dnd.bus import PROPERTIES, BusLink
 
 NAME = "dunst"
@@ -82,13 +82,7 @@ class DunstDnd:
 
 def open_driver(bus: str) -> DndDriver:
     """Connect to dunst on ``bus`` (checks the property is there); raise ``DndError``."""
-    driver = DunstDnd(bus)
-    try:
-        driver.is_on()  # connects and subscribes before the first change can happen
-    except Exception:
-        driver.close()
-        raise
-    return driver
+    return probed(DunstDnd(bus))
 
 
 def driver_from_spec(spec: Mapping[str, str]) -> DndDriver:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from jeepney import MatchRule
 
-from focus_app.desktop.dnd.base import DndDriver, DndError
+from focus_app.desktop.dnd.base import DndDriver, DndError, probed
 from focus_app.desktop.dnd.bus import BusLink, one_line
 
 NAME = "gnome-shell"
@@ -130,13 +130,7 @@ class GnomeDnd:
 
 def open_driver(bus: str) -> DndDriver:
     """Check the key can be read; raise ``DndError``."""
-    driver = GnomeDnd(bus)
-    try:
-        driver.is_on()
-    except Exception:
-        driver.close()
-        raise
-    return driver
+    return probed(GnomeDnd(bus))
 
 
 def driver_from_spec(spec: Mapping[str, str]) -> DndDriver:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from jeepney import DBusAddress, MatchRule
 
-from focus_app.desktop.dnd.base import DndDriver
+from focus_app.desktop.dnd.base import DndDriver, probed
 from focus_app.desktop.dnd.bus import PROPERTIES, BusLink, error_name
 
 NAME = "kde-plasma"
@@ -110,13 +110,7 @@ class KdeDnd:
 
 def open_driver(bus: str) -> DndDriver:
     """Connect to the Plasma notification server on ``bus``; raise ``DndError``."""
-    driver = KdeDnd(bus)
-    try:
-        driver.is_on()
-    except Exception:
-        driver.close()
-        raise
-    return driver
+    return probed(KdeDnd(bus))
 
 
 def driver_from_spec(spec: Mapping[str, str]) -> DndDriver:

@@ -18,7 +18,7 @@ from jeepney.io.blocking import DBusConnection
 
 from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
 from focus_app.desktop.dnd import _wayland_bus as wbus
-from focus_app.desktop.dnd.base import DndError
+from focus_app.desktop.dnd.base import DndError, probed
 
 NAME = "swaync"
 SERVER_NAME = "SwayNotificationCenter"
@@ -135,13 +135,7 @@ class SwayncDnd:
 
 def open_driver(bus: str = "SESSION") -> SwayncDnd:
     """Connect to swaync on ``bus``; raise ``DndError`` when it is not there."""
-    driver = SwayncDnd(bus)
-    try:
-        driver.is_on()
-    except DndError:
-        driver.close()
-        raise
-    return driver
+    return probed(SwayncDnd(bus))
 
 
 def driver_from_spec(spec: Mapping[str, str]) -> SwayncDnd:

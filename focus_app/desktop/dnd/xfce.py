@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from jeepney import DBusAddress, MatchRule
 
-from focus_app.desktop.dnd.base import DndDriver, DndError
+from focus_app.desktop.dnd.base import DndDriver, DndError, probed
 from focus_app.desktop.dnd.bus import BusLink, error_name
 
 NAME = "xfce4-notifyd"
@@ -81,13 +81,7 @@ class XfceDnd:
 
 def open_driver(bus: str) -> DndDriver:
     """Connect to xfconfd on ``bus``; raise ``DndError`` if it cannot be read."""
-    driver = XfceDnd(bus)
-    try:
-        driver.is_on()
-    except Exception:
-        driver.close()
-        raise
-    return driver
+    return probed(XfceDnd(bus))
 
 
 def driver_from_spec(spec: Mapping[str, str]) -> DndDriver:
