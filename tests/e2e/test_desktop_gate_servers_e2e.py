@@ -45,7 +45,7 @@ from jeepney import (  # type: ignore[import-untyped]
 from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
 from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
 
-from focus_app.desktop.dnd.kde import NOTIFICATIONS
+from focus_app.desktop.notifier import NOTIFICATIONS
 from tests.desktop.dnd_support import (
     DCONF_SERVICE,
     XFCE4_NOTIFYD,

@@ -18,13 +18,9 @@ from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe
 from focus_app.desktop.dnd.base import DndError
+from focus_app.desktop.notifier import one_line  # DndError messages are one line too
 
 PROPERTIES = "org.freedesktop.DBus.Properties"
-
-
-def one_line(text: str) -> str:
-    """Collapse whitespace: ``DndError`` messages are a single line."""
-    return " ".join(text.split())
 
 
 def error_name(reply: Message) -> str:

@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jeepney import DBusAddress
-
 from focus_app.desktop.dnd.base import DndDriver, DndError
-from focus_app.desktop.dnd.bus import BusLink, error_name, one_line
+from focus_app.desktop.dnd.bus import BusLink, error_name
 from focus_app.desktop.dnd.registry import entry_for_server
-
-NOTIFICATIONS = DBusAddress(
-    "/org/freedesktop/Notifications",
-    bus_name="org.freedesktop.Notifications",
-    interface="org.freedesktop.Notifications",
-)
+from focus_app.desktop.notifier import NOTIFICATIONS, one_line
 
 
 @dataclass(frozen=True)

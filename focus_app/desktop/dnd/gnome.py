@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from jeepney import MatchRule
 
 from focus_app.desktop.dnd.base import DndDriver, DndError, probed
-from focus_app.desktop.dnd.bus import BusLink, one_line
+from focus_app.desktop.dnd.bus import BusLink
+from focus_app.desktop.notifier import one_line
 
 NAME = "gnome-shell"
 SERVER_NAMES = ("gnome-shell",)

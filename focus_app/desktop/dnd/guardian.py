@@ -27,7 +27,7 @@ from types import FrameType
 from typing import IO, Protocol
 
 from focus_app.desktop.dnd.base import DndDriver, DndError
-from focus_app.desktop.dnd.bus import one_line
+from focus_app.desktop.notifier import one_line
 
 RESTORE_DEADLINE_S = 3.0
 """How long the guardian keeps retrying the give-back (a bus briefly busy, a restart)."""

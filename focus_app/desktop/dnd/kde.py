@@ -20,17 +20,12 @@ from jeepney import DBusAddress, MatchRule
 
 from focus_app.desktop.dnd.base import DndDriver, probed
 from focus_app.desktop.dnd.bus import PROPERTIES, BusLink, error_name
+from focus_app.desktop.notifier import DESKTOP_ENTRY, NOTIFICATIONS
 
 NAME = "kde-plasma"
 SERVER_NAMES = ("Plasma",)
 """What Plasma's notification server answers to ``GetServerInformation``."""
 
-NOTIFICATIONS = DBusAddress(
-    "/org/freedesktop/Notifications",
-    bus_name="org.freedesktop.Notifications",
-    interface="org.freedesktop.Notifications",
-)
-DESKTOP_ENTRY = "focus-app"
 REASON = "Focus block: notifications are held until it ends"
 
 
