@@ -16,9 +16,8 @@ empty and the program alone is the source. These defaults are reasoned from what
 program shows on screen, not measured here; the Programs list lets the user change
 the rule per program.
 
-Text cleaning: ``clean_text`` is this module's own small cleaner (NUL and control
-characters removed, lone surrogates replaced, a length limit with a note). The IPC side
-gets ``focus_app.core.text.clean_text`` in parallel; the two are to be unified.
+Text cleaning: caught text goes through ``focus_app.core.text.clean_text``, the same door
+as text that arrives through ``send``, calendars and the command line.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from focus_app.core.model import Notification, Urgency
+from focus_app.core.text import clean_text
 
 APP_NAME_LIMIT = 200
 """Longest program name kept (characters); longer names are cut."""
@@ -43,11 +43,6 @@ SENDER_LIMIT = 200
 UNKNOWN_PROGRAM = "unknown"
 """The program key when a notification names no program at all."""
 
-# C0 and C1 controls and DEL; tab and newline are kept where lines are allowed.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROLS_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-_SPACES = re.compile(r"\s+")
 # A tag is "<" + optional "/" + a letter: "a < b" and "<3" stay text.
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>")
 _BREAK_TAGS = frozenset({"br", "p", "div", "li"})
@@ -56,40 +51,6 @@ _BODY_PREFIX = re.compile(r"\A([^\n:]{1,80}?):\s+(.*)\Z", re.DOTALL)
 # What chat programs put before the name in a summary ("New message from Bob").
 _SUMMARY_PREFIXES = ("new message from ", "message from ", "new messages from ")
 _PIDGIN_SUFFIX = " says:"
-
-
-_NOTE_ROOM = 32  # " … (cut: N KiB more)" is at most 30 characters for any real N
-
-
-def clean_text(text: str, limit: int, *, one_line: bool = False, more_bytes: int = 0) -> str:
-    """Make untrusted text safe to store, show and send on: the one cleaner for caught text.
-
-    Removes NUL and the other C0/C1 control characters (tab and newline survive unless
-    ``one_line``), replaces lone surrogates with U+FFFD, and with ``one_line`` collapses
-    all whitespace to single spaces. Text longer than ``limit`` characters is cut and
-    ends with " … (cut: N KiB more)" (the result, note included, is at most ``limit``
-    characters), N counting what was removed (UTF-8 bytes, rounded up) plus
-    ``more_bytes``.
-
-    Args:
-        text: Anything a program sent.
-        limit: The most characters kept before the note.
-        one_line: Also fold newlines and runs of whitespace into single spaces.
-        more_bytes: Bytes the caller already dropped before decoding (a huge body is
-            not decoded whole); they count towards the note and force one.
-    """
-    text = _SURROGATES.sub("\ufffd", text)
-    if one_line:
-        text = _CONTROLS_ONE_LINE.sub("", _SPACES.sub(" ", text)).strip()
-    else:
-        text = _CONTROLS.sub("", text)
-    if len(text) <= limit and more_bytes <= 0:
-        return text
-    # The note counts towards the limit: a cut name still fits where a name must.
-    keep = max(limit - _NOTE_ROOM, 0)
-    kept, rest = text[:keep], text[keep:]
-    cut_bytes = len(rest.encode("utf-8")) + max(more_bytes, 0)
-    return f"{kept} … (cut: {-(-cut_bytes // 1024)} KiB more)"[:limit]
 
 
 def strip_markup(text: str) -> str:

@@ -54,9 +54,9 @@ from focus_app.core.programs import (
     BODY_LIMIT,
     SUMMARY_LIMIT,
     CaughtNotification,
-    clean_text,
     strip_markup,
 )
+from focus_app.core.text import clean_text
 from focus_app.desktop.notifier import DESKTOP_ENTRY, one_line
 
 __all__ = [

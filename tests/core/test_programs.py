@@ -14,13 +14,13 @@ from focus_app.core.programs import (
     CaughtNotification,
     SenderRule,
     SourceKind,
-    clean_text,
     default_sender_rule,
     program_key,
     source_kind,
     strip_markup,
     to_notification,
 )
+from focus_app.core.text import clean_text
 
 T0 = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
 
@@ -32,50 +32,6 @@ def caught(summary: str = "Bob", body: str = "quick question?", *, app_name: str
         summary=summary, body=body, urgency=Urgency.NORMAL, category="im.received",
         replaces_id=0, caller=":1.9", serial=4, gtk_id="", received_at=T0,
     )
-
-
-# -- clean_text -------------------------------------------------------------------------
-
-
-@given(st.text(), st.integers(min_value=0, max_value=300), st.booleans())
-def test_cleaned_text_has_no_controls_or_surrogates_and_fits_the_limit(
-    text: str, limit: int, one_line: bool
-) -> None:
-    cleaned = clean_text(text, limit, one_line=one_line)
-
-    assert len(cleaned) <= limit
-    assert "\x00" not in cleaned
-    assert not any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned)
-    allowed = set() if one_line else {"\n", "\t"}
-    assert all(ch.isprintable() or ch in allowed or ch == " " or not ch.isascii()
-               for ch in cleaned if ord(ch) < 0xA0)
-    if one_line:
-        assert "\n" not in cleaned and "  " not in cleaned
-    cleaned.encode("utf-8")  # storable and sendable on D-Bus
-
-
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=50))
-def test_short_plain_text_is_kept_as_is(text: str) -> None:
-    assert clean_text(text, 100) == text
-
-
-def test_text_over_the_limit_is_cut_with_a_note_saying_how_much() -> None:
-    cleaned = clean_text("x" * (100 * 1024), 64 * 1024)
-
-    assert len(cleaned) <= 64 * 1024
-    assert cleaned.endswith("x … (cut: 37 KiB more)")
-
-
-def test_bytes_dropped_before_decoding_count_in_the_note() -> None:
-    assert clean_text("short", 100, more_bytes=5000) == "short … (cut: 5 KiB more)"
-
-
-def test_lone_surrogates_become_replacement_characters() -> None:
-    assert clean_text("a\ud800b", 10) == "a\ufffdb"
-
-
-def test_one_line_folds_newlines_and_drops_escape_sequences_controls() -> None:
-    assert clean_text(" Sl\x01ack\n\tbot\x7f\x1b[31m ", 200, one_line=True) == "Slack bot[31m"
 
 
 # -- strip_markup -------------------------------------------------------------------------

@@ -29,8 +29,18 @@ def test_lone_surrogates_are_replaced_so_the_text_encodes_as_utf8() -> None:
 
 def test_text_over_the_limit_is_cut_with_a_note_and_never_exceeds_the_limit() -> None:
     cleaned = clean_text("x" * 120_000, 8192)
-    assert len(cleaned) == 8192
+    assert len(cleaned) <= 8192
+    assert cleaned.endswith("x … (cut: 110 KiB more)")
+
+
+def test_a_room_too_small_for_the_size_note_gets_the_short_note() -> None:
+    cleaned = clean_text("y" * 100, 40)
+    assert len(cleaned) == 40
     assert cleaned.endswith(CUT_NOTE)
+
+
+def test_bytes_dropped_before_decoding_count_towards_the_note() -> None:
+    assert clean_text("short", 100, more_bytes=5000) == "short … (cut: 5 KiB more)"
 
 
 def test_text_at_the_limit_is_left_whole() -> None:
@@ -53,3 +63,18 @@ def test_cleaned_text_is_bounded_encodable_and_free_of_nul_and_escape(
     if one_line:
         assert "\n" not in cleaned and "\t" not in cleaned
     assert clean_text(cleaned, limit, one_line=one_line) == cleaned
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=50))
+def test_short_plain_text_is_kept_as_is(text: str) -> None:
+    assert clean_text(text, 100) == text
+
+
+def test_one_line_folds_newlines_and_drops_escape_sequences_controls() -> None:
+    assert clean_text(" Sl\x01ack\n\tbot\x7f\x1b[31m ", 200, one_line=True) == "Slack bot[31m"
+
+
+def test_a_caught_body_over_64_kib_is_cut_with_a_note_saying_how_much() -> None:
+    cleaned = clean_text("x" * (100 * 1024), 64 * 1024)
+    assert len(cleaned) <= 64 * 1024
+    assert cleaned.endswith("x … (cut: 37 KiB more)")
