@@ -7,11 +7,10 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from jeepney.io.blocking import open_dbus_connection
 
-from focus_app.desktop.dnd import _wayland_bus as wbus
 from focus_app.desktop.dnd import mako, swaync
 from focus_app.desktop.dnd.base import DndError
+from focus_app.desktop.dnd.detect import server_information
 from tests.e2e.wayland import MAKO, WaylandSession, wayland_missing_programs
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +44,7 @@ def tool(s: WaylandSession, *argv: str) -> str:
 
 
 def server_name(s: WaylandSession) -> str:
-    with open_dbus_connection(s.bus_address) as conn:
-        return wbus.server_information(conn, 2.0)[0]
+    return server_information(s.bus_address).name
 
 
 # ------------------------------------------------------------------ swaync

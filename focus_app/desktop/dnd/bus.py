@@ -9,6 +9,7 @@ the pattern of ``focus_app.desktop.dbus_signals``).
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import Any
 
@@ -21,6 +22,15 @@ from focus_app.desktop.dnd.base import DndError
 from focus_app.desktop.notifier import one_line  # DndError messages are one line too
 
 PROPERTIES = "org.freedesktop.DBus.Properties"
+BUS_DAEMON = DBusAddress("/org/freedesktop/DBus", "org.freedesktop.DBus", "org.freedesktop.DBus")
+SERVICE_UNKNOWN = "org.freedesktop.DBus.Error.ServiceUnknown"
+
+
+def resolve_bus(bus: str) -> str:
+    """The bus address a guardian process should use: ``SESSION`` made concrete if possible."""
+    if bus == "SESSION":
+        return os.environ.get("DBUS_SESSION_BUS_ADDRESS", bus)
+    return bus
 
 
 def error_name(reply: Message) -> str:
@@ -108,6 +118,8 @@ class BusLink:
         """Like ``call`` but an error reply raises ``DndError``; returns the reply body."""
         reply = self.call(address, method, signature, body)
         name = error_name(reply)
+        if name == SERVICE_UNKNOWN:
+            raise DndError(f"{self._what} is not running on the session bus; start it, then retry")
         if name:
             detail = f": {reply.body[0]}" if reply.body and isinstance(reply.body[0], str) else ""
             raise DndError(one_line(f"{self._what} refused {method} ({name}{detail})"))
@@ -125,6 +137,12 @@ class BusLink:
         """Write one property through ``org.freedesktop.DBus.Properties.Set``."""
         props = DBusAddress(address.object_path, address.bus_name, PROPERTIES)
         self.checked(props, "Set", "ssv", (interface, name, (signature, value)))
+
+    def owner_pid(self, name: str) -> int:
+        """The process id behind the bus name ``name`` (to read that server's config)."""
+        (unique,) = self.checked(BUS_DAEMON, "GetNameOwner", "s", (name,))
+        (pid,) = self.checked(BUS_DAEMON, "GetConnectionUnixProcessID", "s", (unique,))
+        return int(pid)
 
     def fileno(self) -> int | None:
         """The socket to watch for change signals; ``None`` while disconnected."""

@@ -26,17 +26,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jeepney import DBusAddress
-from jeepney.io.blocking import DBusConnection
 
-from focus_app.desktop.dnd import _wayland_bus as wbus
 from focus_app.desktop.dnd.base import DndError
+from focus_app.desktop.dnd.bus import BusLink, resolve_bus
+from focus_app.desktop.notifier import NOTIFICATIONS
 
 NAME = "mako"
 SERVER_NAME = "mako"
 """What mako answers as the name in ``GetServerInformation``."""
 
 DND_MODE = "do-not-disturb"
-MAKO = DBusAddress("/fr/emersion/Mako", wbus.NOTIFICATIONS_NAME, "fr.emersion.Mako")
+MAKO = DBusAddress("/fr/emersion/Mako", NOTIFICATIONS.bus_name, "fr.emersion.Mako")
 
 _SECTION = re.compile(r"^\[(.*)\]$")
 _TRUE = {"1", "true"}
@@ -147,8 +147,7 @@ class MakoDnd:
     ) -> None:
         self._bus = bus
         self.shows_critical = shows_critical
-        self._timeout_s = timeout_s
-        self._conn: DBusConnection | None = None
+        self._link = BusLink(bus, NAME, timeout_s=timeout_s)
 
     def modes(self) -> list[str]:
         """mako's active modes (``ListModes``), e.g. ``["default"]``."""
@@ -170,35 +169,29 @@ class MakoDnd:
 
     def close(self) -> None:
         """Close the bus connection (idempotent); a later call reconnects."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._link.close()
 
     def guardian_spec(self) -> dict[str, str] | None:
         """mako keeps its modes after we die: a guardian must switch the mode back."""
-        return {"driver": NAME, "bus": wbus.resolve_bus(self._bus)}
+        return {"driver": NAME, "bus": resolve_bus(self._bus)}
 
     def _call(
         self, method: str, signature: str | None, body: tuple[object, ...]
     ) -> tuple[object, ...]:
-        if self._conn is None:
-            self._conn = wbus.connect(self._bus, NAME, self._timeout_s)
         try:
-            return wbus.call(
-                self._conn, MAKO, method, signature, body, server=NAME, timeout_s=self._timeout_s
-            )
+            return self._link.checked(MAKO, method, signature, body)
         except DndError:
             self.close()
             raise
 
 
-def check_config(conn: DBusConnection, timeout_s: float = 2.0) -> DndModeSupport:
+def check_config(link: BusLink) -> DndModeSupport:
     """Find the running mako's config and check it has a hiding do-not-disturb mode.
 
     Raises:
         DndError: No config, or no ``[mode=do-not-disturb]`` section with ``invisible=1``.
     """
-    pid = wbus.owner_pid(conn, wbus.NOTIFICATIONS_NAME, timeout_s)
+    pid = link.owner_pid(NOTIFICATIONS.bus_name)
     path = config_path_of(pid)
     fix = (
         "add a [mode=do-not-disturb] section with invisible=1 to mako's config"
@@ -217,12 +210,12 @@ def check_config(conn: DBusConnection, timeout_s: float = 2.0) -> DndModeSupport
 
 def open_driver(bus: str = "SESSION") -> MakoDnd:
     """Connect to mako on ``bus`` and check its config; raise ``DndError`` if unsupported."""
-    conn = wbus.connect(bus, NAME, 2.0)
+    link = BusLink(bus, NAME)
     try:
-        wbus.call(conn, MAKO, "ListModes", None, (), server=NAME, timeout_s=2.0)
-        support = check_config(conn)
+        link.checked(MAKO, "ListModes")
+        support = check_config(link)
     finally:
-        conn.close()
+        link.close()
     return MakoDnd(bus, shows_critical=support.shows_critical)
 
 

@@ -10,15 +10,12 @@ critical ones, which pop up by design (SwayNotificationCenter issue 198).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Mapping
 
-from jeepney import DBusAddress, MatchRule, Message, MessageType
-from jeepney.io.blocking import DBusConnection
+from jeepney import DBusAddress, HeaderFields, MatchRule
 
-from focus_app.desktop.dbus_signals import read_available, socket_fd, subscribe, take_signals
-from focus_app.desktop.dnd import _wayland_bus as wbus
 from focus_app.desktop.dnd.base import DndError, probed
+from focus_app.desktop.dnd.bus import BusLink, resolve_bus
 
 NAME = "swaync"
 SERVER_NAME = "SwayNotificationCenter"
@@ -42,9 +39,16 @@ class SwayncDnd:
 
     def __init__(self, bus: str = "SESSION", *, timeout_s: float = 2.0) -> None:
         self._bus = bus
-        self._timeout_s = timeout_s
-        self._conn: DBusConnection | None = None
-        self._signals: deque[Message] = deque(maxlen=256)
+        self._link = BusLink(
+            bus,
+            NAME,
+            match=MatchRule(
+                type="signal",
+                interface=CONTROL_CENTER.interface,
+                path=CONTROL_CENTER.object_path,
+            ),
+            timeout_s=timeout_s,
+        )
         self._last: bool | None = None
 
     def is_on(self) -> bool:
@@ -70,64 +74,38 @@ class SwayncDnd:
 
     def close(self) -> None:
         """Close the bus connection (idempotent); a later call reconnects."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        self._link.close()
 
     def guardian_spec(self) -> dict[str, str] | None:
         """swaync keeps its state after we die: a guardian must switch it back."""
-        return {"driver": NAME, "bus": wbus.resolve_bus(self._bus)}
+        return {"driver": NAME, "bus": resolve_bus(self._bus)}
 
     def fileno(self) -> int | None:
         """The connection's socket (for a ``QSocketNotifier``), ``None`` while disconnected."""
-        return socket_fd(self._conn)
+        return self._link.fileno()
 
     def dispatch_pending(self) -> bool:
-        """Read what arrived; ``True`` when a ``Subscribe`` signal changed the dnd flag."""
-        if self._conn is not None and not read_available(self._conn):
-            self.close()
+        """Read what arrived; ``True`` when a ``Subscribe`` signal changed the dnd flag
+        (or the connection broke, so the state must be read again)."""
+        connected = self._link.fileno() is not None
+        signals = self._link.take_signals()
+        if connected and self._link.fileno() is None:
             return True
         changed = False
-        for msg in take_signals(self._signals, "Subscribe"):
+        for msg in signals:
+            if msg.header.fields.get(HeaderFields.member) != "Subscribe":
+                continue
             dnd = bool(msg.body[1])
             if dnd != self._last:
                 changed = True
             self._last = dnd
         return changed
 
-    def _connection(self) -> DBusConnection:
-        if self._conn is None:
-            conn = wbus.connect(self._bus, NAME, self._timeout_s)
-            rule = MatchRule(
-                type="signal",
-                interface=CONTROL_CENTER.interface,
-                path=CONTROL_CENTER.object_path,
-            )
-            try:
-                reply = subscribe(conn, rule, self._signals, self._timeout_s)
-            except (OSError, TimeoutError, ValueError) as exc:
-                conn.close()
-                raise DndError(f"cannot watch swaync's do-not-disturb on D-Bus: {exc}") from None
-            if reply.header.message_type is MessageType.error:
-                conn.close()
-                raise DndError(f"D-Bus refused to watch swaync's do-not-disturb: {reply.body}")
-            self._conn = conn
-        return self._conn
-
     def _call(
         self, method: str, signature: str | None, body: tuple[object, ...]
     ) -> tuple[object, ...]:
-        conn = self._connection()
         try:
-            return wbus.call(
-                conn,
-                CONTROL_CENTER,
-                method,
-                signature,
-                body,
-                server=NAME,
-                timeout_s=self._timeout_s,
-            )
+            return self._link.checked(CONTROL_CENTER, method, signature, body)
         except DndError:
             self.close()  # the next call starts afresh (swaync restarted, bus came back)
             raise
