@@ -190,6 +190,8 @@ class DesktopSession:
         with_dunst: Start dunst; ``False`` gives a bus without a notification server.
         screen: Xvfb screen geometry and depth.
         startup_timeout: Seconds each program gets to come up.
+        dunst_config: More dunstrc text after the ``[global]`` section, e.g. a section
+            ``[urgency_normal]`` with ``timeout = 0`` (pop-ups stay until closed).
 
     Attributes:
         root: Temporary folder for everything of this session (removed on exit).
@@ -207,8 +209,10 @@ class DesktopSession:
         with_dunst: bool = True,
         screen: str = "1280x800x24",
         startup_timeout: float = 10.0,
+        dunst_config: str = "",
     ) -> None:
         self.with_tray = with_tray
+        self.dunst_config = dunst_config
         self.with_dunst = with_dunst
         self.screen = screen
         self.startup_timeout = startup_timeout
@@ -285,7 +289,7 @@ class DesktopSession:
         dmenu = self.root / "dmenu.sh"
         dmenu.write_text(_DMENU.format(root=self.root))
         dmenu.chmod(0o700)
-        config.write_text(_DUNSTRC.format(dmenu=dmenu))
+        config.write_text(_DUNSTRC.format(dmenu=dmenu) + self.dunst_config)
         self._dunst = self._spawn(
             "dunst",
             ["dunst", "-config", str(config), "-print"],

@@ -118,7 +118,11 @@ def _open_from_dunst(desktop: DesktopSession, popup: dict[str, Any]) -> dict[str
     return state
 
 
-@pytest.mark.parametrize("desktop", [{"with_tray": True}], indirect=True)
+# Pop-ups stay until picked: a loaded machine must not let one time out mid-test.
+STAYING = {"with_tray": True, "dunst_config": "[urgency_normal]\n    timeout = 0\n"}
+
+
+@pytest.mark.parametrize("desktop", [STAYING], indirect=True)
 def test_open_inbox_picked_in_dunst_shows_exactly_the_digests_items(
     desktop: DesktopSession, app: AppProcess
 ) -> None:
