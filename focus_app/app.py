@@ -71,6 +71,8 @@ class Runtime:
     startup_problems: list[str]
     desktop: DesktopParts | None = None
     background: BackgroundWork | None = None
+    commands: Commands | None = None
+    """The socket's commands; the desktop UI adds what the window shows (``window``)."""
 
     def run_in_background(self, pending: Pending) -> None:
         """Drive long work nobody waits for (a scheduled calendar refresh)."""
@@ -177,6 +179,7 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     for line in problems:
         log.warning("%s", line)
     runtime = Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
+    runtime.commands = commands
     commands.run_in_background = runtime.run_in_background
     if store.list_subscriptions():
         commands.following()  # calendars are followed: their refreshes join the wake-ups

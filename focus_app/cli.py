@@ -140,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="WHEN", help="received at or after (default: all kept)")
     p.add_argument("--until", metavar="WHEN", help="received before")
     p.add_argument("--json", action="store_true", help="a JSON list, one object per notification")
+    p = sub.add_parser(
+        "window",
+        help="what the window shows: its page and the notification ids it lists",
+        description="For scripts: with --json, {ui, open, page, digest, items, more} "
+        "(see the README).",
+    )
+    p.add_argument("--json", action="store_true")
     p = sub.add_parser("release", help="release held notifications now (all, or these ids)")
     p.add_argument("ids", nargs="*", type=int, metavar="ID")
 
@@ -699,6 +706,22 @@ def _history_line(item: dict[str, Any]) -> str:
     return f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  {decision} ({reason})"
 
 
+def _window_text(state: dict[str, Any]) -> str:
+    """``Showing history: the 3 item(s) of digest #2: #7 #6 #5`` and the like."""
+    if not state["ui"]:
+        return "No window: focus-app runs headless."
+    if not state["open"]:
+        return "The window is closed."
+    items: list[int] = state["items"]
+    count = f"{len(items)}{'+' if state['more'] else ''} item(s)"
+    text = f"Showing {state['page']}"
+    if state["digest"] is not None:
+        text += f": the {count} of digest #{state['digest']}"
+    elif state["page"] in ("inbox", "history"):
+        text += f": {count}"
+    return text + (": " + " ".join(f"#{i}" for i in items) if items else "")
+
+
 def _block_request(args: argparse.Namespace) -> dict[str, Any]:
     if args.block_command == "add":
         return {
@@ -798,6 +821,8 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
         for item in result:
             who = " · ".join(x for x in (item["sender"], item["source"]) if x) or "unknown"
             _say(f"#{item['id']:<5} {_hhmm(item['received_at'])}  {who}: {item['title']}")
+    elif cmd == "window":
+        _say(_window_text(result))
     elif cmd == "release":
         problem = result.get("problem") or ""
         if problem and not result["released"]:

@@ -209,6 +209,9 @@ class Commands:
         self.run_in_background: Callable[[Pending], None] | None = None
         """Set by the app: drives scheduled calendar refreshes (``BackgroundWork.run``).
         Without it (tests, scripts) calendars refresh only on ``calendar.sync``."""
+        self.window_state: Callable[[], dict[str, Any]] | None = None
+        """Set by the desktop UI (``ui.shell.start_ui``): what the main window shows, for
+        ``window``. Without it (``--headless``) ``window`` answers that there is no UI."""
         self._table: dict[str, Callable[[Request], Any]] = {
             "ping": lambda _r: "pong",
             "status": lambda _r: engine.status(),
@@ -234,6 +237,7 @@ class Commands:
             "calendar.sync": self._calendar_sync,
             "calendar.password": self._calendar_password,
             "raise": self._raise,
+            "window": self._window,
         }
         from focus_app import boundary_commands  # imports this module: loaded late
 
@@ -765,9 +769,37 @@ class Commands:
             "next": [last.received_ts, last.id] if more and last is not None else None,
         }
 
+    def _window(self, _request: Request) -> dict[str, Any]:
+        """What the main window shows: its page and the ids it lists (see ``NO_WINDOW``).
+
+        Read-only and cheap (nothing is loaded for it): for scripts, and for end-to-end
+        tests that check what a notification's action opened without reading pixels.
+        """
+        if self.window_state is None:
+            return {**NO_WINDOW, "ui": False}
+        return self.window_state()
+
     def _raise(self, _request: Request) -> dict[str, Any]:
         self._engine.request_raise()
         return {"raised": True}
+
+
+NO_WINDOW: dict[str, Any] = {
+    "ui": True,
+    "open": False,
+    "page": None,
+    "digest": None,
+    "items": [],
+    "more": False,
+}
+"""The ``window`` answer while no window is on screen (a public format: only add keys).
+
+``ui``: a desktop UI runs (false with ``--headless``); ``open``: the main window is on
+screen; ``page``: the key of its current page (``today``, ``calendar``, ``inbox``,
+``history``, ``review``, ``requests``, ``settings``); ``digest``: the digest or pacing
+summary whose items the History page shows ("Open inbox"), else null; ``items``: the
+notification ids the inbox or History page lists, in row order (History: the rows
+loaded so far, newest first); ``more``: History has more rows to load on scrolling."""
 
 
 # --------------------------------------------------------------------- conversions

@@ -18,9 +18,9 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QModelIndex, QObject, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
@@ -153,6 +153,50 @@ class Shell(QObject):
             content.show_digest(digest_id)
         window.open_page(PAGE_HISTORY)
 
+    def window_state(self) -> dict[str, Any]:
+        """What the window shows, for ``focus-app window`` (format: ``commands.NO_WINDOW``).
+
+        Read from the widgets as they are: nothing is built or loaded for the answer (a
+        window nobody opened stays unbuilt; a page never shown reports no items).
+        """
+        from focus_app.commands import NO_WINDOW
+        from focus_app.ui.history_page import HistoryPage
+        from focus_app.ui.inbox_page import InboxPage
+        from focus_app.ui.pages import LazyPage
+
+        window = self._window
+        if window is None:
+            return dict(NO_WINDOW)
+        key = window.current_page()
+        page = window.page(key)
+        content: QObject | None = page
+        if isinstance(page, LazyPage):
+            content = page.content if page.is_built else None
+        items: list[int] = []
+        digest: int | None = None
+        more = False
+        if isinstance(content, HistoryPage):
+            model = content.model
+            digest = model.filter.digest_id
+            rows = (model.row_at(row).notification.id for row in range(model.rowCount()))
+            items = [nid for nid in rows if nid is not None]
+            more = model.canFetchMore(QModelIndex())
+        elif isinstance(content, InboxPage):
+            proxy = content.proxy
+            for row in range(proxy.rowCount()):
+                source = proxy.mapToSource(proxy.index(row, 0))
+                nid = content.model.item(source.row()).notification.id
+                if nid is not None:
+                    items.append(nid)
+        return {
+            **NO_WINDOW,
+            "open": window.isVisible() and not window.isMinimized(),
+            "page": key,
+            "digest": digest,
+            "items": items,
+            "more": more,
+        }
+
     def _on_notification_action(self, action: str) -> None:
         """A digest's "Open inbox" opens the inbox; the reminder's "Open review" the review."""
         if action == ACTION_OPEN_INBOX:
@@ -217,6 +261,9 @@ def start_ui(
     if tray_available is None:
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
     shell = Shell(runtime.engine, state_file=state_file)
+    commands = getattr(runtime, "commands", None)  # tests pass only the parts they use
+    if commands is not None:
+        commands.window_state = shell.window_state
     tray: TrayController | None = None
     if tray_available:
         tray = TrayController(shell.quick_actions, shell.show_window, parent=shell)

@@ -74,6 +74,14 @@ _DUNSTRC = """[global]
     mouse_left_click = do_action, close_current
     mouse_middle_click = close_current
     mouse_right_click = close_all
+    dmenu = {dmenu}
+"""
+
+# dunst's context menu, scripted: dunst writes one line per action of every notification
+# on screen to "dmenu" and takes the line it prints back as the choice.
+_DMENU = """#!/bin/sh
+cat > "{root}/menu.tmp" && mv "{root}/menu.tmp" "{root}/menu.in"
+grep -F -m1 -e "$(cat "{root}/menu.pick")" "{root}/menu.in"
 """
 
 _FIELD = re.compile(r"^\t([A-Za-z_][A-Za-z_ ]*): ?(.*)$")
@@ -182,6 +190,8 @@ class DesktopSession:
         with_dunst: Start dunst; ``False`` gives a bus without a notification server.
         screen: Xvfb screen geometry and depth.
         startup_timeout: Seconds each program gets to come up.
+        dunst_config: More dunstrc text after the ``[global]`` section, e.g. a section
+            ``[urgency_normal]`` with ``timeout = 0`` (pop-ups stay until closed).
 
     Attributes:
         root: Temporary folder for everything of this session (removed on exit).
@@ -199,8 +209,10 @@ class DesktopSession:
         with_dunst: bool = True,
         screen: str = "1280x800x24",
         startup_timeout: float = 10.0,
+        dunst_config: str = "",
     ) -> None:
         self.with_tray = with_tray
+        self.dunst_config = dunst_config
         self.with_dunst = with_dunst
         self.screen = screen
         self.startup_timeout = startup_timeout
@@ -274,7 +286,10 @@ class DesktopSession:
         if self._dunst is not None:
             return
         config = self.root / "dunstrc"
-        config.write_text(_DUNSTRC)
+        dmenu = self.root / "dmenu.sh"
+        dmenu.write_text(_DMENU.format(root=self.root))
+        dmenu.chmod(0o700)
+        config.write_text(_DUNSTRC.format(dmenu=dmenu) + self.dunst_config)
         self._dunst = self._spawn(
             "dunst",
             ["dunst", "-config", str(config), "-print"],
@@ -333,6 +348,35 @@ class DesktopSession:
         if done.returncode != 0:
             raise HarnessError(f"dunstctl {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
+
+    def invoke_action(self, notification_id: int, action: str, timeout: float = 5.0) -> None:
+        """Pick ``action`` of a notification on screen in dunst's own context menu.
+
+        ``dunstctl context`` makes dunst run its ``dmenu`` command with one line per
+        action of every notification on screen (``#Open inbox (summary) [12,open-inbox]``)
+        and act on the line it answers; this session's ``dmenu`` is a script that answers
+        the wanted line. So dunst itself emits ``ActionInvoked``, exactly as when a person
+        picks the action. (``dunstctl action N`` only helps for a notification with one
+        action or a "default": otherwise it opens this same menu.)
+
+        Args:
+            notification_id: dunst's id of the notification (``id`` in its output).
+            action: The action's key, e.g. ``open-inbox``.
+            timeout: Seconds to wait for dunst to run the menu.
+
+        Raises:
+            HarnessError: dunst ran no menu (nothing with an action is on screen), or the
+                menu has no such action (not on screen any more, timed out, closed).
+        """
+        menu = self.root / "menu.in"
+        menu.unlink(missing_ok=True)
+        wanted = f"[{notification_id},{action}]"
+        (self.root / "menu.pick").write_text(wanted)
+        self.dunstctl("context")
+        _wait_until("dunst to run its context menu", menu.exists, timeout)
+        lines = menu.read_text(errors="replace").splitlines()
+        if not any(line.endswith(wanted) for line in lines):
+            raise HarnessError(f"dunst's menu has no {wanted}: {lines}")
 
     def screenshot(self, path: Path | str) -> Path:
         """Save the whole screen with ImageMagick's ``import`` (for failure reports)."""
