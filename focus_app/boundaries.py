@@ -15,7 +15,7 @@ from focus_app.core.booking import Span, find_slot, next_window
 from focus_app.core.budget import WeekBudget, committed, week_of
 from focus_app.core.model import Mode, ModeState
 from focus_app.core.referrals import REFERRAL_WINDOW, Contact, find, overload_warning
-from focus_app.core.replies import Tone, reply, status_line
+from focus_app.core.replies import Tone, day_phrase, reply, status_line, when_phrase
 from focus_app.core.requests import Request, RequestStatus, TriageOutcome
 from focus_app.core.schedule import Schedule
 from focus_app.settings import Settings
@@ -164,14 +164,14 @@ def reply_fields(
     tz = schedule.tz
     fields = {"name": request.who}
     if request.booked_start is not None:
-        fields["next_window"] = when_text(request.booked_start, now, tz)
+        fields["next_window"] = when_phrase(request.booked_start, now, tz)
     else:
         window = next_window(schedule, now)
         if window is not None:
-            fields["next_window"] = when_text(window.start, now, tz)
+            fields["next_window"] = when_phrase(window.start, now, tz)
     due = request.defer_until or request.due
     if due is not None:
-        fields["due"] = day_text(due)
+        fields["due"] = day_phrase(due, now.astimezone(tz).date())
     if request.referral:
         fields["referral"] = request.referral
         contact = next((c for c in store.list_referrals() if c.name == request.referral), None)

@@ -219,7 +219,7 @@ def test_two_yes_clicks_accept_into_the_next_window_with_room_and_say_which(
     assert dialog.accept_label.text() == (
         "Books it for today 14:00–14:30: the next availability window with room."
     )
-    assert "I've set time aside for it on 14:00" in dialog.reply_text()
+    assert "I've set time aside for it: today at 14:00." in dialog.reply_text()
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     decided = engine.request(dialog.request.id or 0)
     assert decided.status is RequestStatus.ACCEPTED
@@ -250,7 +250,7 @@ def test_keyboard_only_defer_to_a_date_typed_in_the_date_field(
     qtbot.keyClick(dialog.defer_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(dialog.defer_edit, "2026-12-01")
     assert dialog.defer_until() == date(2026, 12, 1)
-    assert "come back to it on Tue 1 Dec" in dialog.reply_text()
+    assert "set it aside until Tue 1 Dec." in dialog.reply_text()
     request_id = dialog.request.id or 0
     alt(qtbot, dialog, Qt.Key.Key_D,  # "&Defer it"
         lambda: engine.request(request_id).status is RequestStatus.DEFERRED)
