@@ -15,7 +15,15 @@ from focus_app.core.booking import Span, find_slot, next_window
 from focus_app.core.budget import WeekBudget, committed, week_of
 from focus_app.core.model import Mode, ModeState
 from focus_app.core.referrals import REFERRAL_WINDOW, Contact, find, overload_warning
-from focus_app.core.replies import Tone, day_phrase, reply, status_line, when_phrase
+from focus_app.core.replies import (
+    DEFAULT_TEMPLATES,
+    Tone,
+    day_phrase,
+    reply,
+    status_line,
+    template_problem,
+    when_phrase,
+)
 from focus_app.core.requests import Request, RequestStatus, TriageOutcome
 from focus_app.core.schedule import Schedule
 from focus_app.settings import Settings
@@ -191,7 +199,30 @@ def reply_for(
     """The reply to send for ``request`` (its outcome, or ``outcome`` for a preview)."""
     if outcome is None:
         outcome = _OUTCOME_OF.get(request.status, TriageOutcome.ACCEPT)
-    return reply(outcome, tone, reply_fields(store, schedule, request, now))
+    fields = reply_fields(store, schedule, request, now)
+    return reply(outcome, tone, fields, store.reply_templates())
+
+
+def set_reply_template(store: Store, outcome: TriageOutcome, tone: Tone, text: str) -> bool:
+    """Keep the person's template for ``outcome`` in ``tone``.
+
+    Text equal to the default is not stored (the row is removed), so a later change of
+    the default reaches everyone who never changed that template.
+
+    Returns:
+        Whether a template of the person's own is now stored.
+
+    Raises:
+        ValueError: The template cannot be used (one line from ``template_problem``).
+    """
+    problem = template_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    if text == DEFAULT_TEMPLATES[outcome][tone]:
+        store.reset_reply_template(outcome, tone)
+        return False
+    store.set_reply_template(outcome, tone, text)
+    return True
 
 
 _OUTCOME_OF = {o.status: o for o in TriageOutcome}
@@ -247,6 +278,7 @@ __all__ = [
     "plan_accept",
     "refer",
     "reply_for",
+    "set_reply_template",
     "status_text",
     "week_budget",
 ]

@@ -1211,6 +1211,25 @@ class Engine(QObject):
             self._store, self._schedule, request, self._clock.now(), tone, outcome
         )
 
+    def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
+        """The person's own reply templates; an outcome and tone not in it uses the default."""
+        return self._store.reply_templates()
+
+    def set_reply_template(self, outcome: TriageOutcome, tone: Tone, text: str) -> None:
+        """Keep a reply template (the default's text removes the person's own).
+
+        Raises:
+            ValueError: The template cannot be used: one line saying why.
+        """
+        boundaries.set_reply_template(self._store, outcome, tone, text)
+
+    def reset_reply_template(self, outcome: TriageOutcome, tone: Tone) -> None:
+        """Go back to the default reply for ``outcome`` in ``tone``.
+
+        No signal: every reply is rendered when it is shown, from the stored templates.
+        """
+        self._store.reset_reply_template(outcome, tone)
+
     def week_budget(self, at: datetime | None = None) -> WeekBudget:
         """This week's budget (or the week of ``at``): hours committed, breakthroughs."""
         at = at if at is not None else self._clock.now()

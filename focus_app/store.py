@@ -62,7 +62,8 @@ from focus_app.core.model import (
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 from focus_app.core.referrals import Contact
-from focus_app.core.requests import Request, RequestOrigin, RequestStatus
+from focus_app.core.replies import Tone
+from focus_app.core.requests import Request, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.core.review import (
     OverrideSpan,
     ReviewItem,
@@ -631,6 +632,17 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX IF NOT EXISTS decisions_review ON decisions"
         " (decided_ts, notification_id, outcome, breakthrough, rule_id)",
         "DROP INDEX IF EXISTS decisions_decided",
+    ),
+    # 12: the person's own reply templates (issue 11, item 3), one per outcome and tone;
+    # a missing row means the default. Self-contained (a new table, IF NOT EXISTS), so
+    # it can be renumbered when branches merge.
+    (
+        """CREATE TABLE IF NOT EXISTS reply_templates (
+            outcome TEXT NOT NULL,
+            tone TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (outcome, tone)
+        )""",
     ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
@@ -2455,6 +2467,37 @@ class Store:
             (_ts(since),),
         ).fetchall()
         return {row[0]: row[1] for row in rows}
+
+    def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
+        """The person's own reply templates (outcome, tone) -> text; defaults are absent.
+
+        A row naming an outcome or tone this version does not know is skipped.
+        """
+        found: dict[TriageOutcome, dict[Tone, str]] = {}
+        for outcome, tone, text in self._db.execute(
+            "SELECT outcome, tone, text FROM reply_templates"
+        ).fetchall():
+            if outcome in TriageOutcome._value2member_map_ and tone in Tone._value2member_map_:
+                found.setdefault(TriageOutcome(outcome), {})[Tone(tone)] = text
+        return found
+
+    def set_reply_template(self, outcome: TriageOutcome, tone: Tone, text: str) -> None:
+        """Keep the person's template for ``outcome`` in ``tone`` (checked by the caller)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO reply_templates (outcome, tone, text) VALUES (?, ?, ?)"
+                " ON CONFLICT (outcome, tone) DO UPDATE SET text = excluded.text",
+                (outcome.value, tone.value, text),
+            )
+
+    def reset_reply_template(self, outcome: TriageOutcome, tone: Tone) -> bool:
+        """Go back to the default template; ``False`` if it already was the default."""
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM reply_templates WHERE outcome = ? AND tone = ?",
+                (outcome.value, tone.value),
+            )
+        return cursor.rowcount > 0
 
     def breakthroughs_between(self, since: datetime, until: datetime) -> int:
         """Breakthroughs delivered in ``[since, until)`` (through focus or off-time)."""

@@ -131,9 +131,34 @@ def reply(
     fields: Mapping[str, str],
     templates: Mapping[TriageOutcome, Mapping[Tone, str]] | None = None,
 ) -> str:
-    """The reply for ``outcome`` in ``tone``, from the person's templates or the defaults."""
-    chosen = (templates or {}).get(outcome, {}).get(tone) or DEFAULT_TEMPLATES[outcome][tone]
+    """The reply for ``outcome`` in ``tone``, from the person's templates or the defaults.
+
+    A stored template that no longer passes :func:`template_problem` (written by an
+    older or newer version, or by hand) gives way to the default: a reply is always due.
+    """
+    chosen = (templates or {}).get(outcome, {}).get(tone)
+    if not chosen or template_problem(chosen) is not None:
+        chosen = DEFAULT_TEMPLATES[outcome][tone]
     return render(chosen, fields)
+
+
+SAMPLE_FIELDS: Mapping[str, str] = {
+    "name": "Dana",
+    "next_window": "Wed 2 Dec at 14:00",
+    "referral": "Sam",
+    "referral_contact": "sam@example.org",
+    "due": "Mon 7 Dec",
+}
+"""Example values, for previewing a template while it is written."""
+
+FIELD_HELP: Mapping[str, str] = {
+    "name": "who asked",
+    "next_window": "when it is booked, or the next availability window",
+    "referral": "whom you refer them to",
+    "referral_contact": "how to reach that person",
+    "due": "the day it comes back (deferred) or is due",
+}
+"""What each field stands for, in a few words (shown beside the template editor)."""
 
 
 # ------------------------------------------------------------------ status line
