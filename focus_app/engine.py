@@ -1230,6 +1230,10 @@ class Engine(QObject):
         """
         self._store.reset_reply_template(outcome, tone)
 
+    def commitments(self, since: datetime, until: datetime) -> list[Request]:
+        """Accepted requests booked into ``[since, until)`` (for the week view)."""
+        return self._store.commitments_between(since, until)
+
     def week_budget(self, at: datetime | None = None) -> WeekBudget:
         """This week's budget (or the week of ``at``): hours committed, breakthroughs."""
         at = at if at is not None else self._clock.now()
