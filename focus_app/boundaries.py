@@ -141,6 +141,53 @@ def plan_accept(
     return slot, making_room
 
 
+def return_at(schedule: Schedule, day: date) -> datetime:
+    """When a request deferred to ``day`` is announced as back for triage.
+
+    The rule: at the start of the first availability window on or after that day
+    begins (a window already open at midnight counts from midnight), when the person
+    reads messages anyway, never at 00:00 on a Saturday; with no window in the next
+    eight weeks, at the day's start. The Requests page lists it as due again from the
+    day itself, whatever the hour.
+    """
+    start = datetime.combine(day, datetime.min.time(), schedule.tz)
+    window = next_window(schedule, start)
+    return window.start if window is not None else start
+
+
+def due_returns(
+    store: Store, schedule: Schedule, now: datetime
+) -> tuple[list[Request], datetime | None]:
+    """Deferred requests to announce as back at ``now``, and the next return after it.
+
+    Only returns not announced yet count (:meth:`Store.unannounced_returns`), so each
+    is announced once, a restart included.
+    """
+    due: list[Request] = []
+    later: datetime | None = None
+    at_by_day: dict[date, datetime] = {}
+    for request in store.unannounced_returns():
+        assert request.defer_until is not None
+        at = at_by_day.get(request.defer_until)
+        if at is None:
+            at = at_by_day[request.defer_until] = return_at(schedule, request.defer_until)
+        if at <= now:
+            due.append(request)
+        elif later is None or at < later:
+            later = at
+    return due, later
+
+
+def returns_text(requests: list[Request]) -> tuple[str, str]:
+    """The title and body announcing requests back for triage (one line each)."""
+    if len(requests) == 1:
+        r = requests[0]
+        return f"Back for triage: {r.what[:80]}", f"{r.who[:60]} asked; you deferred it to today."
+    names = "; ".join(f"{r.what[:40]} ({r.who[:30]})" for r in requests[:3])
+    more = f" and {len(requests) - 3} more" if len(requests) > 3 else ""
+    return f"{len(requests)} requests are back for triage", f"{names}{more}."
+
+
 def refer(store: Store, settings: Settings, name: str, now: datetime) -> tuple[Contact, str | None]:
     """The contact called ``name`` and a gentle warning if they are referred a lot.
 
@@ -275,9 +322,11 @@ __all__ = [
     "DirectoryEntry",
     "OverBudgetError",
     "directory",
+    "due_returns",
     "plan_accept",
     "refer",
     "reply_for",
+    "return_at",
     "set_reply_template",
     "status_text",
     "week_budget",

@@ -172,6 +172,8 @@ class Engine(QObject):
         self._review_shown_for: datetime | None = self._last_review_at(clock.now())
         self._held_count = self._store.held_count()
         self._budget_restored_for = ""
+        self._next_return: datetime | None = None
+        """When the next deferred request comes back (a wake-up candidate)."""
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
         """Set by the desktop gate: adds ``dnd`` and ``catching`` to ``status``."""
@@ -181,6 +183,7 @@ class Engine(QObject):
         self.calendar_refresh_due: Callable[[datetime], None] | None = None
         """Set once calendars are followed: called on every reconcile to start the
         refreshes due at that instant (off the GUI thread)."""
+        self.requests_changed.connect(self._requests_edited)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -365,6 +368,7 @@ class Engine(QObject):
             self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
         self._maybe_review_reminder(now)
+        self._announce_returns(now)
         if self.calendar_refresh_due is not None:
             self.calendar_refresh_due(now)
         self._plan_wakeup(now, state)
@@ -392,6 +396,7 @@ class Engine(QObject):
         candidates.append(self._heads_up_at(state))
         candidates.append(self._store.next_release_after(now))
         candidates.append(self._next_review_at(now))
+        candidates.append(self._next_return)
         if self.calendar_refresh_at is not None:
             candidates.append(self.calendar_refresh_at())
         future = [t for t in candidates if t is not None and t > now]
@@ -1259,6 +1264,40 @@ class Engine(QObject):
         return boundaries.status_text(
             self._settings, self._schedule, self.state(), self._clock.now()
         )
+
+    def _requests_edited(self) -> None:
+        """A request was deferred (or no longer is): wake up when the next one returns."""
+        now = self._clock.now()
+        _, self._next_return = boundaries.due_returns(self._store, self._schedule, now)
+        if self._state is not None:
+            self._plan_wakeup(now, self._state)
+
+    def _announce_returns(self, now: datetime) -> None:
+        """Deferred requests whose day has come are back: say so once, through the gate.
+
+        The notification is the app's own, not time-sensitive, so a focus block or a
+        manual focus holds it for the digest like anything else; it is announced at the
+        first availability window of the day (:func:`boundaries.return_at`).
+        """
+        due, self._next_return = boundaries.due_returns(self._store, self._schedule, now)
+        if not due:
+            return
+        self._store.mark_returns_announced(due, now)
+        title, body = boundaries.returns_text(due)
+        self._decide_and_record(
+            [
+                Notification(
+                    title=title,
+                    body=body,
+                    source=DISPLAY_NAME,
+                    sender=DISPLAY_NAME,
+                    urgency=Urgency.NORMAL,
+                    received_at=now,
+                )
+            ],
+            already_stored=False,
+        )
+        self.requests_changed.emit()
 
     def _restore_budget(self, state: ModeState) -> None:
         """Hand the gate what this focus period already spent before a restart."""

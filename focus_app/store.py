@@ -644,6 +644,16 @@ MIGRATIONS: list[tuple[str, ...]] = [
             PRIMARY KEY (outcome, tone)
         )""",
     ),
+    # 13: deferred requests that came back (issue 11, item 2): which return was already
+    # announced, so a restart never announces it twice; deferring again to another day
+    # (a new defer_until) announces again. Self-contained (a new table, IF NOT EXISTS).
+    (
+        """CREATE TABLE IF NOT EXISTS request_returns (
+            request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+            defer_until TEXT NOT NULL,
+            announced_ts REAL NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -2467,6 +2477,30 @@ class Store:
             (_ts(since),),
         ).fetchall()
         return {row[0]: row[1] for row in rows}
+
+    def unannounced_returns(self) -> list[Request]:
+        """Deferred requests whose return (to their current ``defer_until``) is not yet
+        announced, by that day."""
+        rows = self._db.execute(
+            f"{self._REQUEST_SELECT} WHERE r.status = 'deferred' AND r.defer_until IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM request_returns x WHERE x.request_id = r.id"
+            " AND x.defer_until = r.defer_until) ORDER BY r.defer_until, r.id"
+        ).fetchall()
+        return [_request_from(row) for row in rows]
+
+    def mark_returns_announced(self, requests: Iterable[Request], at: datetime) -> None:
+        """Remember that these deferred requests' returns were announced."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO request_returns (request_id, defer_until, announced_ts)"
+                " VALUES (?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET"
+                " defer_until = excluded.defer_until, announced_ts = excluded.announced_ts",
+                [
+                    (r.id, r.defer_until.isoformat(), _ts(at))
+                    for r in requests
+                    if r.id is not None and r.defer_until is not None
+                ],
+            )
 
     def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
         """The person's own reply templates (outcome, tone) -> text; defaults are absent.

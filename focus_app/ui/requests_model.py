@@ -62,7 +62,7 @@ def status_text(request: Request, now: datetime, tz: tzinfo) -> str:
     status = request.status
     if status is RequestStatus.DEFERRED and request.defer_until is not None:
         if request.is_back(now.astimezone(tz).date()):
-            return f"Back (deferred to {day_text(request.defer_until)})"
+            return f"Due again (deferred to {day_text(request.defer_until)})"
         return f"Deferred to {day_text(request.defer_until)}"
     if status is RequestStatus.REFERRED and request.referral:
         return f"Referred to {request.referral}"

@@ -378,7 +378,7 @@ def test_a_deferred_request_comes_back_for_triage_on_its_day(
     assert page.model.rowCount() == 0
     clock.advance(timedelta(days=2))  # Saturday 10:00
     page.reload()
-    assert page.model.index(0, RequestColumn.STATUS).data() == "Back (deferred to Sat 28 Nov)"
+    assert page.model.index(0, RequestColumn.STATUS).data() == "Due again (deferred to Sat 28 Nov)"
 
 
 def test_a_qdate_before_tomorrow_cannot_be_picked_for_defer(
