@@ -8,11 +8,13 @@ by the engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from focus_app.core.booking import Span, find_slot, next_window
 from focus_app.core.budget import WeekBudget, committed, week_of
+from focus_app.core.contact_availability import next_available
 from focus_app.core.model import Mode, ModeState
 from focus_app.core.referrals import REFERRAL_WINDOW, Contact, find, overload_warning
 from focus_app.core.replies import (
@@ -50,11 +52,21 @@ class OverBudgetError(BoundaryError):
 
 @dataclass(frozen=True)
 class DirectoryEntry:
-    """A contact with how often they were referred in the last 30 days."""
+    """A contact with how often they were referred in the last 30 days.
+
+    Attributes:
+        next_available: From their published calendar: the first stretch of a window
+            with room, from now (``None``: no calendar, not read yet, or no window in
+            four weeks; see :mod:`focus_app.core.contact_availability`).
+        availability: ``next_available`` in words ("next available Wed 14:00",
+            "available now, until 17:00"), or why it is not known; "" without a calendar.
+    """
 
     contact: Contact
     recent: int
     warning: str | None
+    next_available: Span | None = None
+    availability: str = ""
 
 
 def when_text(t: datetime, now: datetime, tz: tzinfo) -> str:
@@ -200,22 +212,81 @@ def refer(store: Store, settings: Settings, name: str, now: datetime) -> tuple[C
     return contact, overload_warning(contact.name, recent, settings.referral_limit)
 
 
-def directory(store: Store, settings: Settings, now: datetime) -> list[DirectoryEntry]:
-    """The referral directory with recent referral counts and warnings."""
+def directory(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    schedules: Mapping[int, Schedule] | None = None,
+    problems: Mapping[int, str] | None = None,
+) -> list[DirectoryEntry]:
+    """The referral directory with recent referral counts, warnings and availability.
+
+    Args:
+        schedules: Contacts' availability schedules from their published calendars.
+        problems: Why a contact's calendar could not be read last time.
+    """
     counts = store.referral_counts(now - REFERRAL_WINDOW)
+    schedules = schedules or {}
+    problems = problems or {}
     entries = []
     for c in store.list_referrals():
         recent = counts.get(c.id or 0, 0)
-        entries.append(
-            DirectoryEntry(c, recent, overload_warning(c.name, recent, settings.referral_limit))
-        )
+        warning = overload_warning(c.name, recent, settings.referral_limit)
+        span: Span | None = None
+        words = ""
+        if c.calendar:
+            schedule = schedules.get(c.id or 0)
+            if schedule is not None:
+                span = next_available(schedule, now)
+                words = availability_text(span, now, schedule.tz)
+            else:
+                words = "calendar not read yet"
+            if c.id in problems:
+                words = f"{words}; last read failed: {problems[c.id or 0]}"
+        entries.append(DirectoryEntry(c, recent, warning, span, words))
     return entries
 
 
+def availability_text(span: Span | None, now: datetime, tz: tzinfo) -> str:
+    """A contact's next availability in words, for the directory.
+
+    "available now, until 17:00", "next available Wed 14:00", "next available today
+    14:00", or "no availability in the next 4 weeks".
+    """
+    if span is None:
+        return "no availability in the next 4 weeks"
+    if span.start <= now:
+        return f"available now, until {when_text(span.end, now, tz)}"
+    when = when_text(span.start, now, tz)
+    today = span.start.astimezone(tz).date() == now.astimezone(tz).date()
+    return f"next available {'today ' if today else ''}{when}"
+
+
+def referral_phrase(name: str, span: Span | None, now: datetime, tz: tzinfo) -> str:
+    """``{referral}`` in a reply: the name, with when they are free if it is known.
+
+    "Sam (free from Wed 2 Dec at 14:00)", "Sam (free now)": the person asking is
+    pointed to a time that suits the one referred, instead of "now".
+    """
+    if span is None:
+        return name
+    if span.start <= now:
+        return f"{name} (free now)"
+    return f"{name} (free from {when_phrase(span.start, now, tz)})"
+
+
 def reply_fields(
-    store: Store, schedule: Schedule, request: Request, now: datetime
+    store: Store,
+    schedule: Schedule,
+    request: Request,
+    now: datetime,
+    contact_schedules: Mapping[int, Schedule] | None = None,
 ) -> dict[str, str]:
-    """The template fields for a request as it stands now."""
+    """The template fields for a request as it stands now.
+
+    ``{referral}`` names when the contact is next free when their published calendar
+    is known (``contact_schedules``), see :func:`referral_phrase`.
+    """
     tz = schedule.tz
     fields = {"name": request.who}
     if request.booked_start is not None:
@@ -232,6 +303,10 @@ def reply_fields(
         contact = next((c for c in store.list_referrals() if c.name == request.referral), None)
         if contact is not None:
             fields["referral_contact"] = contact.contact
+            theirs = (contact_schedules or {}).get(contact.id or 0)
+            if theirs is not None:
+                span = next_available(theirs, now)
+                fields["referral"] = referral_phrase(contact.name, span, now, tz)
     return fields
 
 
@@ -242,11 +317,12 @@ def reply_for(
     now: datetime,
     tone: Tone,
     outcome: TriageOutcome | None = None,
+    contact_schedules: Mapping[int, Schedule] | None = None,
 ) -> str:
     """The reply to send for ``request`` (its outcome, or ``outcome`` for a preview)."""
     if outcome is None:
         outcome = _OUTCOME_OF.get(request.status, TriageOutcome.ACCEPT)
-    fields = reply_fields(store, schedule, request, now)
+    fields = reply_fields(store, schedule, request, now, contact_schedules)
     return reply(outcome, tone, fields, store.reply_templates())
 
 

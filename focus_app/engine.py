@@ -173,6 +173,8 @@ class Engine(QObject):
         self._held_count = self._store.held_count()
         self._budget_restored_for = ""
         self._next_return: datetime | None = None
+        self._contact_schedules: dict[int, Schedule] = {}
+        self._contact_problems: dict[int, str] = {}
         """When the next deferred request comes back (a wake-up candidate)."""
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
@@ -1213,7 +1215,8 @@ class Engine(QObject):
     ) -> str:
         """The reply the person can send for ``request`` (or a preview for ``outcome``)."""
         return boundaries.reply_for(
-            self._store, self._schedule, request, self._clock.now(), tone, outcome
+            self._store, self._schedule, request, self._clock.now(), tone, outcome,
+            self._contact_schedules,
         )
 
     def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
@@ -1245,13 +1248,54 @@ class Engine(QObject):
         return boundaries.week_budget(self._store, self._settings, at, self._tz)
 
     def referrals(self) -> list[boundaries.DirectoryEntry]:
-        """The referral directory, with recent referrals per person."""
-        return boundaries.directory(self._store, self._settings, self._clock.now())
+        """The referral directory, with recent referrals and next availability per person."""
+        return boundaries.directory(
+            self._store, self._settings, self._clock.now(),
+            self._contact_schedules, self._contact_problems,
+        )
 
     def add_referral(self, contact: Contact) -> Contact:
         added = self._store.add_referral(contact)
         self.requests_changed.emit()
+        if added.calendar:
+            self.reconcile()  # a followed calendar is due at once: its first read starts
         return added
+
+    def update_referral(self, contact: Contact) -> Contact:
+        """Change a directory entry (by its id), its published calendar included.
+
+        Raises:
+            LookupError: No entry has that id.
+            StoreError: Another entry has the new name.
+        """
+        updated = self._store.update_referral(contact)
+        self.requests_changed.emit()
+        if updated.calendar:
+            self.reconcile()
+        return updated
+
+    def set_contact_availability(
+        self, contact_id: int, schedule: Schedule | None, problem: str = "", *,
+        keep: bool = False,
+    ) -> None:
+        """What a contact's published calendar says (set by the calendar refresh).
+
+        Args:
+            contact_id: The directory entry.
+            schedule: Their availability schedule; ``None`` forgets it.
+            problem: Why their calendar could not be read last time ("" when it could).
+            keep: Keep the schedule known so far (a failed read says nothing new).
+        """
+        if not keep:
+            if schedule is None:
+                self._contact_schedules.pop(contact_id, None)
+            else:
+                self._contact_schedules[contact_id] = schedule
+        if problem:
+            self._contact_problems[contact_id] = problem
+        else:
+            self._contact_problems.pop(contact_id, None)
+        self.requests_changed.emit()
 
     def remove_referral(self, name: str) -> bool:
         removed = self._store.remove_referral(name)

@@ -654,6 +654,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
             announced_ts REAL NOT NULL
         )""",
     ),
+    # 14: other people's limits (issue 11, item 7): a contact's published availability
+    # calendar (.ics path or http(s) URL). Self-contained (a new table, IF NOT EXISTS).
+    (
+        """CREATE TABLE IF NOT EXISTS contact_calendars (
+            contact_id INTEGER PRIMARY KEY REFERENCES referrals (id) ON DELETE CASCADE,
+            source TEXT NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -845,6 +853,7 @@ def _contact_from(row: sqlite3.Row) -> Contact:
         topics=tuple(str(t) for t in topics) if isinstance(topics, list) else (),
         notes=row["notes"],
         id=row["id"],
+        calendar=row["calendar"] or "",
     )
 
 
@@ -2448,6 +2457,11 @@ class Store:
                     (contact.name, contact.contact, json.dumps(list(contact.topics)),
                      contact.notes),
                 )
+                if contact.calendar:
+                    db.execute(
+                        "INSERT INTO contact_calendars (contact_id, source) VALUES (?, ?)",
+                        (cursor.lastrowid, contact.calendar),
+                    )
         except StoreError as error:
             if "UNIQUE" in str(error):
                 raise StoreError(
@@ -2458,9 +2472,53 @@ class Store:
         assert cursor.lastrowid is not None
         return replace(contact, id=cursor.lastrowid)
 
+    def update_referral(self, contact: Contact) -> Contact:
+        """Change a directory entry (found by its id), its calendar included.
+
+        Raises:
+            NotFoundError: No entry has that id.
+            StoreError: Another entry already has the new name.
+        """
+        assert contact.id is not None
+        try:
+            with self._write() as db:
+                _update_one(
+                    db,
+                    "UPDATE referrals SET name = ?, contact = ?, topics = ?, notes = ?"
+                    " WHERE id = ?",
+                    (contact.name, contact.contact, json.dumps(list(contact.topics)),
+                     contact.notes, contact.id),
+                    f"no one with id {contact.id} in the referral directory",
+                )
+                if contact.calendar:
+                    db.execute(
+                        "INSERT INTO contact_calendars (contact_id, source) VALUES (?, ?)"
+                        " ON CONFLICT (contact_id) DO UPDATE SET source = excluded.source",
+                        (contact.id, contact.calendar),
+                    )
+                else:
+                    db.execute(
+                        "DELETE FROM contact_calendars WHERE contact_id = ?", (contact.id,)
+                    )
+        except StoreError as error:
+            if "UNIQUE" in str(error):
+                raise StoreError(
+                    f"'{contact.name}' is already in the referral directory: pick another name"
+                ) from error
+            raise
+        return contact
+
+    def has_contact_calendars(self) -> bool:
+        """Whether any contact publishes a calendar (the app then follows them)."""
+        return self._db.execute("SELECT 1 FROM contact_calendars LIMIT 1").fetchone() is not None
+
     def list_referrals(self) -> list[Contact]:
-        """The referral directory, by name."""
-        rows = self._db.execute("SELECT * FROM referrals ORDER BY name COLLATE NOCASE").fetchall()
+        """The referral directory, by name (with each one's calendar, if any)."""
+        rows = self._db.execute(
+            "SELECT r.*, c.source AS calendar FROM referrals r"
+            " LEFT JOIN contact_calendars c ON c.contact_id = r.id"
+            " ORDER BY r.name COLLATE NOCASE"
+        ).fetchall()
         return [_contact_from(row) for row in rows]
 
     def remove_referral(self, name: str) -> bool:

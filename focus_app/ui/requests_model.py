@@ -155,6 +155,7 @@ class ContactColumn(enum.IntEnum):
     TOPICS = 2
     NOTES = 3
     RECENT = 4
+    AVAILABLE = 5
 
 
 CONTACT_HEADERS = {
@@ -163,6 +164,7 @@ CONTACT_HEADERS = {
     ContactColumn.TOPICS: "Topics",
     ContactColumn.NOTES: "Notes",
     ContactColumn.RECENT: "Referred (30 days)",
+    ContactColumn.AVAILABLE: "Availability",
 }
 
 
@@ -237,4 +239,6 @@ class DirectoryModel(QAbstractTableModel):
             return ", ".join(c.topics)
         if column is ContactColumn.NOTES:
             return c.notes.replace("\n", " ")
+        if column is ContactColumn.AVAILABLE:
+            return entry.availability
         return f"{entry.recent} ⚠" if entry.warning else str(entry.recent)

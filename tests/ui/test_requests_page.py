@@ -23,6 +23,7 @@ from focus_app.core.referrals import Contact
 from focus_app.core.requests import Question, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.engine import Engine
 from focus_app.ui.requests_model import (
+    ContactColumn,
     ContactRole,
     DirectoryModel,
     RequestColumn,
@@ -387,3 +388,20 @@ def test_a_qdate_before_tomorrow_cannot_be_picked_for_defer(
     dialog = triage(page, ask(engine), qtbot)
     dialog.defer_edit.setDate(QDate(2026, 11, 20))
     assert dialog.defer_until() == date(2026, 11, 27)
+
+
+def test_the_directory_shows_when_a_contact_with_a_calendar_is_next_available(
+    page: RequestsPage, engine: Engine
+) -> None:
+    from focus_app.core.contact_availability import contact_schedule
+
+    dana = engine.add_referral(Contact("Dana", "dana@example.org", calendar="/cal/dana.ics"))
+    engine.add_referral(Contact("Ana", "ana@example.org"))
+    page.reload()
+    model = page.directory_model
+    texts = {model.index(r, 0).data(): model.index(r, ContactColumn.AVAILABLE).data()
+             for r in range(model.rowCount())}
+    assert texts == {"Ana": "", "Dana": "calendar not read yet"}
+    engine.set_contact_availability(dana.id or 0, contact_schedule([], BERLIN))
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Dana")
+    assert model.index(row, ContactColumn.AVAILABLE).data() == "available now, until 17:00"
