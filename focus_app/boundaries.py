@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from focus_app.core.booking import Span, find_slot, next_window
 from focus_app.core.budget import WeekBudget, committed, week_of
-from focus_app.core.contact_availability import next_available
+from focus_app.core.contact_availability import AvailabilityCache, next_available
 from focus_app.core.model import Mode, ModeState
 from focus_app.core.referrals import REFERRAL_WINDOW, Contact, find, overload_warning
 from focus_app.core.replies import (
@@ -218,13 +218,16 @@ def directory(
     now: datetime,
     schedules: Mapping[int, Schedule] | None = None,
     problems: Mapping[int, str] | None = None,
+    cache: AvailabilityCache | None = None,
 ) -> list[DirectoryEntry]:
     """The referral directory with recent referral counts, warnings and availability.
 
     Args:
         schedules: Contacts' availability schedules from their published calendars.
         problems: Why a contact's calendar could not be read last time.
+        cache: Reuses next availabilities between loads (the engine keeps one).
     """
+    cache = cache if cache is not None else AvailabilityCache()
     counts = store.referral_counts(now - REFERRAL_WINDOW)
     schedules = schedules or {}
     problems = problems or {}
@@ -237,7 +240,7 @@ def directory(
         if c.calendar:
             schedule = schedules.get(c.id or 0)
             if schedule is not None:
-                span = next_available(schedule, now)
+                span = cache.next_available(c.id or 0, schedule, now)
                 words = availability_text(span, now, schedule.tz)
             else:
                 words = "calendar not read yet"

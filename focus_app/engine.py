@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from focus_app import DISPLAY_NAME, boundaries
 from focus_app.core.budget import WeekBudget
+from focus_app.core.contact_availability import AvailabilityCache
 from focus_app.core.digest import build_digest, build_paced_summary
 from focus_app.core.gate import Gate, budget_key
 from focus_app.core.model import (
@@ -175,6 +176,7 @@ class Engine(QObject):
         self._next_return: datetime | None = None
         self._contact_schedules: dict[int, Schedule] = {}
         self._contact_problems: dict[int, str] = {}
+        self._availability = AvailabilityCache()
         """When the next deferred request comes back (a wake-up candidate)."""
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
@@ -1251,7 +1253,7 @@ class Engine(QObject):
         """The referral directory, with recent referrals and next availability per person."""
         return boundaries.directory(
             self._store, self._settings, self._clock.now(),
-            self._contact_schedules, self._contact_problems,
+            self._contact_schedules, self._contact_problems, self._availability,
         )
 
     def add_referral(self, contact: Contact) -> Contact:
@@ -1287,6 +1289,7 @@ class Engine(QObject):
             keep: Keep the schedule known so far (a failed read says nothing new).
         """
         if not keep:
+            self._availability.forget(contact_id)
             if schedule is None:
                 self._contact_schedules.pop(contact_id, None)
             else:

@@ -71,3 +71,49 @@ def next_available(
         return None
     window_end = schedule.mode_at(slot.start).until
     return Span(slot.start, window_end if window_end is not None else slot.end)
+
+
+RECHECK_NONE = timedelta(hours=1)
+"""How long "no window in four weeks" is kept before it is worked out again."""
+
+
+def valid_until(span: Span | None, computed_at: datetime, length: timedelta = MIN_FREE) -> datetime:
+    """Until when :func:`next_available` keeps its answer for the same schedule.
+
+    A future stretch stays the answer until it begins (nothing earlier had room when
+    it was found); a stretch open now stays it, from each later instant, until less
+    than ``length`` of it is left. The directory reuses answers for that long instead
+    of working them out on every load.
+    """
+    if span is None:
+        return computed_at + RECHECK_NONE
+    if span.start > computed_at:
+        return span.start
+    return span.end - length
+
+
+class AvailabilityCache:
+    """Answers of :func:`next_available` per contact, reused while :func:`valid_until`.
+
+    Pure bookkeeping: the caller forgets a contact when their schedule changes.
+    """
+
+    def __init__(self) -> None:
+        self._answers: dict[int, tuple[datetime, datetime, Span | None]] = {}
+
+    def forget(self, contact_id: int) -> None:
+        self._answers.pop(contact_id, None)
+
+    def next_available(self, contact_id: int, schedule: Schedule, now: datetime) -> Span | None:
+        """:func:`next_available` of ``schedule`` at ``now``, reused when still valid."""
+        known = self._answers.get(contact_id)
+        if known is not None:
+            computed_at, until, span = known
+            if computed_at <= now < until:
+                if span is not None and span.start < now:
+                    return Span(now, span.end)
+                return span
+        span = next_available(schedule, now)
+        self._answers[contact_id] = (now, valid_until(span, now), span)
+        return span
+

@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from focus_app.core.booking import Span
-from focus_app.core.contact_availability import contact_schedule, next_available
+from focus_app.core.contact_availability import (
+    AvailabilityCache,
+    contact_schedule,
+    next_available,
+)
 from focus_app.core.model import Block, BlockKind, Recurrence
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -66,3 +73,27 @@ def test_a_longer_ask_needs_a_longer_stretch() -> None:
     assert short is not None and short.start == now
     long = next_available(schedule, now, timedelta(hours=2))
     assert long is not None and long.start == datetime(2026, 12, 1, 9, tzinfo=BERLIN)
+
+
+@given(
+    meetings=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(7 * 4, 19 * 4), st.integers(1, 16)),
+        max_size=8,
+    ),
+    steps=st.lists(st.integers(0, 26 * 60), min_size=1, max_size=12),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_reused_answer_is_always_the_one_worked_out_afresh(
+    meetings: list[tuple[int, int, int]], steps: list[int]
+) -> None:
+    blocks = [
+        once(BlockKind.OFF, MONDAY + timedelta(days=day), time(q // 4, q % 4 * 15),
+             time(min(23, (q + length) // 4), (q + length) % 4 * 15 if (q + length) < 96 else 45))
+        for day, q, length in meetings
+    ]
+    schedule = contact_schedule(blocks, BERLIN)
+    cache = AvailabilityCache()
+    now = datetime(2026, 11, 30, 6, tzinfo=BERLIN)
+    for minutes in steps:
+        now += timedelta(minutes=minutes)
+        assert cache.next_available(1, schedule, now) == next_available(schedule, now)
