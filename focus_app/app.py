@@ -181,7 +181,7 @@ def start_runtime(lock: InstanceLock) -> Runtime:
     runtime = Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
     runtime.commands = commands
     commands.run_in_background = runtime.run_in_background
-    if store.list_subscriptions():
+    if store.list_subscriptions() or store.has_contact_calendars():
         commands.following()  # calendars are followed: their refreshes join the wake-ups
     if store.list_caldav_links():
         commands.caldav()  # CalDAV links: their syncs join the wake-ups, edits are noted

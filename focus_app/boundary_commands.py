@@ -7,12 +7,13 @@ Validation happens here, at the door, like :mod:`focus_app.commands`: bad input 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from focus_app.boundaries import BoundaryError, OverBudgetError, when_text
 from focus_app.commands import CommandError, _int, _opt_str
-from focus_app.core.referrals import Contact, parse_topics
+from focus_app.core.referrals import Contact, find, parse_topics
 from focus_app.core.replies import Tone
 from focus_app.core.requests import (
     Request,
@@ -29,9 +30,18 @@ if TYPE_CHECKING:
 Args = dict[str, Any]
 
 
-def table(engine: Engine) -> dict[str, Callable[[Args], Any]]:
-    """The commands, to merge into :class:`focus_app.commands.Commands`' table."""
-    handlers = _Handlers(engine)
+def table(
+    engine: Engine, follow: Callable[[], object] | None = None
+) -> dict[str, Callable[[Args], Any]]:
+    """The commands, to merge into :class:`focus_app.commands.Commands`' table.
+
+    Args:
+        engine: The engine.
+        follow: Starts following calendars (``Commands.following``): called before a
+            contact's published calendar is stored, so it is read at once and refreshed
+            with the person's own calendars.
+    """
+    handlers = _Handlers(engine, follow)
     return {
         "ask": handlers.ask,
         "request.list": handlers.list_requests,
@@ -41,6 +51,7 @@ def table(engine: Engine) -> dict[str, Callable[[Args], Any]]:
         "request.refer": handlers.refer,
         "request.reply": handlers.reply,
         "referral.add": handlers.referral_add,
+        "referral.edit": handlers.referral_edit,
         "referral.list": handlers.referral_list,
         "referral.remove": handlers.referral_remove,
         "status.text": lambda _a: {"text": engine.status_text()},
@@ -49,8 +60,9 @@ def table(engine: Engine) -> dict[str, Callable[[Args], Any]]:
 
 
 class _Handlers:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, follow: Callable[[], object] | None) -> None:
         self._engine = engine
+        self._follow = follow
 
     def ask(self, args: Args) -> dict[str, Any]:
         what = _opt_str(args, "what", limit=10_000, one_line=True).strip()
@@ -134,20 +146,69 @@ class _Handlers:
 
     def referral_add(self, args: Args) -> dict[str, Any]:
         topics = parse_topics(_opt_str(args, "topics", limit=2000))
+        calendar = self._calendar(args)
         try:
             contact = Contact(
                 _opt_str(args, "name", limit=10_000, one_line=True).strip(),
                 _opt_str(args, "contact", limit=10_000, one_line=True).strip(),
                 topics,
                 _opt_str(args, "notes", limit=10_000),
+                calendar=calendar,
             )
+            if calendar and self._follow is not None:
+                self._follow()
             added = self._engine.add_referral(contact)
         except (ValueError, StoreError) as exc:
             raise CommandError(str(exc)) from None
         return contact_to_json(added, 0, None)
 
+    def referral_edit(self, args: Args) -> dict[str, Any]:
+        name = _opt_str(args, "name", limit=200, one_line=True)
+        try:
+            current = find(self._engine.store.list_referrals(), name)
+        except LookupError as exc:
+            raise CommandError(_message(exc)) from None
+        changes: dict[str, Any] = {}
+        if "new_name" in args:
+            changes["name"] = _opt_str(args, "new_name", limit=10_000, one_line=True).strip()
+        if "contact" in args:
+            changes["contact"] = _opt_str(args, "contact", limit=10_000, one_line=True).strip()
+        if "topics" in args:
+            changes["topics"] = parse_topics(_opt_str(args, "topics", limit=2000))
+        if "notes" in args:
+            changes["notes"] = _opt_str(args, "notes", limit=10_000)
+        if "calendar" in args:
+            changes["calendar"] = self._calendar(args)
+        try:
+            contact = dataclasses.replace(current, **changes)
+            if contact.calendar and self._follow is not None:
+                self._follow()
+            updated = self._engine.update_referral(contact)
+        except (ValueError, StoreError) as exc:
+            raise CommandError(str(exc)) from None
+        entry = next((e for e in self._engine.referrals() if e.contact.id == updated.id), None)
+        if entry is None:
+            return contact_to_json(updated, 0, None)
+        return contact_to_json(entry.contact, entry.recent, entry.warning, entry.availability)
+
+    @staticmethod
+    def _calendar(args: Args) -> str:
+        """The ``calendar`` argument checked like a followed calendar's source ("" = none)."""
+        text = _opt_str(args, "calendar", limit=4096, one_line=True).strip()
+        if not text:
+            return ""
+        from focus_app.calendars.subscriptions import check_source
+
+        try:
+            return check_source(text)
+        except ValueError as exc:
+            raise CommandError(f"calendar: {exc}") from None
+
     def referral_list(self, _args: Args) -> list[dict[str, Any]]:
-        return [contact_to_json(e.contact, e.recent, e.warning) for e in self._engine.referrals()]
+        return [
+            contact_to_json(e.contact, e.recent, e.warning, e.availability)
+            for e in self._engine.referrals()
+        ]
 
     def referral_remove(self, args: Args) -> dict[str, Any]:
         name = _opt_str(args, "name", limit=200, one_line=True)
@@ -197,7 +258,9 @@ def request_to_json(request: Request, engine: Engine) -> dict[str, Any]:
     }
 
 
-def contact_to_json(contact: Contact, recent: int, warning: str | None) -> dict[str, Any]:
+def contact_to_json(
+    contact: Contact, recent: int, warning: str | None, availability: str = ""
+) -> dict[str, Any]:
     return {
         "id": contact.id,
         "name": contact.name,
@@ -206,6 +269,8 @@ def contact_to_json(contact: Contact, recent: int, warning: str | None) -> dict[
         "notes": contact.notes,
         "referred_recently": recent,
         "warning": warning,
+        "calendar": contact.calendar or None,
+        "availability": availability or None,
     }
 
 

@@ -322,8 +322,19 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("--contact", default="", help="an address, handle or phone number")
     p.add_argument("--topics", default="", help="comma-separated, e.g. design,slides")
     p.add_argument("--notes", default="")
+    p.add_argument("--calendar", default="", metavar="SOURCE",
+                   help="their published availability calendar: an .ics path or URL")
     p.add_argument("--json", action="store_true")
-    p = fsub.add_parser("list", help="the directory, with recent referrals")
+    p = fsub.add_parser("edit", help="change someone in the directory (only what is given)")
+    p.add_argument("name")
+    p.add_argument("--name", dest="new_name", metavar="NEW", help="a new name")
+    p.add_argument("--contact", help="an address, handle or phone number")
+    p.add_argument("--topics", help="comma-separated, e.g. design,slides")
+    p.add_argument("--notes")
+    p.add_argument("--calendar", metavar="SOURCE",
+                   help="their published availability calendar (.ics path or URL); '' removes it")
+    p.add_argument("--json", action="store_true")
+    p = fsub.add_parser("list", help="the directory, with recent referrals and availability")
     p.add_argument("--json", action="store_true")
     p = fsub.add_parser("remove", help="remove someone from the directory")
     p.add_argument("name")
@@ -517,7 +528,14 @@ def _boundary_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         action = args.referral_command
         if action == "add":
             return "referral.add", {"name": args.name, "contact": args.contact,
-                                    "topics": args.topics, "notes": args.notes}
+                                    "topics": args.topics, "notes": args.notes,
+                                    "calendar": _calendar_source(args.calendar)}
+        if action == "edit":
+            changes = {"new_name": args.new_name, "contact": args.contact,
+                       "topics": args.topics, "notes": args.notes,
+                       "calendar": _calendar_source(args.calendar)}
+            return "referral.edit", {"name": args.name,
+                                     **{k: v for k, v in changes.items() if v is not None}}
         return f"referral.{action}", {"name": args.name} if action == "remove" else {}
     action = args.request_command
     if action == "list":
@@ -568,6 +586,13 @@ def _import(args: argparse.Namespace) -> int:
     if not answer.get("ok"):
         raise RemoteError(str(answer.get("error", "unknown error")))
     return _print_result("import", args, answer.get("result"))
+
+
+def _calendar_source(source: str | None) -> str | None:
+    """A contact's calendar as sent: a file's absolute path (the app may run elsewhere)."""
+    if source and "://" not in source:
+        return os.path.abspath(source)
+    return source
 
 
 def _calendar_request(args: argparse.Namespace) -> dict[str, Any]:
@@ -920,9 +945,12 @@ def _print_boundary(cmd: str, result: Any) -> None:
             topics = f" [{', '.join(c['topics'])}]" if c["topics"] else ""
             count = c["referred_recently"]
             recent = f"  referred {count}x in 30 days" if count else ""
-            _say(f"{c['name']}  {c['contact']}{topics}{recent}")
+            free = f"  ({c['availability']})" if c.get("availability") else ""
+            _say(f"{c['name']}  {c['contact']}{topics}{recent}{free}")
     elif cmd == "referral.add":
         _say(f"Added {result['name']} to the referral directory.")
+    elif cmd == "referral.edit":
+        _say(f"Changed {result['name']} in the referral directory.")
     elif cmd == "referral.remove":
         _say(f"Removed {result['removed']} from the referral directory.")
 

@@ -241,7 +241,7 @@ class Commands:
         }
         from focus_app import boundary_commands  # imports this module: loaded late
 
-        self._table.update(boundary_commands.table(engine))
+        self._table.update(boundary_commands.table(engine, self.following))
 
     @property
     def names(self) -> list[str]:
@@ -561,8 +561,10 @@ class Commands:
         following, links = self._following, self._links
         if following is not None and not following.running:
             due = following.due(now)
-            if due:
-                self.run_in_background(Pending(_answered(following.refresh_steps(due))))
+            contacts = following.due_contacts(now)
+            if due or contacts:
+                steps = following.refresh_steps(due, contacts=contacts)
+                self.run_in_background(Pending(_answered(steps)))
         if links is not None and not links.running:
             due = links.due(now)
             if due:

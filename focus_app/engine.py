@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, Signal
 
 from focus_app import DISPLAY_NAME, boundaries
 from focus_app.core.budget import WeekBudget
+from focus_app.core.contact_availability import AvailabilityCache
 from focus_app.core.digest import build_digest, build_paced_summary
 from focus_app.core.gate import Gate, budget_key
 from focus_app.core.model import (
@@ -172,6 +173,11 @@ class Engine(QObject):
         self._review_shown_for: datetime | None = self._last_review_at(clock.now())
         self._held_count = self._store.held_count()
         self._budget_restored_for = ""
+        self._next_return: datetime | None = None
+        self._contact_schedules: dict[int, Schedule] = {}
+        self._contact_problems: dict[int, str] = {}
+        self._availability = AvailabilityCache()
+        """When the next deferred request comes back (a wake-up candidate)."""
         self._wakeup = Wakeup(self.reconcile, clock, self._tz)
         self.desktop_status: Callable[[], dict[str, object]] | None = None
         """Set by the desktop gate: adds ``dnd`` and ``catching`` to ``status``."""
@@ -181,6 +187,7 @@ class Engine(QObject):
         self.calendar_refresh_due: Callable[[datetime], None] | None = None
         """Set once calendars are followed: called on every reconcile to start the
         refreshes due at that instant (off the GUI thread)."""
+        self.requests_changed.connect(self._requests_edited)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -365,6 +372,7 @@ class Engine(QObject):
             self._retry_failed_breakthroughs(now)
         self._maybe_heads_up(now, state)
         self._maybe_review_reminder(now)
+        self._announce_returns(now)
         if self.calendar_refresh_due is not None:
             self.calendar_refresh_due(now)
         self._plan_wakeup(now, state)
@@ -392,6 +400,7 @@ class Engine(QObject):
         candidates.append(self._heads_up_at(state))
         candidates.append(self._store.next_release_after(now))
         candidates.append(self._next_review_at(now))
+        candidates.append(self._next_return)
         if self.calendar_refresh_at is not None:
             candidates.append(self.calendar_refresh_at())
         future = [t for t in candidates if t is not None and t > now]
@@ -1208,8 +1217,32 @@ class Engine(QObject):
     ) -> str:
         """The reply the person can send for ``request`` (or a preview for ``outcome``)."""
         return boundaries.reply_for(
-            self._store, self._schedule, request, self._clock.now(), tone, outcome
+            self._store, self._schedule, request, self._clock.now(), tone, outcome,
+            self._contact_schedules,
         )
+
+    def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
+        """The person's own reply templates; an outcome and tone not in it uses the default."""
+        return self._store.reply_templates()
+
+    def set_reply_template(self, outcome: TriageOutcome, tone: Tone, text: str) -> None:
+        """Keep a reply template (the default's text removes the person's own).
+
+        Raises:
+            ValueError: The template cannot be used: one line saying why.
+        """
+        boundaries.set_reply_template(self._store, outcome, tone, text)
+
+    def reset_reply_template(self, outcome: TriageOutcome, tone: Tone) -> None:
+        """Go back to the default reply for ``outcome`` in ``tone``.
+
+        No signal: every reply is rendered when it is shown, from the stored templates.
+        """
+        self._store.reset_reply_template(outcome, tone)
+
+    def commitments(self, since: datetime, until: datetime) -> list[Request]:
+        """Accepted requests booked into ``[since, until)`` (for the week view)."""
+        return self._store.commitments_between(since, until)
 
     def week_budget(self, at: datetime | None = None) -> WeekBudget:
         """This week's budget (or the week of ``at``): hours committed, breakthroughs."""
@@ -1217,13 +1250,55 @@ class Engine(QObject):
         return boundaries.week_budget(self._store, self._settings, at, self._tz)
 
     def referrals(self) -> list[boundaries.DirectoryEntry]:
-        """The referral directory, with recent referrals per person."""
-        return boundaries.directory(self._store, self._settings, self._clock.now())
+        """The referral directory, with recent referrals and next availability per person."""
+        return boundaries.directory(
+            self._store, self._settings, self._clock.now(),
+            self._contact_schedules, self._contact_problems, self._availability,
+        )
 
     def add_referral(self, contact: Contact) -> Contact:
         added = self._store.add_referral(contact)
         self.requests_changed.emit()
+        if added.calendar:
+            self.reconcile()  # a followed calendar is due at once: its first read starts
         return added
+
+    def update_referral(self, contact: Contact) -> Contact:
+        """Change a directory entry (by its id), its published calendar included.
+
+        Raises:
+            LookupError: No entry has that id.
+            StoreError: Another entry has the new name.
+        """
+        updated = self._store.update_referral(contact)
+        self.requests_changed.emit()
+        if updated.calendar:
+            self.reconcile()
+        return updated
+
+    def set_contact_availability(
+        self, contact_id: int, schedule: Schedule | None, problem: str = "", *,
+        keep: bool = False,
+    ) -> None:
+        """What a contact's published calendar says (set by the calendar refresh).
+
+        Args:
+            contact_id: The directory entry.
+            schedule: Their availability schedule; ``None`` forgets it.
+            problem: Why their calendar could not be read last time ("" when it could).
+            keep: Keep the schedule known so far (a failed read says nothing new).
+        """
+        if not keep:
+            self._availability.forget(contact_id)
+            if schedule is None:
+                self._contact_schedules.pop(contact_id, None)
+            else:
+                self._contact_schedules[contact_id] = schedule
+        if problem:
+            self._contact_problems[contact_id] = problem
+        else:
+            self._contact_problems.pop(contact_id, None)
+        self.requests_changed.emit()
 
     def remove_referral(self, name: str) -> bool:
         removed = self._store.remove_referral(name)
@@ -1236,6 +1311,40 @@ class Engine(QObject):
         return boundaries.status_text(
             self._settings, self._schedule, self.state(), self._clock.now()
         )
+
+    def _requests_edited(self) -> None:
+        """A request was deferred (or no longer is): wake up when the next one returns."""
+        now = self._clock.now()
+        _, self._next_return = boundaries.due_returns(self._store, self._schedule, now)
+        if self._state is not None:
+            self._plan_wakeup(now, self._state)
+
+    def _announce_returns(self, now: datetime) -> None:
+        """Deferred requests whose day has come are back: say so once, through the gate.
+
+        The notification is the app's own, not time-sensitive, so a focus block or a
+        manual focus holds it for the digest like anything else; it is announced at the
+        first availability window of the day (:func:`boundaries.return_at`).
+        """
+        due, self._next_return = boundaries.due_returns(self._store, self._schedule, now)
+        if not due:
+            return
+        self._store.mark_returns_announced(due, now)
+        title, body = boundaries.returns_text(due)
+        self._decide_and_record(
+            [
+                Notification(
+                    title=title,
+                    body=body,
+                    source=DISPLAY_NAME,
+                    sender=DISPLAY_NAME,
+                    urgency=Urgency.NORMAL,
+                    received_at=now,
+                )
+            ],
+            already_stored=False,
+        )
+        self.requests_changed.emit()
 
     def _restore_budget(self, state: ModeState) -> None:
         """Hand the gate what this focus period already spent before a restart."""

@@ -62,7 +62,8 @@ from focus_app.core.model import (
 )
 from focus_app.core.program_prefs import SENDER_RULE_VALUES, Program, ProgramChoice
 from focus_app.core.referrals import Contact
-from focus_app.core.requests import Request, RequestOrigin, RequestStatus
+from focus_app.core.replies import Tone
+from focus_app.core.requests import Request, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.core.review import (
     OverrideSpan,
     ReviewItem,
@@ -632,6 +633,35 @@ MIGRATIONS: list[tuple[str, ...]] = [
         " (decided_ts, notification_id, outcome, breakthrough, rule_id)",
         "DROP INDEX IF EXISTS decisions_decided",
     ),
+    # 12: the person's own reply templates (issue 11, item 3), one per outcome and tone;
+    # a missing row means the default. Self-contained (a new table, IF NOT EXISTS), so
+    # it can be renumbered when branches merge.
+    (
+        """CREATE TABLE IF NOT EXISTS reply_templates (
+            outcome TEXT NOT NULL,
+            tone TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (outcome, tone)
+        )""",
+    ),
+    # 13: deferred requests that came back (issue 11, item 2): which return was already
+    # announced, so a restart never announces it twice; deferring again to another day
+    # (a new defer_until) announces again. Self-contained (a new table, IF NOT EXISTS).
+    (
+        """CREATE TABLE IF NOT EXISTS request_returns (
+            request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,
+            defer_until TEXT NOT NULL,
+            announced_ts REAL NOT NULL
+        )""",
+    ),
+    # 14: other people's limits (issue 11, item 7): a contact's published availability
+    # calendar (.ics path or http(s) URL). Self-contained (a new table, IF NOT EXISTS).
+    (
+        """CREATE TABLE IF NOT EXISTS contact_calendars (
+            contact_id INTEGER PRIMARY KEY REFERENCES referrals (id) ON DELETE CASCADE,
+            source TEXT NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -823,6 +853,7 @@ def _contact_from(row: sqlite3.Row) -> Contact:
         topics=tuple(str(t) for t in topics) if isinstance(topics, list) else (),
         notes=row["notes"],
         id=row["id"],
+        calendar=row["calendar"] or "",
     )
 
 
@@ -2426,6 +2457,11 @@ class Store:
                     (contact.name, contact.contact, json.dumps(list(contact.topics)),
                      contact.notes),
                 )
+                if contact.calendar:
+                    db.execute(
+                        "INSERT INTO contact_calendars (contact_id, source) VALUES (?, ?)",
+                        (cursor.lastrowid, contact.calendar),
+                    )
         except StoreError as error:
             if "UNIQUE" in str(error):
                 raise StoreError(
@@ -2436,9 +2472,53 @@ class Store:
         assert cursor.lastrowid is not None
         return replace(contact, id=cursor.lastrowid)
 
+    def update_referral(self, contact: Contact) -> Contact:
+        """Change a directory entry (found by its id), its calendar included.
+
+        Raises:
+            NotFoundError: No entry has that id.
+            StoreError: Another entry already has the new name.
+        """
+        assert contact.id is not None
+        try:
+            with self._write() as db:
+                _update_one(
+                    db,
+                    "UPDATE referrals SET name = ?, contact = ?, topics = ?, notes = ?"
+                    " WHERE id = ?",
+                    (contact.name, contact.contact, json.dumps(list(contact.topics)),
+                     contact.notes, contact.id),
+                    f"no one with id {contact.id} in the referral directory",
+                )
+                if contact.calendar:
+                    db.execute(
+                        "INSERT INTO contact_calendars (contact_id, source) VALUES (?, ?)"
+                        " ON CONFLICT (contact_id) DO UPDATE SET source = excluded.source",
+                        (contact.id, contact.calendar),
+                    )
+                else:
+                    db.execute(
+                        "DELETE FROM contact_calendars WHERE contact_id = ?", (contact.id,)
+                    )
+        except StoreError as error:
+            if "UNIQUE" in str(error):
+                raise StoreError(
+                    f"'{contact.name}' is already in the referral directory: pick another name"
+                ) from error
+            raise
+        return contact
+
+    def has_contact_calendars(self) -> bool:
+        """Whether any contact publishes a calendar (the app then follows them)."""
+        return self._db.execute("SELECT 1 FROM contact_calendars LIMIT 1").fetchone() is not None
+
     def list_referrals(self) -> list[Contact]:
-        """The referral directory, by name."""
-        rows = self._db.execute("SELECT * FROM referrals ORDER BY name COLLATE NOCASE").fetchall()
+        """The referral directory, by name (with each one's calendar, if any)."""
+        rows = self._db.execute(
+            "SELECT r.*, c.source AS calendar FROM referrals r"
+            " LEFT JOIN contact_calendars c ON c.contact_id = r.id"
+            " ORDER BY r.name COLLATE NOCASE"
+        ).fetchall()
         return [_contact_from(row) for row in rows]
 
     def remove_referral(self, name: str) -> bool:
@@ -2455,6 +2535,61 @@ class Store:
             (_ts(since),),
         ).fetchall()
         return {row[0]: row[1] for row in rows}
+
+    def unannounced_returns(self) -> list[Request]:
+        """Deferred requests whose return (to their current ``defer_until``) is not yet
+        announced, by that day."""
+        rows = self._db.execute(
+            f"{self._REQUEST_SELECT} WHERE r.status = 'deferred' AND r.defer_until IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM request_returns x WHERE x.request_id = r.id"
+            " AND x.defer_until = r.defer_until) ORDER BY r.defer_until, r.id"
+        ).fetchall()
+        return [_request_from(row) for row in rows]
+
+    def mark_returns_announced(self, requests: Iterable[Request], at: datetime) -> None:
+        """Remember that these deferred requests' returns were announced."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO request_returns (request_id, defer_until, announced_ts)"
+                " VALUES (?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET"
+                " defer_until = excluded.defer_until, announced_ts = excluded.announced_ts",
+                [
+                    (r.id, r.defer_until.isoformat(), _ts(at))
+                    for r in requests
+                    if r.id is not None and r.defer_until is not None
+                ],
+            )
+
+    def reply_templates(self) -> dict[TriageOutcome, dict[Tone, str]]:
+        """The person's own reply templates (outcome, tone) -> text; defaults are absent.
+
+        A row naming an outcome or tone this version does not know is skipped.
+        """
+        found: dict[TriageOutcome, dict[Tone, str]] = {}
+        for outcome, tone, text in self._db.execute(
+            "SELECT outcome, tone, text FROM reply_templates"
+        ).fetchall():
+            if outcome in TriageOutcome._value2member_map_ and tone in Tone._value2member_map_:
+                found.setdefault(TriageOutcome(outcome), {})[Tone(tone)] = text
+        return found
+
+    def set_reply_template(self, outcome: TriageOutcome, tone: Tone, text: str) -> None:
+        """Keep the person's template for ``outcome`` in ``tone`` (checked by the caller)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO reply_templates (outcome, tone, text) VALUES (?, ?, ?)"
+                " ON CONFLICT (outcome, tone) DO UPDATE SET text = excluded.text",
+                (outcome.value, tone.value, text),
+            )
+
+    def reset_reply_template(self, outcome: TriageOutcome, tone: Tone) -> bool:
+        """Go back to the default template; ``False`` if it already was the default."""
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM reply_templates WHERE outcome = ? AND tone = ?",
+                (outcome.value, tone.value),
+            )
+        return cursor.rowcount > 0
 
     def breakthroughs_between(self, since: datetime, until: datetime) -> int:
         """Breakthroughs delivered in ``[since, until)`` (through focus or off-time)."""

@@ -1,6 +1,12 @@
 """Following calendars: the subscriptions, how their last refresh went, and the refresh
 itself as long work (``focus_app.commands.Pending`` steps).
 
+Contacts' published availability calendars (issue 11, item 7) are followed the same way,
+on the same schedule of refreshes and the same worker: they are read with the same
+reader, but their events never become the person's blocks; each turns into the
+contact's own schedule (:func:`focus_app.core.contact_availability.contact_schedule`),
+handed to the engine for the referral directory.
+
 Qt-free: reading and planning run in ``OffThread`` steps (network I/O never on the GUI
 thread), applying the plan runs on the GUI thread through ``Engine.import_blocks`` in one
 transaction. When each calendar was last looked at is kept in memory only, so a refresh
@@ -16,9 +22,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from focus_app.calendars.plan import ImportPlan
+from focus_app.calendars.reading import ImportOptions, import_ics
 from focus_app.calendars.subscriptions import FetchError, fetch, plan_refresh
 from focus_app.commands import OffThread, Step
-from focus_app.core.model import Block
+from focus_app.core.contact_availability import contact_schedule
+from focus_app.core.model import Block, BlockKind
+from focus_app.core.schedule import Schedule
 from focus_app.core.subscriptions import RefreshStatus, Subscription, next_refresh
 
 if TYPE_CHECKING:
@@ -48,8 +57,12 @@ class Following:
         self._status: dict[int, RefreshStatus] = {}
         self._etags: dict[int, str] = {}
         self._subscriptions: list[Subscription] | None = None
+        self._contacts: list[Subscription] | None = None
+        self._contact_status: dict[int, RefreshStatus] = {}
+        self._contact_etags: dict[int, str] = {}
         self.running = False
         """A refresh is under way (a second one is refused, the scheduled one waits)."""
+        engine.requests_changed.connect(self._forget_contacts)
 
     def subscriptions(self) -> list[Subscription]:
         """Every followed calendar (read from the store once, then kept)."""
@@ -81,12 +94,84 @@ class Following:
 
     def next_refresh_at(self) -> datetime | None:
         """The next instant a calendar is due: a candidate for the engine's one wake-up."""
-        subs = self.subscriptions()
-        if not subs:
-            return None
-        return min(
-            next_refresh(s, self._status.get(s.id or 0), self._started) for s in subs
-        )
+        times = [next_refresh(s, self._status.get(s.id or 0), self._started)
+                 for s in self.subscriptions()]
+        times += [next_refresh(c, self._contact_status.get(c.id or 0), self._started)
+                  for c in self.contact_calendars()]
+        return min(times, default=None)
+
+    # ----------------------------------------------------------------- contacts
+
+    def contact_calendars(self) -> list[Subscription]:
+        """Contacts' published calendars, as subscriptions whose id is the contact's."""
+        if self._contacts is None:
+            self._contacts = [
+                Subscription(source=c.calendar, busy_kind=BlockKind.OFF, name=c.name, id=c.id)
+                for c in self._engine.store.list_referrals()
+                if c.calendar and c.id is not None
+            ]
+        return list(self._contacts)
+
+    def _forget_contacts(self) -> None:
+        """The directory may have changed: read the contacts' calendars again when asked;
+        a calendar gone or changed drops its status (a new one is due at once)."""
+        self._contacts = None
+        current = {c.id: c.source for c in self.contact_calendars()}
+        for contact_id in list(self._contact_status):
+            if contact_id not in current:
+                self._contact_status.pop(contact_id, None)
+                self._contact_etags.pop(contact_id, None)
+                self._engine.set_contact_availability(contact_id, None)
+
+    def contact_status(self, contact_id: int) -> RefreshStatus | None:
+        """How the last read of a contact's calendar went (``None``: not read yet)."""
+        return self._contact_status.get(contact_id)
+
+    def due_contacts(self, now: datetime) -> list[int]:
+        """The ids of the contacts whose calendars are due at ``now``."""
+        return [
+            c.id
+            for c in self.contact_calendars()
+            if c.id is not None
+            and next_refresh(c, self._contact_status.get(c.id), self._started) <= now
+        ]
+
+    def _read_contact(self, calendar: Subscription) -> Generator[Step, Any, None]:
+        assert calendar.id is not None
+        contact_id = calendar.id
+        tz = self._engine.tz
+        etag = self._contact_etags.get(contact_id, "")
+        before = self._contact_status.get(contact_id)
+
+        def read() -> tuple[Schedule | None, str]:  # the worker thread: its own data only
+            fetched = fetch(calendar.source, etag)
+            if fetched.text is None:
+                return None, fetched.etag
+            try:
+                result = import_ics(fetched.text, tz, ImportOptions(kind=BlockKind.OFF))
+            except ValueError as exc:
+                raise FetchError(f"{calendar.label}'s calendar: {exc}") from None
+            return contact_schedule(result.blocks, tz), fetched.etag
+
+        try:
+            schedule, new_etag = yield OffThread(read)
+        except FetchError as exc:
+            log.warning("calendar of %s: %s", calendar.label, exc)
+            self._contact_status[contact_id] = RefreshStatus(
+                checked_at=self._engine.clock.now(),
+                ok_at=before.ok_at if before else None,
+                error=str(exc),
+                failures=(before.failures if before else 0) + 1,
+            )
+            self._engine.set_contact_availability(contact_id, None, str(exc), keep=True)
+            return
+        if calendar not in self.contact_calendars():  # removed or changed while read
+            return
+        now = self._engine.clock.now()
+        self._contact_etags[contact_id] = new_etag
+        self._contact_status[contact_id] = RefreshStatus(checked_at=now, ok_at=now)
+        if schedule is not None:  # None: not modified since the last read
+            self._engine.set_contact_availability(contact_id, schedule)
 
     def due(self, now: datetime) -> list[int]:
         """The ids of the calendars due at ``now``."""
@@ -97,13 +182,17 @@ class Following:
         ]
 
     def refresh_steps(
-        self, ids: Sequence[int] | None = None
+        self, ids: Sequence[int] | None = None, *, contacts: Sequence[int] = ()
     ) -> Generator[Step, Any, list[dict[str, Any]]]:
         """Refresh calendars one after another (all of them without ``ids``).
 
         Yields ``OffThread`` steps (read and plan on the worker); applies each plan in one
         transaction on the GUI thread. A calendar whose plan changes nothing costs no
         write. Returns one summary per calendar (see :meth:`summary`).
+
+        Args:
+            ids: The subscriptions to refresh (``None``: all of them).
+            contacts: The contacts whose published calendars are read too (their ids).
         """
         self.running = True
         try:
@@ -111,6 +200,9 @@ class Following:
             for sub in subs:
                 assert sub.id is not None
                 yield from self._refresh_one(sub)
+            for calendar in self.contact_calendars():
+                if calendar.id in contacts:
+                    yield from self._read_contact(calendar)
             return [self.summary(s) for s in subs]
         finally:
             self.running = False

@@ -17,6 +17,7 @@ MAX_NAME = 100
 MAX_CONTACT = 300
 MAX_NOTES = 2000
 MAX_TOPICS = 20
+MAX_CALENDAR = 4096
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class Contact:
         topics: What they know about.
         notes: Anything else (their hours, "prefers chat").
         id: The store's id (``None`` before it is stored).
+        calendar: Their published availability calendar (an absolute ``.ics`` path or
+            an http(s) URL, checked by the caller), or ``""``; see
+            :mod:`focus_app.core.contact_availability`.
     """
 
     name: str
@@ -36,9 +40,12 @@ class Contact:
     topics: tuple[str, ...] = field(default_factory=tuple)
     notes: str = ""
     id: int | None = None
+    calendar: str = ""
 
     def __post_init__(self) -> None:
         problem = contact_problem(self.name, self.contact, self.topics, self.notes)
+        if problem is None and len(self.calendar) > MAX_CALENDAR:
+            problem = f"the calendar address is too long (at most {MAX_CALENDAR} characters)"
         if problem is not None:
             raise ValueError(problem)
 

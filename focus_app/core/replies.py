@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import string
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta, tzinfo
 
 from focus_app.core.requests import TriageOutcome
 
@@ -28,18 +29,18 @@ class Tone(enum.StrEnum):
 
 DEFAULT_TEMPLATES: Mapping[TriageOutcome, Mapping[Tone, str]] = {
     TriageOutcome.ACCEPT: {
-        Tone.WARM: "Hi {name}, happy to help! I've set time aside for it on {next_window} "
-        "and will get back to you then.",
-        Tone.SHORT: "Hi {name}, yes: I'll do it on {next_window}.",
+        Tone.WARM: "Hi {name}, happy to help! I've set time aside for it: {next_window}. "
+        "I'll get back to you then.",
+        Tone.SHORT: "Hi {name}, yes: I'll do it {next_window}.",
         Tone.FORMAL: "Dear {name}, thank you for your request. I have scheduled it for "
         "{next_window} and will reply by then.",
     },
     TriageOutcome.DEFER: {
-        Tone.WARM: "Hi {name}, thanks for thinking of me! This week is full, so I'd like to "
-        "come back to it on {due}. Does that work for you?",
-        Tone.SHORT: "Hi {name}, I can't this week; I'll come back to it on {due}.",
+        Tone.WARM: "Hi {name}, thanks for thinking of me! This week is full, so I've set it "
+        "aside until {due}. Does that work for you?",
+        Tone.SHORT: "Hi {name}, I can't this week; it's on my list for {due}.",
         Tone.FORMAL: "Dear {name}, thank you for your request. My week is fully committed; "
-        "I will return to it on {due}. Please let me know if that is too late.",
+        "I have set it aside until {due}. Please let me know if that is too late.",
     },
     TriageOutcome.DECLINE: {
         Tone.WARM: "Hi {name}, thank you for asking me. I can't take this on right now "
@@ -59,6 +60,29 @@ DEFAULT_TEMPLATES: Mapping[TriageOutcome, Mapping[Tone, str]] = {
 }
 
 MAX_TEMPLATE = 2000
+
+
+def day_phrase(day: date, today: date) -> str:
+    """A day as a reply says it: ``today``, ``tomorrow``, ``Wed 2 Dec``.
+
+    No preposition: templates read "until {due}" or "for {due}", which suit all three
+    ("on today" would not).
+    """
+    if day == today:
+        return "today"
+    if day == today + timedelta(days=1):
+        return "tomorrow"
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def when_phrase(t: datetime, now: datetime, tz: tzinfo) -> str:
+    """An instant as a reply says it: ``today at 15:00``, ``Wed 2 Dec at 14:00``.
+
+    The day is counted in ``tz`` (the schedule's zone), so 00:30 after midnight is
+    "tomorrow" even when ``now`` is given in UTC.
+    """
+    local = t.astimezone(tz)
+    return f"{day_phrase(local.date(), now.astimezone(tz).date())} at {local:%H:%M}"
 
 
 def template_problem(template: str) -> str | None:
@@ -107,9 +131,34 @@ def reply(
     fields: Mapping[str, str],
     templates: Mapping[TriageOutcome, Mapping[Tone, str]] | None = None,
 ) -> str:
-    """The reply for ``outcome`` in ``tone``, from the person's templates or the defaults."""
-    chosen = (templates or {}).get(outcome, {}).get(tone) or DEFAULT_TEMPLATES[outcome][tone]
+    """The reply for ``outcome`` in ``tone``, from the person's templates or the defaults.
+
+    A stored template that no longer passes :func:`template_problem` (written by an
+    older or newer version, or by hand) gives way to the default: a reply is always due.
+    """
+    chosen = (templates or {}).get(outcome, {}).get(tone)
+    if not chosen or template_problem(chosen) is not None:
+        chosen = DEFAULT_TEMPLATES[outcome][tone]
     return render(chosen, fields)
+
+
+SAMPLE_FIELDS: Mapping[str, str] = {
+    "name": "Dana",
+    "next_window": "Wed 2 Dec at 14:00",
+    "referral": "Sam",
+    "referral_contact": "sam@example.org",
+    "due": "Mon 7 Dec",
+}
+"""Example values, for previewing a template while it is written."""
+
+FIELD_HELP: Mapping[str, str] = {
+    "name": "who asked",
+    "next_window": "when it is booked, or the next availability window",
+    "referral": "whom you refer them to",
+    "referral_contact": "how to reach that person",
+    "due": "the day it comes back (deferred) or is due",
+}
+"""What each field stands for, in a few words (shown beside the template editor)."""
 
 
 # ------------------------------------------------------------------ status line

@@ -74,6 +74,7 @@ class EngineBlocks:
 def build_calendar_page(engine: Engine) -> QWidget:
     """The week page; follows block and override changes made elsewhere (CLI, tray)."""
     from focus_app.ui.calendar_model import CalendarController
+    from focus_app.ui.commitments_overlay import Commitment
     from focus_app.ui.week_page import WeekPage
 
     controller = CalendarController(EngineBlocks(engine))
@@ -86,6 +87,12 @@ def build_calendar_page(engine: Engine) -> QWidget:
         page.view.day_starts_hour = engine.settings.day_starts_hour
         controller.refresh()
 
+    page.view.commitments.source = lambda start, end: [
+        Commitment(r.what, r.who, r.booked_start, r.booked_end)
+        for r in engine.commitments(start, end)
+        if r.booked_start is not None and r.booked_end is not None
+    ]
+    engine.requests_changed.connect(page.view.commitments.refresh)
     engine.blocks_changed.connect(controller.refresh)
     engine.state_changed.connect(controller.refresh)
     engine.settings_changed.connect(apply_settings)

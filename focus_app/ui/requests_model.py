@@ -62,7 +62,7 @@ def status_text(request: Request, now: datetime, tz: tzinfo) -> str:
     status = request.status
     if status is RequestStatus.DEFERRED and request.defer_until is not None:
         if request.is_back(now.astimezone(tz).date()):
-            return f"Back (deferred to {day_text(request.defer_until)})"
+            return f"Due again (deferred to {day_text(request.defer_until)})"
         return f"Deferred to {day_text(request.defer_until)}"
     if status is RequestStatus.REFERRED and request.referral:
         return f"Referred to {request.referral}"
@@ -155,6 +155,7 @@ class ContactColumn(enum.IntEnum):
     TOPICS = 2
     NOTES = 3
     RECENT = 4
+    AVAILABLE = 5
 
 
 CONTACT_HEADERS = {
@@ -163,6 +164,7 @@ CONTACT_HEADERS = {
     ContactColumn.TOPICS: "Topics",
     ContactColumn.NOTES: "Notes",
     ContactColumn.RECENT: "Referred (30 days)",
+    ContactColumn.AVAILABLE: "Availability",
 }
 
 
@@ -237,4 +239,6 @@ class DirectoryModel(QAbstractTableModel):
             return ", ".join(c.topics)
         if column is ContactColumn.NOTES:
             return c.notes.replace("\n", " ")
+        if column is ContactColumn.AVAILABLE:
+            return entry.availability
         return f"{entry.recent} ⚠" if entry.warning else str(entry.recent)

@@ -57,6 +57,7 @@ from focus_app.ui.programs_model import (
     ProgramsModel,
 )
 from focus_app.ui.rules_model import RuleRole, RulesModel
+from focus_app.ui.templates_section import TemplatesSection
 
 SECTION_TITLES = {
     "schedule": "Schedule",
@@ -577,6 +578,8 @@ class SettingsPage(QWidget):
         label_width = max(label.sizeHint().width() for label in self.form_labels)
         for label in self.form_labels:
             label.setFixedWidth(label_width)
+        self.templates_section = TemplatesSection(engine)
+        form_column.addWidget(self.templates_section)
         form_column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(form_host)

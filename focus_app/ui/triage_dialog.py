@@ -472,7 +472,8 @@ class TriageDialog(QDialog):
         for name, entry in self._entries.items():
             topics = f" ({', '.join(entry.contact.topics)})" if entry.contact.topics else ""
             recent = f", referred {entry.recent}× lately" if entry.recent else ""
-            self.refer_combo.addItem(f"{name}{topics}{recent}", name)
+            free = f", {entry.availability}" if entry.next_available is not None else ""
+            self.refer_combo.addItem(f"{name}{topics}{recent}{free}", name)
         self.refer_combo.currentIndexChanged.connect(self._referral_changed)
         label = QLabel("&Who can help:")
         label.setBuddy(self.refer_combo)

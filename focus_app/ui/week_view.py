@@ -75,6 +75,7 @@ from focus_app.ui.calendar_model import (
     Scope,
     describe_overlap,
 )
+from focus_app.ui.commitments_overlay import CommitmentOverlay
 
 HEADER_HEIGHT = 40
 """Height of the day header row, in pixels."""
@@ -381,6 +382,8 @@ class WeekView(QWidget):
 
         self._make_paint_tools()
         controller.changed.connect(self._on_data_changed)
+        self.commitments = CommitmentOverlay(self)
+        """Accepted requests drawn over the blocks (its ``source`` is set by the page)."""
 
     # ------------------------------------------------------------ public API
     @property
@@ -738,6 +741,7 @@ class WeekView(QWidget):
         p.drawPixmap(QPointF(0, 0), layer)
         # Overlays, in content coordinates (y = 0 at midnight).
         self._paint_selection(p)
+        self.commitments.paint(p)
         self._paint_override(p, now)
         self._paint_preview(p)
         if 0 <= today < 7:
@@ -1090,6 +1094,9 @@ class WeekView(QWidget):
             content = QPointF(pos.x(), pos.y() - HEADER_HEIGHT + self.scroll_offset())
             if any(r.contains(content) for r, _ in self._override_rects(self._local_now())):
                 lines.append(override)
+        if pos.y() >= HEADER_HEIGHT:
+            content = QPointF(pos.x(), pos.y() - HEADER_HEIGHT + self.scroll_offset())
+            lines.extend(self.commitments.tooltip_lines(content))
         seg = self._segment_at(pos)
         if seg is not None:
             occ = seg.occurrence

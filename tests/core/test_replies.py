@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -14,10 +15,12 @@ from focus_app.core.replies import (
     DEFAULT_TEMPLATES,
     Tone,
     and_list,
+    day_phrase,
     render,
     reply,
     status_line,
     template_problem,
+    when_phrase,
 )
 from focus_app.core.requests import TriageOutcome
 
@@ -85,6 +88,59 @@ def test_any_text_is_either_a_usable_template_or_refused_in_one_line(text: str) 
         render(text, FIELDS)
     else:
         assert "\n" not in problem
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY_NOON = datetime(2026, 11, 30, 12, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("booked", "said"),
+    [
+        (datetime(2026, 11, 30, 15, tzinfo=BERLIN), "today at 15:00"),
+        (datetime(2026, 12, 1, 9, tzinfo=BERLIN), "tomorrow at 09:00"),
+        (datetime(2026, 12, 2, 14, tzinfo=BERLIN), "Wed 2 Dec at 14:00"),
+        (datetime(2027, 1, 4, 8, 30, tzinfo=BERLIN), "Mon 4 Jan at 08:30"),
+    ],
+)
+def test_a_booking_reads_today_tomorrow_or_the_date_never_on_a_bare_time(
+    booked: datetime, said: str
+) -> None:
+    assert when_phrase(booked, MONDAY_NOON, BERLIN) == said
+
+
+def test_today_and_tomorrow_are_counted_in_the_schedules_zone_not_utc() -> None:
+    # 23:30 UTC on Monday is 00:30 on Tuesday in Berlin: that is tomorrow there.
+    now = datetime(2026, 11, 30, 20, tzinfo=UTC)
+    assert when_phrase(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), now, BERLIN) == (
+        "tomorrow at 00:30"
+    )
+
+
+def test_a_day_reads_today_tomorrow_or_weekday_and_date() -> None:
+    today = date(2026, 11, 30)
+    assert [day_phrase(today + timedelta(days=d), today) for d in (0, 1, 2)] == [
+        "today",
+        "tomorrow",
+        "Wed 2 Dec",
+    ]
+
+
+@pytest.mark.parametrize("tone", list(Tone))
+@pytest.mark.parametrize(
+    "when", ["today at 15:00", "tomorrow at 09:00", "Wed 2 Dec at 14:00"]
+)
+def test_an_accept_reply_reads_without_a_stray_on_for_every_kind_of_day(
+    tone: Tone, when: str
+) -> None:
+    text = reply(TriageOutcome.ACCEPT, tone, {**FIELDS, "next_window": when})
+    assert when in text and f"on {when}" not in text
+
+
+@pytest.mark.parametrize("tone", list(Tone))
+def test_a_defer_reply_reads_well_for_tomorrow(tone: Tone) -> None:
+    text = reply(TriageOutcome.DEFER, tone, {**FIELDS, "due": "tomorrow"})
+    assert "tomorrow" in text and "on tomorrow" not in text
 
 
 def test_a_missing_field_value_reads_kindly_not_as_a_gap() -> None:

@@ -23,6 +23,7 @@ from focus_app.core.referrals import Contact
 from focus_app.core.requests import Question, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.engine import Engine
 from focus_app.ui.requests_model import (
+    ContactColumn,
     ContactRole,
     DirectoryModel,
     RequestColumn,
@@ -219,7 +220,7 @@ def test_two_yes_clicks_accept_into_the_next_window_with_room_and_say_which(
     assert dialog.accept_label.text() == (
         "Books it for today 14:00–14:30: the next availability window with room."
     )
-    assert "I've set time aside for it on 14:00" in dialog.reply_text()
+    assert "I've set time aside for it: today at 14:00." in dialog.reply_text()
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     decided = engine.request(dialog.request.id or 0)
     assert decided.status is RequestStatus.ACCEPTED
@@ -250,7 +251,7 @@ def test_keyboard_only_defer_to_a_date_typed_in_the_date_field(
     qtbot.keyClick(dialog.defer_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(dialog.defer_edit, "2026-12-01")
     assert dialog.defer_until() == date(2026, 12, 1)
-    assert "come back to it on Tue 1 Dec" in dialog.reply_text()
+    assert "set it aside until Tue 1 Dec." in dialog.reply_text()
     request_id = dialog.request.id or 0
     alt(qtbot, dialog, Qt.Key.Key_D,  # "&Defer it"
         lambda: engine.request(request_id).status is RequestStatus.DEFERRED)
@@ -378,7 +379,7 @@ def test_a_deferred_request_comes_back_for_triage_on_its_day(
     assert page.model.rowCount() == 0
     clock.advance(timedelta(days=2))  # Saturday 10:00
     page.reload()
-    assert page.model.index(0, RequestColumn.STATUS).data() == "Back (deferred to Sat 28 Nov)"
+    assert page.model.index(0, RequestColumn.STATUS).data() == "Due again (deferred to Sat 28 Nov)"
 
 
 def test_a_qdate_before_tomorrow_cannot_be_picked_for_defer(
@@ -387,3 +388,20 @@ def test_a_qdate_before_tomorrow_cannot_be_picked_for_defer(
     dialog = triage(page, ask(engine), qtbot)
     dialog.defer_edit.setDate(QDate(2026, 11, 20))
     assert dialog.defer_until() == date(2026, 11, 27)
+
+
+def test_the_directory_shows_when_a_contact_with_a_calendar_is_next_available(
+    page: RequestsPage, engine: Engine
+) -> None:
+    from focus_app.core.contact_availability import contact_schedule
+
+    dana = engine.add_referral(Contact("Dana", "dana@example.org", calendar="/cal/dana.ics"))
+    engine.add_referral(Contact("Ana", "ana@example.org"))
+    page.reload()
+    model = page.directory_model
+    texts = {model.index(r, 0).data(): model.index(r, ContactColumn.AVAILABLE).data()
+             for r in range(model.rowCount())}
+    assert texts == {"Ana": "", "Dana": "calendar not read yet"}
+    engine.set_contact_availability(dana.id or 0, contact_schedule([], BERLIN))
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Dana")
+    assert model.index(row, ContactColumn.AVAILABLE).data() == "available now, until 17:00"
