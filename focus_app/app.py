@@ -71,6 +71,8 @@ class Runtime:
     startup_problems: list[str]
     desktop: DesktopParts | None = None
     background: BackgroundWork | None = None
+    commands: Commands | None = None
+    """The command layer the socket serves; the window's Calendars section uses it too."""
 
     def run_in_background(self, pending: Pending) -> None:
         """Drive long work nobody waits for (a scheduled calendar refresh)."""
@@ -178,6 +180,7 @@ def start_runtime(lock: InstanceLock) -> Runtime:
         log.warning("%s", line)
     runtime = Runtime(engine, server, store, notifier, bridge, sleep, clock_watch, problems)
     commands.run_in_background = runtime.run_in_background
+    runtime.commands = commands
     if store.list_subscriptions():
         commands.following()  # calendars are followed: their refreshes join the wake-ups
     if store.list_caldav_links():
