@@ -5,7 +5,11 @@ person's blocks in step between their machines through one, with the ``caldav`` 
 works on its own arguments only; it answers an :class:`Outcome` the GUI thread applies in
 one transaction. Each event is one block, ``UID`` stable, written through
 :func:`~focus_app.calendars.export_ics` and read back through
-:func:`~focus_app.calendars.import_ics`.
+:func:`~focus_app.calendars.reading.import_calendars`.
+
+What it costs (``docs/benchmarks.md``): the server's events are listed with their ETags
+only (one REPORT); those whose ETag is the agreed one are neither fetched nor parsed, the
+others come in one ``calendar-multiget``. Writes go out :data:`PUT_THREADS` at a time.
 
 Sync is a three-way merge per UID against what was last agreed with the server
 (:class:`~focus_app.core.subscriptions.SyncedItem`: its ETag and the block's digest then).

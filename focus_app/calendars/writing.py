@@ -80,8 +80,8 @@ def export_ics(blocks: Sequence[Block], tz: tzinfo, *, now: datetime) -> str:
         min(earliest, date(1970, 1, 1)) - DAY,
         max(latest, date(2037, 1, 1)) + 366 * DAY,
     )
-    at = text.find("BEGIN:VEVENT\r\n")
-    at = at if at >= 0 else text.rindex("END:VCALENDAR")
+    at = text.find("\r\nBEGIN:VEVENT\r\n") + 2  # the calendar's own lines come first
+    at = at if at >= 2 else text.rindex("END:VCALENDAR")
     return text[:at] + vtimezone + text[at:]
 
 
