@@ -429,8 +429,8 @@ class CalendarsSection(QGroupBox):
             dialog.accept()
             self.refresh()
             self.select(name_text(result))
-            note = f" (password {result['password']})" if result.get("password") else ""
-            self._show_status(f"Added {name_text(result)}{note}.")
+            note = f" Password: {result['password']}." if result.get("password") else ""
+            self._show_status(f"Added {name_text(result)}.{note}")
 
         self._run(request, done)
 

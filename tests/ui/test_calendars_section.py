@@ -156,6 +156,10 @@ def test_a_caldav_calendar_is_added_with_its_password_kept_outside_the_database_
     assert not dialog.isVisible()
     assert cell(section, 0, 0) == f"{USER} at 127.0.0.1"
     assert cell(section, 0, 1) == "CalDAV: syncs your blocks"
+    assert section.status_label.text() == (
+        f"Added {USER} at 127.0.0.1. Password: no Secret Service on this desktop: the "
+        "password is kept in memory until the app quits (give it again after a restart)."
+    )
     assert commands.passwords is not None and commands.passwords.lookup(1) == PASSWORD
     for stored in tmp_path.glob("focus.sqlite3*"):  # the database, its WAL
         assert PASSWORD.encode() not in stored.read_bytes()
