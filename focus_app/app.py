@@ -72,7 +72,8 @@ class Runtime:
     desktop: DesktopParts | None = None
     background: BackgroundWork | None = None
     commands: Commands | None = None
-    """The socket's commands; the desktop UI adds what the window shows (``window``)."""
+    """The command layer the socket serves; the window's Calendars section uses it too, and
+    the desktop UI adds what the window shows (``window``)."""
 
     def run_in_background(self, pending: Pending) -> None:
         """Drive long work nobody waits for (a scheduled calendar refresh)."""

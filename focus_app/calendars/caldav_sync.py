@@ -5,7 +5,11 @@ person's blocks in step between their machines through one, with the ``caldav`` 
 works on its own arguments only; it answers an :class:`Outcome` the GUI thread applies in
 one transaction. Each event is one block, ``UID`` stable, written through
 :func:`~focus_app.calendars.export_ics` and read back through
-:func:`~focus_app.calendars.import_ics`.
+:func:`~focus_app.calendars.reading.import_calendars`.
+
+What it costs (``docs/benchmarks.md``): the server's events are listed with their ETags
+only (one REPORT); those whose ETag is the agreed one are neither fetched nor parsed, the
+others come in one ``calendar-multiget``. Writes go out :data:`PUT_THREADS` at a time.
 
 Sync is a three-way merge per UID against what was last agreed with the server
 (:class:`~focus_app.core.subscriptions.SyncedItem`: its ETag and the block's digest then).
@@ -19,27 +23,52 @@ server meanwhile is never overwritten: it is merged on the next sync.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import threading
 import uuid
-from collections.abc import Callable, Mapping
+import zoneinfo
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import Any
-from urllib.parse import quote, urlsplit
-
-import icalendar
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urljoin, urlsplit
 
 from focus_app.calendars.plan import FILE_CALENDAR
-from focus_app.calendars.reading import ImportOptions, import_ics
+from focus_app.calendars.reading import ImportOptions, import_calendars, parse_ics
 from focus_app.calendars.writing import _uid, export_ics
 from focus_app.core.model import Block, BlockKind
 from focus_app.core.subscriptions import CalDavLink, SyncedItem
 
-TIMEOUT_S = 20.0
+if TYPE_CHECKING:
+    from caldav.davclient import DAVClient
+
+TIMEOUT_S = 20
+PUT_THREADS = 4
+"""Writes in flight at once, each thread with its own connection: the client builds the
+next events while the server stores the last ones (a first sync writes every block)."""
 HOST_PROPERTY = "X-FOCUS-APP-HOST"
 CONFLICT_SUFFIX = " (conflict copy from {host})"
 _CONTENT_TYPE = "text/calendar; charset=utf-8"
+_XML_TYPE = "application/xml; charset=utf-8"
+_ETAGS_QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:prop><D:getetag/></D:prop>"
+    '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/>'
+    "</C:comp-filter></C:filter></C:calendar-query>"
+)
+_MULTIGET = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<C:calendar-multiget xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:prop><D:getetag/><C:calendar-data/></D:prop>{hrefs}</C:calendar-multiget>"
+)
+_MULTIGET_BATCH = 200
+_DAV = "{DAV:}"
+_CALDAV = "{urn:ietf:params:xml:ns:caldav}"
+_VTIMEZONE = re.compile(r"BEGIN:VTIMEZONE\r?\nTZID:([^\r\n;]+)\r?\n.*?END:VTIMEZONE\r?\n", re.S)
 
 
 class CalDavError(Exception):
@@ -88,6 +117,10 @@ def _ical_text(value: str) -> str:
     return re.sub(r"[\r\n;,\\]", " ", value)
 
 
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass(frozen=True)
 class RemoteEvent:
     """One event on the server: where it is, its ETag, and the block it reads as."""
@@ -97,15 +130,24 @@ class RemoteEvent:
     block: Block | None
     stamp: datetime | None = None
     host: str = ""
+    unchanged: bool = False
+    """Its ETag is the one last agreed: not read again (``block`` is ``None``)."""
 
 
 def read_event(text: str, href: str, etag: str, tz: tzinfo) -> tuple[str, RemoteEvent] | None:
-    """``(uid, event)`` of a calendar object; ``None`` when it is not one event of ours."""
+    """``(uid, event)`` of a calendar object; ``None`` when it is not one event of ours.
+
+    The text is parsed once (UID, DTSTAMP and the block from the same calendar), without
+    the VTIMEZONEs of IANA zones: ``icalendar`` reads those names from zoneinfo anyway,
+    and their transition lists are most of the parsing time.
+    """
     try:
-        calendar = icalendar.Calendar.from_ical(text)
+        calendars = parse_ics(_without_known_zones(text))
     except ValueError:
         return None
-    masters = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
+    if len(calendars) != 1:
+        return None
+    masters = [e for e in calendars[0].walk("VEVENT") if "RECURRENCE-ID" not in e]
     if len(masters) != 1:
         return None
     master = masters[0]
@@ -116,12 +158,22 @@ def read_event(text: str, href: str, etag: str, tz: tzinfo) -> tuple[str, Remote
     stamp = stamp_prop.dt if stamp_prop is not None else None
     if not isinstance(stamp, datetime) or stamp.tzinfo is None:
         stamp = None
+    host = str(master.get(HOST_PROPERTY, ""))
     try:
-        result = import_ics(text, tz, ImportOptions(kind=None))
+        result = import_calendars(calendars, tz, ImportOptions(kind=None))
     except ValueError:
         return None
     block = result.blocks[0] if len(result.blocks) == 1 else None
-    return uid, RemoteEvent(href, etag, block, stamp, str(master.get(HOST_PROPERTY, "")))
+    return uid, RemoteEvent(href, etag, block, stamp, host)
+
+
+def _without_known_zones(text: str) -> str:
+    return _VTIMEZONE.sub(lambda m: "" if m.group(1) in _iana_names() else m.group(0), text)
+
+
+@functools.cache
+def _iana_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 @dataclass
@@ -137,6 +189,8 @@ class Outcome:
         removed: Local block ids to remove, with their digest when the sync began.
         state: Agreed items to record (``None``: forget).
         pushed / pulled / conflicts / deleted: Counts for the summary line.
+        error: Why some writes failed (one line; they are tried again on the next
+            sync), or ``""``. What did get through is in the rest and is stored.
     """
 
     new: list[tuple[Block, str, SyncedItem | None]] = field(default_factory=list)
@@ -148,6 +202,7 @@ class Outcome:
     conflicts: int = 0
     deleted: int = 0
     deferred: int = 0
+    error: str = ""
 
     def summary(self) -> str:
         parts = [f"{self.pushed} sent", f"{self.pulled} received"]
@@ -160,30 +215,95 @@ class Outcome:
         return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Put:
+    """One write: ``text`` as the event ``uid``; over ``etag`` at ``href``, else new."""
+
+    uid: str
+    text: str
+    href: str = ""
+    etag: str = ""
+
+
 class Server:
     """The calendar collection at ``link.url`` (blocking calls: a worker thread's)."""
 
-    def __init__(self, link: CalDavLink, password: str, timeout: float = TIMEOUT_S) -> None:
-        import caldav  # imported late: niquests and lxml cost every app start otherwise
-
+    def __init__(self, link: CalDavLink, password: str, timeout: int = TIMEOUT_S) -> None:
         self._link = link
+        self._password = password
+        self._timeout = timeout
         self._host = urlsplit(link.url).hostname or link.url
-        self._client = caldav.DAVClient(  # type: ignore[operator]
-            url=link.url, username=link.user, password=password, timeout=timeout
-        )
-        self._calendar = self._client.calendar(url=link.url)
         self._base = link.url if link.url.endswith("/") else link.url + "/"
+        self._clients: list[DAVClient] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._client = self._new_client()
+
+    def _new_client(self) -> DAVClient:
+        # Imported late: niquests and lxml cost every app start otherwise.
+        from caldav.davclient import DAVClient
+
+        client = DAVClient(
+            url=self._link.url, username=self._link.user, password=self._password,
+            timeout=self._timeout,
+        )
+        with self._lock:
+            self._clients.append(client)
+        return client
+
+    def _thread_client(self) -> DAVClient:
+        """This thread's client: a connection (an HTTP session) is not shared by threads."""
+        client: DAVClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+        return client
 
     def close(self) -> None:
-        self._client.close()
+        for client in self._clients:
+            client.close()
 
-    def events(self) -> list[tuple[str, str, str]]:
-        """``(href, etag, text)`` of every event."""
-        found = self._call(lambda: self._calendar.events())
-        return [
-            (str(event.url), str(event.props.get("{DAV:}getetag", "")), str(event.data))
-            for event in found
-        ]
+    def etags(self) -> list[tuple[str, str]]:
+        """``(href, etag)`` of every event: one REPORT, without the events' text."""
+        return [(href, etag) for href, etag, _ in self._report(_ETAGS_QUERY, depth=1)]
+
+    def fetch(self, hrefs: Sequence[str]) -> list[tuple[str, str, str]]:
+        """``(href, etag, text)`` of the events at ``hrefs`` (calendar-multiget)."""
+        found: list[tuple[str, str, str]] = []
+        for at in range(0, len(hrefs), _MULTIGET_BATCH):
+            batch = "".join(
+                f"<D:href>{_xml_text(urlsplit(h).path)}</D:href>"
+                for h in hrefs[at:at + _MULTIGET_BATCH]
+            )
+            found += [r for r in self._report(_MULTIGET.format(hrefs=batch), None) if r[2]]
+        return found
+
+    def _report(self, query: str, depth: int | None) -> Iterator[tuple[str, str, str]]:
+        response = self._call(
+            lambda: self._client.request(
+                self._base, "REPORT", query,
+                {"Content-Type": _XML_TYPE, **({"Depth": str(depth)} if depth is not None
+                                                else {})},
+            )
+        )
+        if response.status == 404:
+            raise CalDavError(
+                f"{self._host} has no calendar at {self._link.url}: check the address"
+            )
+        self._check(response.status, "list the events")
+        tree = response.tree
+        if tree is None:
+            raise CalDavError(f"{self._host} answered no event list; it is tried again later")
+        for item in tree.iter(f"{_DAV}response"):
+            href = item.findtext(f"{_DAV}href") or ""
+            if not href:
+                continue
+            etag = data = ""
+            for propstat in item.iter(f"{_DAV}propstat"):
+                if " 200 " not in (propstat.findtext(f"{_DAV}status") or " 200 "):
+                    continue
+                etag = etag or propstat.findtext(f".//{_DAV}getetag") or ""
+                data = data or propstat.findtext(f".//{_CALDAV}calendar-data") or ""
+            yield urljoin(self._base, href), etag, data
 
     def put(self, uid: str, text: str, *, href: str = "", etag: str = "") -> str | None:
         """Write an event; ``etag`` given: only over that version, else only a new one.
@@ -193,14 +313,29 @@ class Server:
         """
         href = href or self._base + quote(uid, safe="@.-_") + ".ics"
         condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
+        client = self._thread_client()
         response = self._call(
-            lambda: self._client.put(href, text, {"Content-Type": _CONTENT_TYPE, **condition})
+            lambda: client.put(href, text, {"Content-Type": _CONTENT_TYPE, **condition})
         )
         if response.status == 412:
             return None
         self._check(response.status, "write an event")
         new_etag = response.headers.get("ETag") or ""
         return str(new_etag)
+
+    def put_many(self, puts: Sequence[Put]) -> list[str | CalDavError | None]:
+        """:meth:`put` each, :data:`PUT_THREADS` at once; each answer, or its error."""
+
+        def one(put: Put) -> str | CalDavError | None:
+            try:
+                return self.put(put.uid, put.text, href=put.href, etag=put.etag)
+            except CalDavError as exc:
+                return exc
+
+        if len(puts) <= 1:
+            return [one(p) for p in puts]
+        with ThreadPoolExecutor(PUT_THREADS, thread_name_prefix="focus-caldav") as pool:
+            return list(pool.map(one, puts))
 
     def delete(self, href: str, etag: str) -> bool:
         """Delete an event if it is still ``etag``; ``False`` when it changed (412)."""
@@ -270,16 +405,47 @@ def sync_with_server(
     """
     server = Server(link, password)
     try:
-        remote: dict[str, RemoteEvent] = {}
-        for href, etag, text in server.events():
-            read = read_event(text, href, etag, tz)
-            if read is not None:
-                remote[read[0]] = read[1]
+        remote = remote_events(server, base, tz)
         if link.mode == "publish":
             return _publish(server, link, blocks, base, remote, tz, host, now)
         return _sync(server, blocks, base, remote, edited_at, tz, host, now)
     finally:
         server.close()
+
+
+def remote_events(
+    server: Server, base: Mapping[str, SyncedItem], tz: tzinfo
+) -> dict[str, RemoteEvent]:
+    """The server's events by UID. Listed with their ETags only; an event whose ETag is
+    the agreed one did not change and is not read (a sync that changes nothing is one
+    REPORT); the others are read in one calendar-multiget and parsed once."""
+    agreed = {item.etag: uid for uid, item in base.items() if item.etag}
+    remote: dict[str, RemoteEvent] = {}
+    unread: list[str] = []
+    for href, etag in server.etags():
+        uid = agreed.get(etag)
+        if uid is not None:
+            remote[uid] = RemoteEvent(href, etag, None, unchanged=True)
+        else:
+            unread.append(href)
+    for href, etag, text in server.fetch(unread) if unread else []:
+        read = read_event(text, href, etag, tz)
+        if read is not None:
+            remote[read[0]] = read[1]
+    return remote
+
+
+def _send(server: Server, out: Outcome, puts: list[tuple[Put, SyncedItem]]) -> None:
+    """Write ``puts`` (in parallel) and record each: agreed, deferred (412) or failed."""
+    answers = server.put_many([put for put, _ in puts])
+    for (put, item), answer in zip(puts, answers, strict=True):
+        if isinstance(answer, CalDavError):
+            out.error = out.error or str(answer)
+        elif answer is None:
+            out.deferred += 1
+        else:
+            out.pushed += 1
+            out.state[put.uid] = replace(item, etag=answer)
 
 
 def _publish(
@@ -295,6 +461,7 @@ def _publish(
     out = Outcome()
     by_block = {item.block_id: uid for uid, item in base.items()}
     seen: set[str] = set()
+    puts: list[tuple[Put, SyncedItem]] = []
     for block in blocks:
         if block.id is None or not in_scope(block, link):
             continue
@@ -307,13 +474,9 @@ def _publish(
         if agreed and there and agreed.digest == digest and agreed.etag == there.etag:
             continue
         text = block_event(shown, uid, tz, stamp=now, host=host)
-        etag = server.put(uid, text, href=there.href if there else "",
-                          etag=there.etag if there else "")
-        if etag is None:
-            out.deferred += 1
-            continue
-        out.pushed += 1
-        out.state[uid] = SyncedItem(block.id, etag, digest)
+        puts.append((Put(uid, text, there.href if there else "", there.etag if there else ""),
+                     SyncedItem(block.id, "", digest)))
+    _send(server, out, puts)
     for uid in base.keys() - seen:
         there = remote.get(uid)
         if there is None or server.delete(there.href, there.etag):
@@ -339,18 +502,15 @@ def _sync(
     for block in blocks:
         if block.id is not None and in_scope(block, sync_link):
             local[by_block.get(block.id) or f"{uuid.uuid4()}@focus-app"] = block
+    puts: list[tuple[Put, SyncedItem]] = []
 
     def push(uid: str, block: Block, there: RemoteEvent | None) -> None:
+        """Queue the write (sent in parallel once every UID is decided)."""
         assert block.id is not None
         stamp = edited_at.get(block.id, now)
         text = block_event(block, uid, tz, stamp=stamp, host=host)
-        etag = server.put(uid, text, href=there.href if there else "",
-                          etag=there.etag if there else "")
-        if etag is None:
-            out.deferred += 1
-            return
-        out.pushed += 1
-        out.state[uid] = SyncedItem(block.id, etag, block_digest(block))
+        put = Put(uid, text, there.href if there else "", there.etag if there else "")
+        puts.append((put, SyncedItem(block.id, "", block_digest(block))))
 
     def pull(uid: str, there: RemoteEvent, into: Block | None) -> None:
         assert there.block is not None
@@ -376,18 +536,19 @@ def _sync(
     for uid in local.keys() | remote.keys() | base.keys():
         mine = local.get(uid)
         there = remote.get(uid)
-        if there is not None and there.block is None:
+        if there is not None and there.block is None and not there.unchanged:
             continue  # an event that is not a block: not ours to touch
         agreed = base.get(uid)
         mine_changed = mine is not None and (agreed is None or block_digest(mine) != agreed.digest)
         there_changed = there is not None and (agreed is None or there.etag != agreed.etag)
         if mine is not None and there is not None:
-            assert there.block is not None
             if not mine_changed and not there_changed:
                 continue
             if mine_changed and not there_changed:
                 push(uid, mine, there)
-            elif there_changed and not mine_changed:
+                continue
+            assert there.block is not None  # changed there: read
+            if not mine_changed:
                 pull(uid, there, mine)
             elif block_digest(replace(there.block, source_uid=None)) == block_digest(mine):
                 assert mine.id is not None
@@ -418,5 +579,6 @@ def _sync(
                 out.deferred += 1
         else:
             out.state[uid] = None  # gone on both sides
+    _send(server, out, puts)
     return out
 

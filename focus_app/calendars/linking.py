@@ -150,20 +150,27 @@ class CalDavLinks:
             try:
                 outcome: Outcome = yield OffThread(work)
             except CalDavError as exc:
-                log.warning("calendar %s: %s", link.url, exc)
-                self._status[link.id] = RefreshStatus(
-                    checked_at=self._engine.clock.now(),
-                    ok_at=before.ok_at if before else None,
-                    error=str(exc),
-                    failures=(before.failures if before else 0) + 1,
-                )
+                self._failed(link, before, str(exc))
                 return
             changed += self._apply(link.id, outcome)
             log.info("calendar %s: %s", link.url, outcome.summary())
+            if outcome.error:  # what got through is stored; the rest goes next time
+                self._failed(link, before, outcome.error)
+                return
             if not outcome.conflicts:
                 break
         now = self._engine.clock.now()
         self._status[link.id] = RefreshStatus(checked_at=now, ok_at=now, changed=changed)
+
+    def _failed(self, link: CalDavLink, before: RefreshStatus | None, error: str) -> None:
+        assert link.id is not None
+        log.warning("calendar %s: %s", link.url, error)
+        self._status[link.id] = RefreshStatus(
+            checked_at=self._engine.clock.now(),
+            ok_at=before.ok_at if before else None,
+            error=error,
+            failures=(before.failures if before else 0) + 1,
+        )
 
     def _apply(self, link_id: int, outcome: Outcome) -> int:
         """Store what the sync brought, skipping blocks edited meanwhile (next sync)."""

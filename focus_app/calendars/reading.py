@@ -52,7 +52,14 @@ from focus_app.calendars.zones import resolve_tzid
 from focus_app.core.dates import EARLIEST, LATEST, check_block_dates, date_problem
 from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
 
-__all__ = ["MAX_INTERVAL_WEEKS", "ImportOptions", "ImportResult", "import_ics"]
+__all__ = [
+    "MAX_INTERVAL_WEEKS",
+    "ImportOptions",
+    "ImportResult",
+    "import_calendars",
+    "import_ics",
+    "parse_ics",
+]
 
 MAX_SPAN = timedelta(days=7)
 MAX_INTERVAL_WEEKS = 520
@@ -106,16 +113,39 @@ def import_ics(text: str, tz: tzinfo, options: ImportOptions | None = None) -> I
     Raises:
         ValueError: The text is not iCalendar at all (one line).
     """
+    return import_calendars(parse_ics(text), tz, options)
+
+
+def parse_ics(text: str) -> list[icalendar.Calendar]:
+    """The calendars of iCalendar text, for :func:`import_calendars`.
+
+    Raises:
+        ValueError: The text is not iCalendar at all (one line).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # see import_calendars
+        return _parse(text)
+
+
+def import_calendars(
+    calendars: list[icalendar.Calendar], tz: tzinfo, options: ImportOptions | None = None
+) -> ImportResult:
+    """:func:`import_ics` of calendars already parsed by :func:`parse_ics`: a caller that
+    also reads other properties (CalDAV: the UID, DTSTAMP) parses each text once.
+
+    The calendars' events are changed in place (floating times get their zone).
+    """
     options = options or ImportOptions()
     with warnings.catch_warnings():
         # icalendar warns when it guesses (a vendor-prefixed TZID); what we guess or
         # refuse is told to the person through ``problems`` and ``skipped`` instead.
         warnings.simplefilter("ignore")
-        return _import(text, tz, options)
+        return _import(calendars, tz, options)
 
 
-def _import(text: str, tz: tzinfo, options: ImportOptions) -> ImportResult:
-    calendars = _parse(text)
+def _import(
+    calendars: list[icalendar.Calendar], tz: tzinfo, options: ImportOptions
+) -> ImportResult:
     result = ImportResult()
     events: list[icalendar.Event] = []
     floating: dict[int, tzinfo | None] = {}

@@ -25,8 +25,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
@@ -79,6 +80,9 @@ from focus_app.ui.quick_actions import (
     PAGE_TODAY,
     QuickActions,
 )
+
+if TYPE_CHECKING:
+    from focus_app.commands import Commands
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +286,7 @@ class MainWindow(QMainWindow):
         quick_actions: The actions shared with the tray menu (the Today page's buttons).
         state_file: Where geometry and last page are remembered (default:
             :func:`window_state_path`).
+        commands: The app's command layer (the Settings page's Calendars section).
 
     Attributes:
         quick_actions: The actions shared with the tray menu.
@@ -290,7 +295,12 @@ class MainWindow(QMainWindow):
     """
 
     def __init__(
-        self, engine: Engine, quick_actions: QuickActions, *, state_file: Path | None = None
+        self,
+        engine: Engine,
+        quick_actions: QuickActions,
+        *,
+        state_file: Path | None = None,
+        commands: Commands | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -340,13 +350,13 @@ class MainWindow(QMainWindow):
             PAGE_REQUESTS: "Requests",
             PAGE_SETTINGS: "Settings",
         }
-        factories = {
+        factories: dict[str, Callable[[Engine], QWidget]] = {
             PAGE_CALENDAR: build_calendar_page,
             PAGE_INBOX: build_inbox_page,
             PAGE_HISTORY: build_history_page,
             PAGE_REVIEW: _build_review_page,
             PAGE_REQUESTS: build_requests_page,
-            PAGE_SETTINGS: build_settings_page,
+            PAGE_SETTINGS: functools.partial(build_settings_page, commands=commands),
         }
         placeholders = _placeholder_texts()
         for key, title in titles.items():

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from focus_app.core.model import Block, Override
 from focus_app.engine import Engine
+
+if TYPE_CHECKING:
+    from focus_app.commands import Commands
 
 
 class LazyPage(QWidget):
@@ -118,7 +122,8 @@ def build_requests_page(engine: Engine) -> QWidget:
     return RequestsPage(engine)
 
 
-def build_settings_page(engine: Engine) -> QWidget:
+def build_settings_page(engine: Engine, commands: Commands | None = None) -> QWidget:
+    """The settings page; with the app's ``commands``, its Calendars section too."""
     from focus_app.ui.settings_page import SettingsPage
 
-    return SettingsPage(engine)
+    return SettingsPage(engine, commands=commands)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -58,6 +58,10 @@ from focus_app.ui.programs_model import (
 )
 from focus_app.ui.rules_model import RuleRole, RulesModel
 from focus_app.ui.templates_section import TemplatesSection
+
+if TYPE_CHECKING:
+    from focus_app.commands import Commands
+    from focus_app.ui.calendars_section import CalendarsSection
 
 SECTION_TITLES = {
     "schedule": "Schedule",
@@ -459,6 +463,8 @@ class SettingsPage(QWidget):
     Args:
         engine: Where rules and settings come from and go to.
         parent: The Qt parent.
+        commands: The app's command layer; with it the page has a Calendars section
+            (:class:`~focus_app.ui.calendars_section.CalendarsSection`).
 
     Signals:
         editor_opened(object): A :class:`RuleEditorDialog` was opened (tests fill it in).
@@ -466,7 +472,9 @@ class SettingsPage(QWidget):
 
     editor_opened = Signal(object)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, commands: Commands | None = None
+    ) -> None:
         super().__init__(parent)
         self._engine = engine
         self._loading = False
@@ -609,6 +617,12 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 2)
         layout.addWidget(self._build_programs_box(), 1)
+        self.calendars: CalendarsSection | None = None
+        if commands is not None:  # the app's command layer: shared with the command line
+            from focus_app.ui.calendars_section import CalendarsSection
+
+            self.calendars = CalendarsSection(commands)
+            layout.addWidget(self.calendars)
 
         engine.settings_changed.connect(self.revert)
         self.revert()

@@ -32,6 +32,7 @@ from focus_app.ui.tray import TrayController
 
 if TYPE_CHECKING:
     from focus_app.app import Runtime
+    from focus_app.commands import Commands
     from focus_app.ui.main_window import MainWindow
     from focus_app.ui.welcome import WelcomeWizard
 
@@ -50,14 +51,18 @@ class Shell(QObject):
         engine: The running engine.
         state_file: Where the window remembers its geometry (default:
             ``main_window.window_state_path()``).
+        commands: The app's command layer (the Settings page's Calendars section).
 
     Attributes:
         quick_actions: The tray menu's and the Today page's actions (one set).
     """
 
-    def __init__(self, engine: Engine, *, state_file: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, state_file: Path | None = None, commands: Commands | None = None
+    ) -> None:
         super().__init__()
         self.engine = engine
+        self.commands = commands
         self.state_file = state_file
         self.quick_actions = QuickActions(engine, parent=self)
         self._window: MainWindow | None = None
@@ -85,7 +90,10 @@ class Shell(QObject):
 
             # The theme lookup for the app icon is a cost of windows only (the tray has its own).
             QApplication.setWindowIcon(app_icon())
-            window = MainWindow(self.engine, self.quick_actions, state_file=self.state_file)
+            window = MainWindow(
+                self.engine, self.quick_actions, state_file=self.state_file,
+                commands=self.commands,
+            )
             if self._no_tray:
                 window.show_no_tray_banner()
             window.show_startup_problems(self._startup_problems)
@@ -260,10 +268,9 @@ def start_ui(
     QGuiApplication.setDesktopFileName(APP_ID)
     if tray_available is None:
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
-    shell = Shell(runtime.engine, state_file=state_file)
-    commands = getattr(runtime, "commands", None)  # tests pass only the parts they use
-    if commands is not None:
-        commands.window_state = shell.window_state
+    shell = Shell(runtime.engine, state_file=state_file, commands=runtime.commands)
+    if runtime.commands is not None:
+        runtime.commands.window_state = shell.window_state
     tray: TrayController | None = None
     if tray_available:
         tray = TrayController(shell.quick_actions, shell.show_window, parent=shell)

@@ -8,6 +8,7 @@ the same port and storage (the "server down" tests).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -20,6 +21,28 @@ import pytest
 
 USER = "alice"
 PASSWORD = "correct horse"
+TEST_STORAGE = {"_filesystem_fsync": "False", "use_mtime_and_size_for_item_cache": "True"}
+"""Radicale's storage for tests: no fsync per write (a throw-away folder; by default every
+PUT fsyncs its files) and the item cache checked by mtime and size instead of a SHA-256 of
+each item (each new event's PUT reads every item of the calendar). Both are Radicale
+options; ``_filesystem_fsync`` is an internal one it takes only from code (see
+``_LAUNCH``). ``storage={}`` gives Radicale's defaults."""
+
+_LAUNCH = """
+import json, sys
+from radicale import __main__ as main, config
+internal = json.loads(sys.argv.pop(1))
+load = config.load
+def load_with_internal(paths=()):
+    configuration = load(paths)
+    if internal:
+        configuration.update({"storage": internal}, "test storage", privileged=True)
+    return configuration
+config.load = load_with_internal
+sys.argv[0] = "radicale"
+main.run()
+"""
+"""``python -m radicale`` with Radicale's internal storage options (a JSON argument)."""
 
 
 def _free_port() -> int:
@@ -32,14 +55,21 @@ def _free_port() -> int:
 class RadicaleServer:
     """One Radicale process (``python -m radicale``) and what it needs on disk."""
 
-    def __init__(self, folder: Path, users: dict[str, str]) -> None:
+    def __init__(
+        self, folder: Path, users: dict[str, str], storage: dict[str, str] | None = None
+    ) -> None:
         self.folder = folder
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         htpasswd = folder / "users"
         htpasswd.write_text("".join(f"{u}:{p}\n" for u, p in users.items()))
+        storage = TEST_STORAGE if storage is None else storage
+        internal = {k: v for k, v in storage.items() if k.startswith("_")}
+        options = [
+            f"--storage-{k.replace('_', '-')}={v}" for k, v in storage.items() if k not in internal
+        ]
         self._args = [
-            sys.executable, "-m", "radicale",
+            sys.executable, "-c", _LAUNCH, json.dumps(internal), *options,
             "--server-hosts", f"127.0.0.1:{self.port}",
             "--storage-filesystem-folder", str(folder / "collections"),
             "--auth-type", "htpasswd",
@@ -81,6 +111,12 @@ class RadicaleServer:
                 self._process.kill()
                 self._process.wait()
             self._process = None
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process used so far (user + system; for the benchmark)."""
+        assert self._process is not None
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def calendar_url(self, name: str, user: str = USER, password: str = PASSWORD) -> str:
         """Make the calendar ``/<user>/<name>/`` and return its address."""

@@ -12,7 +12,14 @@ from typing import Any
 import caldav
 import pytest
 
-from focus_app.calendars.caldav_sync import read_event
+from focus_app.calendars.caldav_sync import (
+    CalDavError,
+    Put,
+    Server,
+    block_event,
+    read_event,
+    remote_events,
+)
 from focus_app.calendars.linking import CalDavLinks
 from focus_app.clock import FakeClock
 from focus_app.commands import OffThread
@@ -184,3 +191,70 @@ def test_a_wrong_password_says_so_in_one_line(
     error = run(links.sync_steps())[0]["error"]
     assert error.startswith("127.0.0.1 refused the password of 'alice'")
     assert "\n" not in error
+
+
+def test_a_sync_that_changes_nothing_lists_etags_only_and_reads_just_the_changed_event(
+    radicale: RadicaleServer, make_engine: Any
+) -> None:
+    url = radicale.calendar_url("mine")
+    clock = FakeClock(START)
+    a, b = make_engine("a", clock), make_engine("b", clock)
+    links_a, link_a = linked(a, url, host="laptop")
+    links_b, _ = linked(b, url, host="desktop")
+    for title, hour in (("Deep work", 9), ("Writing", 14), ("Reading", 16)):
+        a.add_block(weekly(BlockKind.FOCUS, title, hour, hour + 1))
+    run(links_a.sync_steps())
+    base = a.store.caldav_items(link_a.id or 0)
+    server = Server(link_a, PASSWORD)
+    try:
+        unchanged = remote_events(server, base, BERLIN)
+        assert len(unchanged) == 3
+        assert all(e.unchanged and e.block is None for e in unchanged.values())
+
+        run(links_b.sync_steps())
+        on_b = next(blk for blk in b.blocks() if blk.title == "Writing")
+        b.update_block(Block(**{**on_b.__dict__, "title": "Editing"}))
+        run(links_b.sync_steps())
+        after = remote_events(server, base, BERLIN)
+    finally:
+        server.close()
+    read = [e for e in after.values() if not e.unchanged]
+    assert [e.block.title for e in read if e.block] == ["Editing"]
+    assert run(links_a.sync_steps())[0]["changed"] == 1  # the one pulled, nothing sent
+    assert run(links_a.sync_steps())[0]["changed"] == 0
+
+
+def test_read_event_skips_parsing_iana_vtimezones_but_keeps_a_custom_one() -> None:
+    block = weekly(BlockKind.FOCUS, "Deep work", 9, 12)
+    text = block_event(block, "u1@focus-app", BERLIN, stamp=START, host="laptop")
+    assert "BEGIN:VTIMEZONE" in text
+    read = read_event(text, "/x.ics", '"1"', BERLIN)
+    assert read is not None and read[1].block is not None
+    assert (read[0], read[1].block.start, read[1].host) == ("u1@focus-app", time(9), "laptop")
+    custom = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+        "BEGIN:VTIMEZONE\r\nTZID:Office Time\r\nBEGIN:STANDARD\r\n"
+        "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\n"
+        "END:STANDARD\r\nEND:VTIMEZONE\r\n"
+        "BEGIN:VEVENT\r\nUID:u2\r\nDTSTAMP:20260101T000000Z\r\n"
+        "DTSTART;TZID=Office Time:20260105T100000\r\n"
+        "DTEND;TZID=Office Time:20260105T110000\r\nCATEGORIES:focus\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    read = read_event(custom, "/y.ics", '"2"', BERLIN)
+    assert read is not None and read[1].block is not None
+    assert read[1].block.start == time(8)  # 10:00 at +03:00 is 08:00 in Berlin (winter)
+
+
+def test_parallel_writes_to_a_server_that_is_down_each_answer_one_line_and_raise_nothing(
+    radicale: RadicaleServer,
+) -> None:
+    url = radicale.calendar_url("mine")
+    radicale.stop()
+    server = Server(CalDavLink(url=url, user=USER), PASSWORD)
+    try:
+        answers = server.put_many([Put(f"u{i}", "BEGIN:VCALENDAR") for i in range(6)])
+    finally:
+        server.close()
+    assert len(answers) == 6
+    assert all(isinstance(a, CalDavError) and str(a).startswith("cannot reach") for a in answers)

@@ -38,7 +38,9 @@ pytestmark = pytest.mark.qt_log_ignore(
 
 def runtime(engine: Engine, problems: list[str] | None = None) -> Runtime:
     """The parts of ``app.Runtime`` the UI reads."""
-    return cast("Runtime", SimpleNamespace(engine=engine, startup_problems=problems or []))
+    return cast(
+        "Runtime", SimpleNamespace(engine=engine, startup_problems=problems or [], commands=None)
+    )
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def uis() -> Iterator[list[Ui]]:
 
 
 def start(uis: list[Ui], engine: Engine, tmp_path: Path, *, tray: bool = True) -> Ui:
-    runtime = cast("Runtime", SimpleNamespace(engine=engine, startup_problems=[]))
+    runtime = cast("Runtime", SimpleNamespace(engine=engine, startup_problems=[], commands=None))
     ui = start_ui(runtime, tray_available=tray, state_file=tmp_path / "window.json")
     uis.append(ui)
     return ui

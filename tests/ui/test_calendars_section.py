@@ -1,0 +1,200 @@
+"""The settings page's Calendars section, driven by clicks: add an .ics file from
+tests/data, see it listed, sync now (in the background), remove it after the question;
+the empty state; a refused source; a CalDAV link on a real Radicale whose password goes
+to the password keeper, never to the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from focus_app.commands import Commands
+from focus_app.core.model import BlockKind
+from focus_app.desktop.secrets import Passwords
+from focus_app.engine import Engine
+from focus_app.ui.calendars_section import (
+    EMPTY_TEXT,
+    KIND_CALDAV,
+    AddCalendarDialog,
+    CalendarsSection,
+)
+from focus_app.ui.pages import LazyPage
+from focus_app.ui.settings_page import SettingsPage
+from focus_app.ui.shell import Shell
+from tests.calendars.radicale_server import PASSWORD, USER, RadicaleServer, radicale
+from tests.ui.ui_engine import clock, engine, notifier
+
+__all__ = ["clock", "engine", "notifier", "radicale"]
+
+GOOGLE = Path(__file__).parents[1] / "data" / "ics" / "google_focus_time.ics"
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def commands(engine: Engine) -> Commands:
+    made = Commands(engine)
+    made.passwords = Passwords(None)  # no Secret Service in tests: kept in memory
+    return made
+
+
+@pytest.fixture
+def section(qtbot: QtBot, commands: Commands) -> Iterator[CalendarsSection]:
+    widget = CalendarsSection(commands)
+    qtbot.addWidget(widget)
+    widget.resize(900, 360)
+    widget.show()
+    yield widget
+    widget.close_work()
+
+
+def open_add(qtbot: QtBot, section: CalendarsSection) -> AddCalendarDialog:
+    with qtbot.waitSignal(section.dialog_opened) as opened:
+        qtbot.mouseClick(section.add_button, LEFT)
+    dialog = opened.args[0]
+    assert isinstance(dialog, AddCalendarDialog) and dialog.isVisible()
+    return dialog
+
+
+def cell(section: CalendarsSection, row: int, column: int) -> str:
+    item = section.table.item(row, column)
+    assert item is not None
+    return item.text()
+
+
+def test_without_calendars_the_section_says_what_to_add_and_offers_no_sync(
+    section: CalendarsSection,
+) -> None:
+    assert section.empty_label.isVisible() and section.empty_label.text() == EMPTY_TEXT
+    assert not section.table.isVisible()
+    assert not section.sync_button.isEnabled() and not section.remove_button.isEnabled()
+    assert section.add_button.isEnabled()
+
+
+def test_add_an_ics_file_see_it_listed_sync_now_in_the_background_and_remove_it(
+    qtbot: QtBot, section: CalendarsSection, engine: Engine
+) -> None:
+    dialog = open_add(qtbot, section)
+    qtbot.keyClicks(dialog.source_edit, str(GOOGLE))
+    dialog.busy_combo.setCurrentIndex(dialog.busy_combo.findData("available"))
+    qtbot.mouseClick(dialog.ok_button, LEFT)
+    assert not dialog.isVisible()
+    assert section.table.isVisible() and not section.empty_label.isVisible()
+    assert cell(section, 0, 0) == "google_focus_time.ics"
+    assert cell(section, 0, 1) == "Counts as available"
+    assert cell(section, 0, 2) == "never"
+    assert cell(section, 0, 3) == "not refreshed since the app started"
+    assert section.status_label.text() == "Added google_focus_time.ics."
+
+    with qtbot.waitSignal(section.work_finished, timeout=20_000) as finished:
+        qtbot.mouseClick(section.sync_button, LEFT)
+        # the window goes on: the refresh runs on the worker, the section shows it
+        assert section.busy and section.progress.isVisible()
+        assert not section.sync_button.isEnabled() and not section.add_button.isEnabled()
+    assert finished.args[0]["ok"] is True
+    assert not section.progress.isVisible() and section.sync_button.isEnabled()
+    followed = [b for b in engine.blocks() if b.source_calendar is not None]
+    assert followed and any(b.kind is BlockKind.AVAILABLE for b in followed)
+    assert cell(section, 0, 3) == f"OK, {len(followed)} changed"
+    assert cell(section, 0, 2) == "Thu 26 Nov 10:00"
+    assert section.status_label.text() == f"Synced; {len(followed)} change(s)."
+
+    section.select("google_focus_time.ics")
+    with qtbot.waitSignal(section.dialog_opened) as asked:
+        qtbot.mouseClick(section.remove_button, LEFT)
+    box = asked.args[0]
+    assert isinstance(box, QMessageBox)
+    assert f"Its {len(followed)} block(s) are removed too." in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), LEFT)
+    assert section.summaries == [] and section.empty_label.isVisible()
+    assert [b for b in engine.blocks() if b.source_calendar is not None] == []
+
+
+def test_cancelling_the_remove_question_keeps_the_calendar(
+    qtbot: QtBot, section: CalendarsSection
+) -> None:
+    dialog = open_add(qtbot, section)
+    qtbot.keyClicks(dialog.source_edit, str(GOOGLE))
+    qtbot.mouseClick(dialog.ok_button, LEFT)
+    section.select("google_focus_time.ics")
+    with qtbot.waitSignal(section.dialog_opened) as asked:
+        qtbot.mouseClick(section.remove_button, LEFT)
+    qtbot.mouseClick(asked.args[0].button(QMessageBox.StandardButton.Cancel), LEFT)
+    assert [s["name"] for s in section.summaries] == ["google_focus_time.ics"]
+
+
+def test_a_source_the_command_refuses_stays_in_the_dialog_with_its_one_line_reason(
+    qtbot: QtBot, section: CalendarsSection
+) -> None:
+    dialog = open_add(qtbot, section)
+    qtbot.keyClicks(dialog.source_edit, "work.ics")
+    qtbot.mouseClick(dialog.ok_button, LEFT)
+    assert dialog.isVisible() and dialog.error_label.isVisible()
+    assert dialog.error_label.text() == (
+        "'work.ics' is neither an http(s):// address nor an absolute path of an .ics file"
+    )
+    assert dialog.ok_button.isEnabled() and section.summaries == []
+
+
+def test_a_caldav_calendar_is_added_with_its_password_kept_outside_the_database_and_syncs(
+    qtbot: QtBot, section: CalendarsSection, commands: Commands, engine: Engine,
+    radicale: RadicaleServer, tmp_path: Path,
+) -> None:
+    url = radicale.calendar_url("mine")
+    dialog = open_add(qtbot, section)
+    dialog.set_kind(KIND_CALDAV)
+    assert not dialog.busy_combo.isVisible() and dialog.password_edit.isVisible()
+    qtbot.keyClicks(dialog.source_edit, url)
+    qtbot.keyClicks(dialog.user_edit, USER)
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    with qtbot.waitSignal(section.work_finished, timeout=20_000):
+        qtbot.mouseClick(dialog.ok_button, LEFT)  # the password is stored off the GUI thread
+    assert not dialog.isVisible()
+    assert cell(section, 0, 0) == f"{USER} at 127.0.0.1"
+    assert cell(section, 0, 1) == "CalDAV: syncs your blocks"
+    assert section.status_label.text() == (
+        f"Added {USER} at 127.0.0.1. Password: no Secret Service on this desktop: the "
+        "password is kept in memory until the app quits (give it again after a restart)."
+    )
+    assert commands.passwords is not None and commands.passwords.lookup(1) == PASSWORD
+    for stored in tmp_path.glob("focus.sqlite3*"):  # the database, its WAL
+        assert PASSWORD.encode() not in stored.read_bytes()
+
+    with qtbot.waitSignal(section.work_finished, timeout=20_000) as finished:
+        qtbot.mouseClick(section.sync_button, LEFT)
+    assert finished.args[0]["ok"] is True
+    assert cell(section, 0, 3) == "up to date"
+
+
+def test_the_settings_page_has_the_section_only_with_the_apps_command_layer(
+    qtbot: QtBot, engine: Engine, commands: Commands
+) -> None:
+    without = SettingsPage(engine)
+    qtbot.addWidget(without)
+    assert without.calendars is None
+    page = SettingsPage(engine, commands=commands)
+    qtbot.addWidget(page)
+    assert isinstance(page.calendars, CalendarsSection)
+    assert page.findChild(CalendarsSection, "section.calendars") is page.calendars
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+def test_the_windows_settings_page_lists_what_the_command_line_added(
+    qtbot: QtBot, engine: Engine, commands: Commands, tmp_path: Path
+) -> None:
+    assert commands.handle({"cmd": "calendar.add", "source": str(GOOGLE)})["ok"] is True
+    window = Shell(engine, state_file=tmp_path / "window.json", commands=commands).ensure_window()
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("settings")
+    page = window.page("settings")
+    assert isinstance(page, LazyPage) and isinstance(page.content, SettingsPage)
+    section = page.content.calendars
+    assert section is not None
+    qtbot.waitUntil(section.isVisible)  # the lazy page shows its content in the next turn
+    assert [s["name"] for s in section.summaries] == ["google_focus_time.ics"]
+    window.hide()
