@@ -296,19 +296,21 @@ class InboxPage(QWidget):
         actions.addWidget(self.allow_button)
         actions.addWidget(self.request_button)
         actions.addStretch(1)
-        feedback_label = QLabel("Was holding it right?")
-        actions.addWidget(feedback_label)
-        actions.addWidget(self.should_button)
-        actions.addWidget(self.wait_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.reason_label)
         layout.addWidget(splitter, 1)
         layout.addLayout(actions)
+        # Feedback sits under the actions, at the right: in one row with them the page
+        # would need more than the window's width and make the window grow.
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.release_waiting_button)
+        status_row.addSpacing(16)
+        status_row.addWidget(QLabel("Was holding it right?"))
+        status_row.addWidget(self.should_button)
+        status_row.addWidget(self.wait_button)
         layout.addLayout(status_row)
 
         # Ctrl+F anywhere on the page; Enter / Delete only where the selection is.

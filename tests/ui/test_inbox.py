@@ -466,3 +466,10 @@ def test_no_empty_band_between_the_list_and_the_preview_when_nothing_is_selected
     assert gap < 20
     select(page, "Lunch?")
     assert page.detail_title.isVisible() and page.detail_title.text() == "Lunch?"
+
+
+def test_the_inbox_fits_the_windows_default_width_without_making_it_grow(
+    held: dict[str, int], page: InboxPage
+) -> None:
+    # The window opens at 1100 px (1180 in the tour) with a 170 px sidebar.
+    assert page.minimumSizeHint().width() <= 1100 - 170
