@@ -13,7 +13,7 @@ render as rich text if they *look* like HTML, are escaped with ``convertFromPlai
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -92,6 +92,51 @@ def short_reason(reason: str) -> str:
     return reason.removeprefix("held: ")
 
 
+_WHO = "\x00"
+"""Stands for the row's own sender (or app) in a reason clause, so "Bob is not on the
+breakthrough list" and "Alice is not on the breakthrough list" count as one shared clause."""
+
+
+def reason_clauses(item: HeldItem) -> list[str]:
+    """The parts of ``item``'s reason (split at "; "), its own sender put as :data:`_WHO`."""
+    n = item.notification
+    who = n.sender or n.source
+    clauses = []
+    for clause in short_reason(item.reason).split("; "):
+        if who and clause.startswith(f"{who} "):
+            clause = _WHO + clause[len(who) :]
+        clauses.append(clause)
+    return clauses
+
+
+def shared_clauses(items: Iterable[HeldItem]) -> tuple[str, ...]:
+    """The reason clauses every one of ``items`` has (none for fewer than two items).
+
+    The inbox shows them once above the list, and in each row only what is left: most
+    of the time every held item waits for the same focus block, and a column repeating
+    it on every row hides the part that differs.
+    """
+    lists = [reason_clauses(item) for item in items]
+    if len(lists) < 2:
+        return ()
+    rest = [set(clauses) for clauses in lists[1:]]
+    return tuple(c for c in dict.fromkeys(lists[0]) if all(c in s for s in rest))
+
+
+def shared_reason_text(shared: Sequence[str]) -> str:
+    """The shared clauses in words ("" when none): the line above the inbox's list."""
+    if not shared:
+        return ""
+    return "All held: " + "; ".join(c.replace(_WHO, "the sender") for c in shared)
+
+
+def distinct_reason(item: HeldItem, shared: Sequence[str]) -> str:
+    """What is left of ``item``'s reason once the ``shared`` clauses are said above."""
+    n = item.notification
+    who = n.sender or n.source
+    return "; ".join(c.replace(_WHO, who) for c in reason_clauses(item) if c not in shared)
+
+
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` literally, even if it looks like HTML.
 
@@ -124,6 +169,7 @@ class HeldModel(QAbstractTableModel):
         super().__init__(parent)
         self._engine = engine
         self._items: list[HeldItem] = engine.held()
+        self._shared: tuple[str, ...] = shared_clauses(self._items)
         engine.held_changed.connect(self.refresh)
         engine.decided.connect(self.refresh)
 
@@ -137,13 +183,35 @@ class HeldModel(QAbstractTableModel):
         """Every held item shown, in row order."""
         return list(self._items)
 
+    def shared_reason(self) -> str:
+        """The part of the reason every held item shares, in words ("" when none).
+
+        The Reason column leaves it out: it shows only what differs per row.
+        """
+        return shared_reason_text(self._shared)
+
+    def has_distinct_reasons(self) -> bool:
+        """Whether any row has a reason beyond the shared part (else the column is empty)."""
+        return any(distinct_reason(item, self._shared) for item in self._items)
+
     def refresh(self, *_: object) -> None:
         """Bring the rows in line with ``engine.held()`` with the smallest change.
 
         Rows that went away are removed and new ones inserted in place, so views keep
         their selection and scroll position; if the order changed unexpectedly the
-        model resets instead.
+        model resets instead. When the shared part of the reasons changes, the whole
+        Reason column says so (``dataChanged``).
         """
+        self._refresh_rows()
+        shared = shared_clauses(self._items)
+        if shared != self._shared:
+            self._shared = shared
+            if self._items:
+                self.dataChanged.emit(
+                    self.index(0, Column.REASON), self.index(len(self._items) - 1, Column.REASON)
+                )
+
+    def _refresh_rows(self) -> None:
         new = self._engine.held()
         new_ids = [_id(item) for item in new]
         keep = set(new_ids)
@@ -209,7 +277,7 @@ class HeldModel(QAbstractTableModel):
                 return from_text(item)
             if column is Column.TITLE:
                 return one_line(n.title) or "(no title)"
-            return one_line(short_reason(item.reason))
+            return one_line(distinct_reason(item, self._shared))
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is Column.TIME:
                 return plain_tooltip(

@@ -11,18 +11,23 @@ not markup for us to render.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QProxyStyle,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyleOption,
+    QStyleOptionHeader,
     QTableView,
     QTreeView,
     QVBoxLayout,
@@ -58,6 +63,47 @@ def escape_pattern(name: str) -> str:
     ``what?`` must have its ``*``, ``?`` and ``[`` put in brackets.
     """
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+class SortArrowStyle(QProxyStyle):
+    """The application's style, with the header's sort arrow pointing the way rows run.
+
+    Qt draws an *up* arrow for a descending sort (``QHeaderView`` maps descending to
+    ``SortUp``, a Windows habit), so "newest first" showed an arrow pointing up. Here
+    the arrow points down when the rows run down from the largest (newest) value.
+    """
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(
+            option, QStyleOptionHeader
+        ):
+            flipped = QStyleOptionHeader(option)
+            up = QStyleOptionHeader.SortIndicator.SortUp
+            down = QStyleOptionHeader.SortIndicator.SortDown
+            if option.sortIndicator == up:
+                flipped.sortIndicator = down
+            elif option.sortIndicator == down:
+                flipped.sortIndicator = up
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
+
+
+_ARROW_STYLE: list[SortArrowStyle] = []
+
+
+def sort_arrow_style() -> SortArrowStyle:
+    """One :class:`SortArrowStyle` for every inbox header, owned by the application."""
+    if not _ARROW_STYLE:
+        style = SortArrowStyle()
+        style.setParent(QApplication.instance())  # outlives every header that uses it
+        _ARROW_STYLE.append(style)
+    return _ARROW_STYLE[0]
 
 
 def _plain_label(text: str = "") -> QLabel:
@@ -130,6 +176,8 @@ class InboxPage(QWidget):
         header.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(Column.FROM, 200)
         header.resizeSection(Column.TITLE, 300)
+        header.setStretchLastSection(True)  # Title, when Reason has nothing to say
+        header.setStyle(sort_arrow_style())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         self.tree = QTreeView()
@@ -149,11 +197,17 @@ class InboxPage(QWidget):
         tree_header.resizeSection(Column.TIME, 110)
         tree_header.resizeSection(Column.FROM, 200)
         tree_header.resizeSection(Column.TITLE, 300)
+        tree_header.setStyle(sort_arrow_style())
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
         self.tree.collapsed.connect(self._group_collapsed)
         self.tree.expanded.connect(self._group_expanded)
         self.grouped.modelAboutToBeReset.connect(self._remember_tree_selection)
         self.grouped.modelReset.connect(self._restore_tree)
+
+        # The part of the reason every row shares, said once instead of on every row.
+        self.reason_label = _plain_label()
+        self.reason_label.setObjectName("sharedReason")
+        self.reason_label.hide()
 
         self.empty_label = _plain_label(EMPTY_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -242,18 +296,21 @@ class InboxPage(QWidget):
         actions.addWidget(self.allow_button)
         actions.addWidget(self.request_button)
         actions.addStretch(1)
-        feedback_label = QLabel("Was holding it right?")
-        actions.addWidget(feedback_label)
-        actions.addWidget(self.should_button)
-        actions.addWidget(self.wait_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.reason_label)
         layout.addWidget(splitter, 1)
         layout.addLayout(actions)
+        # Feedback sits under the actions, at the right: in one row with them the page
+        # would need more than the window's width and make the window grow.
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.release_waiting_button)
+        status_row.addSpacing(16)
+        status_row.addWidget(QLabel("Was holding it right?"))
+        status_row.addWidget(self.should_button)
+        status_row.addWidget(self.wait_button)
         layout.addLayout(status_row)
 
         # Ctrl+F anywhere on the page; Enter / Delete only where the selection is.
@@ -282,6 +339,8 @@ class InboxPage(QWidget):
         self.proxy.rowsRemoved.connect(self._rows_changed)
         self.proxy.modelReset.connect(self._rows_changed)
         self.proxy.layoutChanged.connect(self._rows_changed)
+        self.model.dataChanged.connect(self._show_shared_reason)
+        self._said_ids: set[int] | None = None  # what the inbox held when the message was said
         self._restore_tree()
         self._rows_changed()
 
@@ -532,7 +591,38 @@ class InboxPage(QWidget):
         self.proxy.set_filter_text(text)
         self._rows_changed()
 
+    def _held_ids(self) -> set[int]:
+        return {_id for item in self.model.items() if (_id := item.notification.id) is not None}
+
+    def _show_shared_reason(self, *_: object) -> None:
+        shared = self.model.shared_reason()
+        self.reason_label.setText(shared)
+        self.reason_label.setToolTip(shared)
+        self.reason_label.setVisible(bool(shared) and self.model.rowCount() > 0)
+        hide = bool(shared) and not self.model.has_distinct_reasons()
+        self.table.setColumnHidden(Column.REASON, hide)
+        self.tree.setColumnHidden(Column.REASON, hide)
+
+    def _forget_stale_message(self) -> None:
+        """A message about an earlier action goes once the inbox changed from elsewhere.
+
+        "Released 1 notification." must not stay on screen after the tray, the command
+        line or a digest released six more: it would read as the state of the inbox.
+        """
+        if self._said_ids is None:
+            return
+        ids = self._held_ids()
+        if ids == self._said_ids:
+            return
+        self._said_ids = None
+        self.status_label.clear()
+        self._waiting_ids = [i for i in self._waiting_ids if i in ids]
+        if not self._waiting_ids:
+            self.release_waiting_button.hide()
+
     def _rows_changed(self, *_: object) -> None:
+        self._forget_stale_message()
+        self._show_shared_reason()
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         if total == 0:
@@ -625,6 +715,9 @@ class InboxPage(QWidget):
                 selection.select(index, flags)
 
     def _show_details(self, item: HeldItem | None) -> None:
+        # Empty labels would still take two lines: a grey band above the empty preview.
+        self.detail_title.setVisible(item is not None)
+        self.detail_meta.setVisible(item is not None)
         if item is None:
             self.detail_title.clear()
             self.detail_meta.clear()
@@ -652,6 +745,7 @@ class InboxPage(QWidget):
 
     def _say(self, text: str) -> None:
         self.status_label.setText(text)
+        self._said_ids = self._held_ids()
         if self._waiting_ids:  # the offer belongs to the message before this one
             self._waiting_ids = []
             self.release_waiting_button.hide()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -80,6 +80,7 @@ from focus_app.ui.quick_actions import (
     PAGE_TODAY,
     QuickActions,
 )
+from focus_app.ui.today_view import TodayTimeline, held_summary, next_window_text
 
 if TYPE_CHECKING:
     from focus_app.commands import Commands
@@ -185,7 +186,12 @@ class ActionButton(QPushButton):
 
 
 class TodayPage(QWidget):
-    """The status card and every quick action as buttons (the no-tray fallback)."""
+    """The day at a glance and every quick action as buttons (the no-tray fallback).
+
+    From the top: the mode in large type; today's timeline (blocks, the override, now);
+    what is held (how many, from whom, the way to the inbox) beside the next window;
+    then the quick actions.
+    """
 
     def __init__(self, actions: QuickActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,6 +224,16 @@ class TodayPage(QWidget):
         text_column.addWidget(self.held_label)
         card_layout.addLayout(text_column, 1)
 
+        self.day_label = _plain_label()
+        self.day_label.setFont(_bold(self.day_label.font()))
+        self.timeline = TodayTimeline(actions.engine)
+        self.held_summary = _plain_label()
+        self.held_summary.setWordWrap(True)
+        self.held_summary.setObjectName("held-summary")
+        self.window_summary = _plain_label()
+        self.window_summary.setWordWrap(True)
+        self.window_summary.setObjectName("next-window")
+
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         self.buttons: dict[str, ActionButton] = {}
@@ -242,13 +258,44 @@ class TodayPage(QWidget):
         ):
             button = ActionButton(action)
             self.buttons[key] = button
-            others.addWidget(button)
+        others.addWidget(self.buttons["resume"])
         others.addStretch(1)
+
+        held_box = QFrame()
+        held_box.setFrameShape(QFrame.Shape.StyledPanel)
+        held_layout = QVBoxLayout(held_box)
+        held_title = QLabel("Held")
+        held_title.setFont(_bold(held_title.font()))
+        held_layout.addWidget(held_title)
+        held_layout.addWidget(self.held_summary)
+        held_buttons = QHBoxLayout()
+        held_buttons.addWidget(self.buttons["inbox"])
+        held_buttons.addWidget(self.buttons["release"])
+        held_buttons.addStretch(1)
+        held_layout.addStretch(1)
+        held_layout.addLayout(held_buttons)
+        window_box = QFrame()
+        window_box.setFrameShape(QFrame.Shape.StyledPanel)
+        window_layout = QVBoxLayout(window_box)
+        window_title = QLabel("Next window")
+        window_title.setFont(_bold(window_title.font()))
+        window_layout.addWidget(window_title)
+        window_layout.addWidget(self.window_summary)
+        window_layout.addStretch(1)
+        boxes = QHBoxLayout()
+        boxes.setSpacing(16)
+        boxes.addWidget(held_box, 1)
+        boxes.addWidget(window_box, 1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
-        layout.setSpacing(16)
+        layout.setSpacing(12)
         layout.addWidget(card)
+        layout.addSpacing(4)
+        layout.addWidget(self.day_label)
+        layout.addWidget(self.timeline)
+        layout.addLayout(boxes)
+        layout.addSpacing(4)
         layout.addLayout(grid)
         layout.addLayout(others)
         layout.addStretch(1)
@@ -272,6 +319,24 @@ class TodayPage(QWidget):
         )
         self.next_label.setText(_first_upper(next_text(status, now)) or "No change ahead")
         self.held_label.setText(held_text(status))
+        if self.isVisible():
+            self.show_day()
+
+    def show_day(self) -> None:
+        """Today's heading, timeline, held senders and next window, read now.
+
+        Only while the page is seen: the held senders come from the store.
+        """
+        engine = self.quick_actions.engine
+        now = engine.clock.now().astimezone(engine.tz)
+        self.day_label.setText(f"Today, {now:%A %d %B}")
+        self.timeline.refresh()
+        self.held_summary.setText(held_summary(engine.held()))
+        self.window_summary.setText(next_window_text(engine, now))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.show_day()
+        super().showEvent(event)
 
 
 class MainWindow(QMainWindow):

@@ -288,11 +288,24 @@ class FocusChart(Chart):
 
 
 class HeatMapChart(Chart):
-    """Breakthroughs by weekday (rows) and local hour (columns), darker = more."""
+    """Breakthroughs by weekday (rows) and local hour (columns), darker = more.
+
+    Each day's row ends with its total, so the week reads by day at a glance without
+    counting cells; the busiest day's total is in bold.
+    """
+
+    TOTAL_WIDTH = 34.0
+    """Room right of the grid for each day's total."""
 
     def _grid(self, area: QRectF) -> tuple[QRectF, float, float]:
-        grid = area.adjusted(36, 0, 0, -(self.fontMetrics().height() + 2))
+        grid = area.adjusted(36, 0, -self.TOTAL_WIDTH, -(self.fontMetrics().height() + 2))
         return grid, grid.width() / 24, grid.height() / 7
+
+    def day_totals(self) -> list[int]:
+        """Breakthroughs per weekday, Monday first (what the totals column says)."""
+        if self.review is None:
+            return [0] * 7
+        return [sum(row) for row in self.review.heat]
 
     def paint_chart(self, p: QPainter, area: QRectF) -> None:
         review = self.review
@@ -300,7 +313,12 @@ class HeatMapChart(Chart):
         c = self.colors()
         grid, cw, ch = self._grid(area)
         top = max(max(row) for row in review.heat) or 1
-        p.setFont(self.small_font())
+        totals = self.day_totals()
+        busiest = max(totals)
+        small = self.small_font()
+        bold = QFont(small)
+        bold.setBold(True)
+        p.setFont(small)
         for d, row in enumerate(review.heat):
             p.setPen(c["text"])
             p.drawText(QRectF(area.left(), grid.top() + d * ch, 32, ch),
@@ -312,19 +330,34 @@ class HeatMapChart(Chart):
                 p.setBrush(mix(c["grid"], c["accent"], 0.2 + 0.8 * count / top)
                            if count else c["grid"])
                 p.drawRect(cell)
+            total = totals[d]
+            p.setFont(bold if total and total == busiest else small)
+            p.setPen(c["text"] if total else c["faint"])
+            p.drawText(QRectF(grid.right() + 2, grid.top() + d * ch, self.TOTAL_WIDTH - 2, ch),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(total))
+            p.setFont(small)
         p.setPen(c["faint"])
         for h in range(0, 24, 3):
             p.drawText(QRectF(grid.left() + h * cw - cw, grid.bottom() + 1, cw * 3, 14),
                        Qt.AlignmentFlag.AlignCenter, f"{h:02d}")
+        p.drawText(QRectF(grid.right() + 2, grid.bottom() + 1, self.TOTAL_WIDTH - 2, 14),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "total")
 
     def tooltip_at(self, pos: QPointF) -> str:
         review = self.review
         if review is None:
             return ""
         grid, cw, ch = self._grid(QRectF(self.rect()).adjusted(8, 8, -8, -8))
+        d = int((pos.y() - grid.top()) // ch) if pos.y() >= grid.top() else -1
+        totals_column = grid.right() <= pos.x() <= grid.right() + self.TOTAL_WIDTH
+        if totals_column and 0 <= d < 7:
+            total = self.day_totals()[d]
+            day = review.monday + timedelta(days=d)
+            what = "breakthrough" if total == 1 else "breakthroughs"
+            return f"{day:%A %d %B}: {total} {what} in all"
         if not grid.contains(pos):
             return ""
-        h, d = int((pos.x() - grid.left()) // cw), int((pos.y() - grid.top()) // ch)
+        h = int((pos.x() - grid.left()) // cw)
         if not (0 <= h < 24 and 0 <= d < 7):
             return ""
         count = review.heat[d][h]

@@ -114,6 +114,11 @@ class ChartCard(QFrame):
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        # Compact rows, like the charts: a week's seven days fit without scrolling.
+        row_height = self.table.fontMetrics().height() + 6
+        self.table.verticalHeader().setMinimumSectionSize(row_height)
+        self.table.verticalHeader().setDefaultSectionSize(row_height)
+        self.table.horizontalHeader().setMinimumSectionSize(20)
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )

@@ -234,6 +234,10 @@ class Segment:
         overruled: Stretches (top, bottom in minutes, the block that applies there) where
             a block of another kind overlaps this one and wins: drawn washed out.
         notes: One line per overlap this segment takes part in (its tooltip says them).
+        text_rect: Where its title and times are drawn (content coordinates, always
+            inside ``rect``), or ``None`` when there is no room for text. Overlays (the
+            override band, the now-line) leave this rectangle alone so the text stays
+            readable.
     """
 
     occurrence: Occurrence
@@ -249,6 +253,7 @@ class Segment:
     subtitle: QStaticText | None = None
     overruled: list[tuple[float, float, Block]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    text_rect: QRectF | None = None
 
 
 @dataclass(slots=True)
@@ -294,6 +299,12 @@ def pack_columns(segments: list[Segment]) -> None:
         cluster_end = max(cluster_end, seg.bottom) if len(cluster) > 1 else seg.bottom
     if cluster:
         close()
+
+
+def _elided(fm: QFontMetricsF, text: str, width: float) -> str:
+    """``text`` elided to ``width``; "" when not even a letter and the ellipsis fit."""
+    elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    return "" if elided in ("", "…") and text else elided
 
 
 class WeekView(QWidget):
@@ -615,36 +626,55 @@ class WeekView(QWidget):
                     seg.overruled.append((top, bottom, overlap.applies))
 
     def _layout_geometry(self) -> None:
-        """Rectangles and elided texts for every segment (size or zoom changed)."""
+        """Rectangles and texts for every segment (size or zoom changed).
+
+        Nothing is cut silently: a title too long is elided (the tooltip has it whole),
+        a time range that does not fit is shortened to its start ("14:00") or left out,
+        never cut in the middle ("14:00–1…"), and the text never leaves its block.
+        """
         width = self._day_width()
         hh = self._hour_height
         title_fm = QFontMetricsF(self._title_font)
         small_fm = QFontMetricsF(self._small_font)
         line = title_fm.height()
+        small_line = small_fm.height()
         for seg in self._segments:
             col_w = (width - 6) / seg.columns
             x = self._day_x(seg.day) + 1 + seg.column * col_w
             y = seg.top / 60 * hh
             h = max(4.0, (seg.bottom - seg.top) / 60 * hh - 1)
             seg.rect = QRectF(x + 1, y + 1, col_w - 2, h - 1)
-            text_w = col_w - 2 * _PAD - 2
-            occ = seg.occurrence
-            times = self._time_range(occ)
-            title = occ.block.display_title
             seg.title = seg.subtitle = None
+            seg.text_rect = None
+            text_w = col_w - 2 * _PAD - 2
             if text_w < 8 or h < line:
                 continue
-            if h >= 2 * line + 4:
-                seg.title = self._static(
-                    title_fm.elidedText(title, Qt.TextElideMode.ElideRight, text_w)
-                )
-                seg.subtitle = self._static(
-                    small_fm.elidedText(times, Qt.TextElideMode.ElideRight, text_w)
-                )
+            occ = seg.occurrence
+            start, end = self._controller.local_start(occ), self._controller.local_end(occ)
+            times = [f"{start:%H:%M}–{end:%H:%M}", f"{start:%H:%M}"]
+            fitting = [t for t in times if small_fm.horizontalAdvance(t) <= text_w]
+            title = _elided(title_fm, occ.block.display_title, text_w)
+            two_lines = h >= line + small_line + 4
+            subtitle = ""
+            if two_lines:
+                subtitle = fitting[0] if fitting else ""
             else:
-                seg.title = self._static(
-                    title_fm.elidedText(f"{title}  {times}", Qt.TextElideMode.ElideRight, text_w)
-                )
+                # One line: the title, and the whole time range after it if both fit.
+                joined = f"{occ.block.display_title}  {times[0]}"
+                if title_fm.horizontalAdvance(joined) <= text_w:
+                    title = joined
+            if not title and not subtitle:
+                continue
+            seg.title = self._static(title) if title else self._static("")
+            seg.subtitle = self._static(subtitle) if subtitle else None
+            text_h = line + (small_line if subtitle else 0)
+            text_w_used = max(
+                title_fm.horizontalAdvance(title) if title else 0.0,
+                small_fm.horizontalAdvance(subtitle) if subtitle else 0.0,
+            )
+            left = seg.rect.left() + _PAD - 1
+            plate = QRectF(left, seg.rect.top() + 1, text_w_used + 4, text_h + 1)
+            seg.text_rect = plate.intersected(seg.rect.adjusted(1, 1, -1, -1))
 
     @staticmethod
     def _static(text: str) -> QStaticText:
@@ -731,7 +761,6 @@ class WeekView(QWidget):
         grid = self._grid_rect()
         scroll = self.scroll_offset()
         day_w = self._day_width()
-        hh = self._hour_height
 
         # The grid and its blocks: one blit of the cached layer, clipped to what is exposed.
         p.save()
@@ -744,11 +773,14 @@ class WeekView(QWidget):
         self.commitments.paint(p)
         self._paint_override(p, now)
         self._paint_preview(p)
-        if 0 <= today < 7:
-            y = (now.hour * 60 + now.minute + now.second / 60) / 60 * hh
-            x = self._day_x(today)
+        line = self.now_line()
+        if line is not None:
+            x, y = line.x1(), line.y1()
+            band = QRectF(x, y - 2, day_w, 4)
+            # Around the text of the block it crosses, never through its title.
+            p.setClipRegion(self._outside_texts(p.clipRegion(), [band]))
             p.setPen(self._now_pen)
-            p.drawLine(QLineF(x, y, x + day_w, y))
+            p.drawLine(line)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(self._now_brush)
@@ -833,9 +865,9 @@ class WeekView(QWidget):
             p.setPen(self._border[kind])
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
+            self._paint_overruled(p, seg, rect)
             if seg.title is not None:
                 self._paint_texts(p, seg, rect, kind)
-            self._paint_overruled(p, seg, rect)
 
     def _paint_overruled(self, p: QPainter, seg: Segment, rect: QRectF) -> None:
         """Wash out where another kind applies, and say which one if there is room."""
@@ -850,15 +882,15 @@ class WeekView(QWidget):
             area = QRectF(rect.left(), y0, rect.width(), y1 - y0)
             p.fillRect(area, self._overruled_wash)
             p.fillRect(area, self._overruled_hatch)
+            # Said only where it fits whole and clear of the block's own text; the
+            # tooltip says it always.
             label = f"{applies.kind.value.capitalize()} applies"
-            if area.height() >= fm.height() + 2 and rect.width() > 24:
-                text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 2 * _PAD)
+            width = fm.horizontalAdvance(label)
+            spot = QRectF(area.left() + _PAD, area.bottom() - fm.height() - 1, width, fm.height())
+            fits = width <= rect.width() - 2 * _PAD and spot.top() >= area.top()
+            if fits and (seg.text_rect is None or not spot.intersects(seg.text_rect)):
                 p.setPen(self._overruled_pen)
-                p.drawText(
-                    area.adjusted(_PAD, 0, -_PAD, -1),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                    text,
-                )
+                p.drawText(spot, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
 
     def _paint_selection(self, p: QPainter) -> None:
         if self._selected is None:
@@ -872,21 +904,22 @@ class WeekView(QWidget):
                 p.drawRect(seg.rect.adjusted(1, 1, -1, -1))
 
     def _paint_texts(self, p: QPainter, seg: Segment, rect: QRectF, kind: BlockKind) -> None:
-        assert seg.title is not None
+        assert seg.title is not None and seg.text_rect is not None
         x = rect.left() + _PAD + 1
         y = rect.top() + 2
         if self._pattern[kind] is not None:
             # A plate of the fill colour under the text keeps it readable on the pattern.
-            h = seg.title.size().height() + (seg.subtitle.size().height() if seg.subtitle else 0)
-            w = max(seg.title.size().width(), seg.subtitle.size().width() if seg.subtitle else 0)
-            plate = QRectF(x - 2, y, w + 4, min(h + 1, rect.height() - 3))
-            p.fillRect(plate, self._fill[kind])
+            p.fillRect(seg.text_rect, self._fill[kind])
+        p.save()
+        p.setClipRect(seg.text_rect)
         p.setPen(self._text_pen[kind])
         p.setFont(self._title_font)
         p.drawStaticText(QPointF(x, y), seg.title)
         if seg.subtitle is not None:
             p.setFont(self._small_font)
-            p.drawStaticText(QPointF(x, y + seg.title.size().height()), seg.subtitle)
+            line = QFontMetricsF(self._title_font).height()
+            p.drawStaticText(QPointF(x, y + line), seg.subtitle)
+        p.restore()
 
     def _override_rects(self, now: datetime) -> list[tuple[QRectF, bool]]:
         override = self._controller.override()
@@ -899,19 +932,54 @@ class WeekView(QWidget):
 
     def _override_label(self, now: datetime) -> str:
         """What the override band says: mode, until when, and why ("" without one)."""
+        labels = self._override_labels(now)
+        return labels[0] if labels else ""
+
+    def _override_labels(self, now: datetime) -> list[str]:
+        """The override's label, longest first, then shorter forms for a narrow band.
+
+        The chip takes the first that fits whole; a time is never cut ("until 09…").
+        """
         override = self._controller.override()
         if override is None:
-            return ""
+            return []
         tz = self._controller.tz()
         until = override.until.astimezone(tz)
         name = override.mode.value.capitalize()
         if override.active_at(now):
-            label = f"{name} now · until {until:%H:%M}"
+            short = f"{name} now · until {until:%H:%M}"
+            labels = [short, f"{name} until {until:%H:%M}", f"until {until:%H:%M}"]
         else:
-            label = f"{name} · {override.starts.astimezone(tz):%a %H:%M}–{until:%H:%M}"
+            short = f"{name} · {override.starts.astimezone(tz):%a %H:%M}–{until:%H:%M}"
+            labels = [short, f"{name} {override.starts.astimezone(tz):%H:%M}–{until:%H:%M}"]
         if override.reason:
-            label += f" · {override.reason}"
-        return label
+            labels.insert(0, f"{short} · {override.reason}")
+        return labels
+
+    def override_chip(self, now: datetime | None = None) -> tuple[QRectF, str] | None:
+        """Where the override's chip goes (content coordinates) and what it says.
+
+        ``None`` when there is no override in this week or no form of its label fits
+        the band whole (the tooltip still says it). At the band's foot when there is
+        room: its head is where the now-line runs for an active override.
+        """
+        now = now or self._local_now()
+        pieces = self._override_rects(now)
+        if not pieces:
+            return None
+        rect, _first = pieces[0]
+        fm = QFontMetricsF(self._small_font)
+        chip_h = fm.height() + 4
+        if rect.height() < chip_h + 4:
+            return None
+        room = rect.width() - 12
+        text = next(
+            (t for t in self._override_labels(now) if fm.horizontalAdvance(t) + 10 <= room), ""
+        )
+        if not text:
+            return None
+        top = rect.bottom() - chip_h - 3 if rect.height() >= 2 * chip_h else rect.top() + 2
+        return QRectF(rect.left() + 6, top, fm.horizontalAdvance(text) + 10, chip_h), text
 
     def _paint_override(self, p: QPainter, now: datetime) -> None:
         override = self._controller.override()
@@ -920,31 +988,50 @@ class WeekView(QWidget):
         pieces = self._override_rects(now)
         if not pieces:
             return
-        label = self._override_label(now)
+        p.save()
+        # The band's tint and dashed frame stay off the blocks' texts.
+        p.setClipRegion(self._outside_texts(p.clipRegion(), [r for r, _ in pieces]))
         p.setBrush(self._override_fill[override.mode])
         p.setPen(self._override_pen[override.mode])
         for rect, _first in pieces:
             p.drawRect(rect)
-        rect, _first = pieces[0]
-        p.setFont(self._small_font)
-        fm = QFontMetricsF(self._small_font)
-        text = fm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width() - 12)
-        chip_h = fm.height() + 4
-        # At the band's foot: its head is where the now-line runs for an active override.
-        top = rect.bottom() - chip_h - 3 if rect.height() >= 2 * chip_h else rect.top() + 3
-        chip = QRectF(rect.left() + 6, top, fm.horizontalAdvance(text) + 10, chip_h)
-        # A white chip with a coloured frame reads on any block colour beneath it.
-        pen = self._override_pen[override.mode]
-        p.setPen(QPen(pen.color(), 1.5))
-        p.setBrush(self._bg)
-        p.drawRoundedRect(chip, 3, 3)
-        p.setPen(pen.color())
-        p.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
         for rect, _first in pieces:
             p.fillRect(
                 QRectF(rect.left(), rect.top(), 4, rect.height()),
                 self._override_chip[override.mode],
             )
+        p.restore()
+        chip = self.override_chip(now)
+        if chip is None:
+            return
+        box, text = chip
+        # A chip of the grid's colour with a coloured frame reads on any block beneath it.
+        pen = self._override_pen[override.mode]
+        p.setFont(self._small_font)
+        p.setPen(QPen(pen.color(), 1.5))
+        p.setBrush(self._bg)
+        p.drawRoundedRect(box, 3, 3)
+        p.setPen(pen.color())
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _outside_texts(self, clip: QRegion, areas: list[QRectF]) -> QRegion:
+        """``clip`` (or everything) minus the block texts that lie in ``areas``."""
+        region = clip if not clip.isEmpty() else QRegion(0, 0, self.width(), 1 << 20)
+        for seg in self._segments:
+            box = seg.text_rect
+            if box is not None and any(box.intersects(a) for a in areas):
+                region = region.subtracted(QRegion(box.adjusted(-1, -1, 1, 1).toAlignedRect()))
+        return region
+
+    def now_line(self) -> QLineF | None:
+        """The now-line in content coordinates, or ``None`` when today is not shown."""
+        now = self._local_now()
+        today = (now.date() - self._week_start).days
+        if not 0 <= today < 7:
+            return None
+        y = (now.hour * 60 + now.minute + now.second / 60) / 60 * self._hour_height
+        x = self._day_x(today)
+        return QLineF(x, y, x + self._day_width(), y)
 
     def _span_rects(
         self, start: datetime, end: datetime, full_width: bool = False

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from benchmarks.review_data import FOCUS_BLOCKS, write_history
 from focus_app.core.model import Mode, Override
 from focus_app.engine import ACTION_OPEN_REVIEW, Engine
+from focus_app.ui.review_charts import HeatMapChart
 from focus_app.ui.review_page import EMPTY_TEXT, ReviewPage
 from focus_app.ui.shell import Shell
 from tests.ui.ui_engine import BERLIN, clock, engine, notifier
@@ -154,7 +155,7 @@ def test_tooltips_give_the_numbers_under_the_pointer(engine: Engine, qtbot: QtBo
     ).replace("3 h 00", "3 h")
     heat = page.heat_card.chart
     hr = heat.rect()
-    cw = (hr.width() - 16 - 36) / 24
+    cw = (hr.width() - 16 - 36 - HeatMapChart.TOTAL_WIDTH) / 24
     ch = (hr.height() - 16 - heat.fontMetrics().height() - 2) / 7
     point = QPointF(8 + 36 + cw * 9.5, 8 + ch * 2.5)
     review = page.review
@@ -261,3 +262,31 @@ def test_a_week_from_another_year_keeps_its_own_iso_week_number(
     page.show_week(date(2027, 1, 6))
     assert page.monday == date(2027, 1, 4)
     assert page.week_label.text().startswith("Week 1: 04 Jan")
+
+
+def test_the_week_reads_by_day_totals_beside_the_hours_and_tables_show_all_seven_days(
+    engine: Engine, qtbot: QtBot
+) -> None:
+    realistic(engine, weeks=1)
+    page = ReviewPage(engine)
+    qtbot.addWidget(page)
+    page.resize(1010, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    review = page.review
+    assert review is not None
+    heat = page.heat_card.chart
+    assert isinstance(heat, HeatMapChart)
+    totals = heat.day_totals()
+    assert totals == [sum(row) for row in review.heat] and sum(totals) == review.breakthroughs
+    hr = heat.rect()
+    ch = (hr.height() - 16 - heat.fontMetrics().height() - 2) / 7
+    total_x = hr.width() - 8 - HeatMapChart.TOTAL_WIDTH / 2
+    things = "breakthrough" if totals[1] == 1 else "breakthroughs"
+    assert heat.tooltip_at(QPointF(total_x, 8 + ch * 1.5)) == (
+        f"Tuesday 24 November: {totals[1]} {things} in all"
+    )
+    page.show_tables(True)
+    for card in (page.focus_card, page.heat_card):
+        qtbot.waitUntil(card.table.isVisible)
+        assert card.table.verticalScrollBar().maximum() == 0  # Mon to Sun, no scrolling

@@ -517,3 +517,74 @@ def test_the_grid_follows_a_dark_palette_live_and_back(qtbot: QtBot) -> None:
     h.view.setPalette(QPalette())
     back = QColor(h.view.grab().toImage().pixel(empty.x() + 10, empty.y() + 5))
     assert back == light
+
+
+# --------------------------------------------------------------------------- nothing clipped
+
+
+def is_now_red(color: QColor) -> bool:
+    return color.red() > 200 and color.green() < 80 and color.blue() < 80
+
+
+def test_the_now_line_goes_around_the_title_of_the_block_it_crosses(qtbot: QtBot) -> None:
+    # Now is 10:40: through the title of a block that starts at 10:30.
+    h = Harness(qtbot, [one_off(time(10, 30), time(12), title="Write the quarterly report")])
+    [seg] = h.view.segments()
+    line = h.view.now_line()
+    assert line is not None and seg.text_rect is not None
+    assert seg.text_rect.top() <= line.y1() <= seg.text_rect.bottom()  # it would cross
+    image = h.view.grab().toImage()
+    y = round(line.y1() + HEADER_HEIGHT - h.view.scroll_offset())
+    text = seg.text_rect.translated(0, HEADER_HEIGHT - h.view.scroll_offset())
+    inside = [QColor(image.pixel(x, y)) for x in range(round(text.left()), round(text.right()))]
+    assert not any(is_now_red(c) for c in inside)
+    after = round(text.right()) + 6
+    assert after < line.x2()
+    assert is_now_red(QColor(image.pixel(after, y)))  # the line is still there beside it
+
+
+def test_narrow_blocks_keep_their_text_inside_never_cut_a_time_and_say_it_all_on_hover(
+    qtbot: QtBot,
+) -> None:
+    day = date(2025, 3, 11)
+    blocks = [
+        one_off(time(14), time(15), day, "Quarterly report for the board"),
+        Block(BlockKind.AVAILABLE, time(14), time(15, 30), "Office hours", on_date=day),
+    ]
+    h = Harness(qtbot, blocks)
+    h.view.resize(700, 700)
+    segments = h.view.segments()
+    assert all(s.columns == 2 for s in segments)
+    for seg in segments:
+        assert seg.rect is not None
+        if seg.text_rect is not None:
+            assert seg.rect.contains(seg.text_rect)
+        subtitle = seg.subtitle.text() if seg.subtitle is not None else ""
+        occ = seg.occurrence
+        start, end = occ.start.astimezone(TZ), occ.end.astimezone(TZ)
+        assert subtitle in ("", f"{start:%H:%M}–{end:%H:%M}", f"{start:%H:%M}")
+    report = next(s for s in segments if s.occurrence.block.kind is BlockKind.FOCUS)
+    assert report.title is not None and report.title.text() != "Quarterly report for the board"
+    center = QPointF(h.view.segment_rect(report).center())
+    tip = h.view.tooltip_at(center).splitlines()[0]
+    assert tip == "Quarterly report for the board — focus, 14:00–15:00 (once)"
+
+
+def test_the_override_chip_shortens_its_label_and_is_left_out_where_it_cannot_fit(
+    qtbot: QtBot,
+) -> None:
+    reason = "Waiting for the build of the whole release"
+    start, until = datetime(2025, 3, 12, 10, tzinfo=TZ), datetime(2025, 3, 12, 11, 30, tzinfo=TZ)
+    h = Harness(qtbot, [], Override(Mode.PAUSED, start, until, reason))
+    h.view.resize(1400, 700)
+    chip = h.view.override_chip()
+    assert chip is not None and chip[1] == "Paused now · until 11:30"  # the reason is too long
+    h.view.resize(700, 700)
+    chip = h.view.override_chip()
+    assert chip is not None and chip[1] in ("Paused until 11:30", "until 11:30")
+    [band] = [r for r, _ in h.view._override_rects(NOW)]
+    assert band.contains(chip[0])
+    # Ten minutes are too short for a chip: the band says it on hover only.
+    short = Override(Mode.FOCUS, start, datetime(2025, 3, 12, 10, 10, tzinfo=TZ))
+    h2 = Harness(qtbot, [], short)
+    assert h2.view.override_chip(datetime(2025, 3, 12, 10, 5, tzinfo=TZ)) is None
