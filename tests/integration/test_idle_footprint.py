@@ -35,6 +35,8 @@ _START = textwrap.dedent(
     from focus_app.desktop.instance import acquire
     from focus_app.ui.shell import SETTLE_MS, start_ui
 
+    from focus_app.ui.welcome_state import remember_welcome_done, welcome_state_path
+    remember_welcome_done(welcome_state_path(), "finished")  # not the first start
     app = QApplication(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)
     runtime = start_runtime(acquire())
@@ -100,6 +102,7 @@ def test_a_started_tray_app_has_not_built_its_window_or_pages(
     assert isinstance(modules, list)
     assert started["window"] is False
     assert "focus_app.ui.main_window" not in modules
+    assert "focus_app.ui.welcome" not in modules  # the first-run guide was done before
     pages = [m for m in modules if m.endswith("_page") or m.endswith("_view")]
     assert pages == []
 
