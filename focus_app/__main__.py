@@ -15,6 +15,9 @@ def main() -> int:
     if args in ([], ["--headless"]):
         # Starting the app is the common case: skip the command line's parser (about
         # 50 ms of imports and parser building, every start of a tray app at login).
+        from focus_app.pyside_sources import read_sources_uncached
+
+        read_sources_uncached()  # before PySide6 sees the app's imports: ~9.5 MB less
         from focus_app.app import run_app
 
         return run_app(headless=bool(args))

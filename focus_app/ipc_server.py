@@ -342,6 +342,10 @@ class IpcServer(QObject):
         conn.writer.deleteLater()
         self._connections.pop(conn.sock.fileno(), None)
         conn.sock.close()
+        if not self._connections:
+            # The last one went (most often: a command finished and hung up): no idle
+            # timer left to fire for nothing, a minute later, in an idle app.
+            self._idle_timer.stop()
 
     def _read(self, conn: _Connection) -> None:
         while not conn.closed:

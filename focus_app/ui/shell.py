@@ -139,11 +139,13 @@ class Shell(QObject):
         Returns:
             The guide when it is shown, else ``None``.
         """
-        from focus_app.ui.welcome import WelcomeWizard, should_welcome, welcome_state_path
+        from focus_app.ui.welcome_state import should_welcome, welcome_state_path
 
         path = state_path if state_path is not None else welcome_state_path()
         if self.welcome is not None or not should_welcome(self.engine, path):
             return None
+        from focus_app.ui.welcome import WelcomeWizard  # its widgets: only when it is shown
+
         self.welcome = WelcomeWizard(self.engine, state_path=path, tray_available=not self._no_tray)
         self.welcome.show()
         return self.welcome

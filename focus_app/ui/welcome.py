@@ -4,18 +4,15 @@ Shown once, on the first start with an empty calendar, by ``shell.start_ui``. Th
 pages, every one skippable: an app that holds notifications is only trusted when the
 person knows what it will do, and an empty calendar does nothing visible at all.
 
-Whether it was done is remembered UI state, not a preference (STYLE.md point 5): a small
-file in :func:`focus_app.paths.state_dir`. Finishing or skipping both write it, so the
-guide never comes back; deleting the state folder brings it back, and loses no setting.
+Whether it is due and whether it was done live in :mod:`focus_app.ui.welcome_state`, which
+every start asks without importing this module.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import time
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -31,11 +28,9 @@ from PySide6.QtWidgets import (
 from focus_app import DISPLAY_NAME
 from focus_app.core.model import Block, BlockKind, Recurrence
 from focus_app.engine import Engine
-from focus_app.paths import state_dir
+from focus_app.ui.welcome_state import remember_welcome_done, welcome_state_path
 
 log = logging.getLogger(__name__)
-
-WELCOME_FILE_NAME = "welcome.json"
 
 _WEEKDAYS = frozenset(range(5))
 _EVERY_DAY = frozenset(range(7))
@@ -68,41 +63,6 @@ TYPICAL_WEEK = (
         Block(BlockKind.OFF, time(19), time(7), "Evening", Recurrence(_EVERY_DAY)),
     ),
 )
-
-
-def welcome_state_path() -> Path:
-    """Where "the first-run guide was done or skipped" is remembered."""
-    return state_dir() / WELCOME_FILE_NAME
-
-
-def welcome_done(path: Path) -> bool:
-    """Whether the guide was finished or skipped (an unreadable file counts as done)."""
-    try:
-        return bool(json.loads(path.read_text(encoding="utf-8")).get("welcome_done", True))
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError, AttributeError):
-        return True  # never nag because a file is damaged
-
-
-def should_welcome(engine: Engine, path: Path) -> bool:
-    """The guide is for a first start: nothing on the calendar and never done before."""
-    return not engine.blocks() and not welcome_done(path)
-
-
-def remember_welcome_done(path: Path, how: str) -> None:
-    """Write the state file (``how``: "finished" or "skipped"); a failure is only logged."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_text(
-            json.dumps({"welcome_done": True, "how": how,
-                        "at": datetime.now().astimezone().isoformat(timespec="seconds")}),
-            encoding="utf-8",
-        )
-        os.replace(temp, path)
-    except OSError as exc:
-        log.warning("cannot remember that the welcome guide was %s (%s): %s", how, path, exc)
 
 
 def _paragraph(text: str) -> QLabel:

@@ -669,6 +669,16 @@ def test_idle_connections_are_closed_and_the_timer_stops_when_none_are_left(
     idle.close()
 
 
+def test_the_idle_timer_stops_when_the_last_client_hangs_up(
+    served: Served, qtbot: QtBot
+) -> None:
+    """A finished command leaves no timer that would wake the idle app a minute later."""
+    server = _servers[0]
+    served.ping()  # connects, asks, hangs up: what every ``focus-app`` command does
+    qtbot.waitUntil(lambda: server.connection_count == 0, timeout=2000)
+    assert not server._idle_timer.isActive()
+
+
 def test_at_the_cap_the_longest_idle_connection_makes_room_for_a_new_one(
     served: Served, qtbot: QtBot
 ) -> None:
