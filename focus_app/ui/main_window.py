@@ -420,7 +420,7 @@ class MainWindow(QMainWindow):
             PAGE_INBOX: build_inbox_page,
             PAGE_HISTORY: build_history_page,
             PAGE_REVIEW: _build_review_page,
-            PAGE_REQUESTS: build_requests_page,
+            PAGE_REQUESTS: functools.partial(build_requests_page, commands=commands),
             PAGE_SETTINGS: functools.partial(build_settings_page, commands=commands),
         }
         placeholders = _placeholder_texts()

@@ -116,10 +116,11 @@ def build_history_page(engine: Engine) -> QWidget:
     return HistoryPage(engine)
 
 
-def build_requests_page(engine: Engine) -> QWidget:
+def build_requests_page(engine: Engine, commands: Commands | None = None) -> QWidget:
+    """The requests page; with the app's ``commands``, a contact's calendar is followed."""
     from focus_app.ui.requests_page import RequestsPage
 
-    return RequestsPage(engine)
+    return RequestsPage(engine, follow=None if commands is None else commands.following)
 
 
 def build_settings_page(engine: Engine, commands: Commands | None = None) -> QWidget:

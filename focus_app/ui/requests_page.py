@@ -13,7 +13,9 @@ and the tray change requests too). Dialogs are opened window-modal and non-block
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import (
@@ -101,6 +103,9 @@ class RequestsPage(QWidget):
     Args:
         engine: The running engine.
         opener: Opens ``mailto:`` URLs from the triage dialog (tests pass a fake).
+        follow: Starts following calendars (``Commands.following``): called before a
+            contact's published calendar is stored, so it is read at once and refreshed
+            with the person's own calendars, as ``focus-app referral add --calendar`` does.
         parent: The Qt parent.
 
     Attributes:
@@ -108,11 +113,17 @@ class RequestsPage(QWidget):
     """
 
     def __init__(
-        self, engine: Engine, *, opener: UrlOpener | None = None, parent: QWidget | None = None
+        self,
+        engine: Engine,
+        *,
+        opener: UrlOpener | None = None,
+        follow: Callable[[], object] | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._engine = engine
         self._opener = opener
+        self._follow = follow
         self.dialog: AddRequestDialog | TriageDialog | None = None
         self.model = RequestsModel(engine.clock.now(), engine.tz, self)
         self.directory_model = DirectoryModel(self)
@@ -212,13 +223,26 @@ class RequestsPage(QWidget):
         self.topics_edit.setPlaceholderText("design, slides")
         self.notes_edit = QLineEdit()
         self.notes_edit.setPlaceholderText("prefers chat; mornings")
+        self.calendar_edit = QLineEdit()
+        self.calendar_edit.setPlaceholderText(
+            "optional: their published calendar, https://…/dana.ics or /path/to/file.ics"
+        )
+        self.calendar_edit.setToolTip(
+            "A calendar the person publishes: the directory then shows when they are next "
+            "available, and referring to them suggests that time instead of now"
+        )
         form = QFormLayout()
         form.addRow("&Name:", self.name_edit)
         form.addRow("&Contact:", self.contact_edit)
         form.addRow("T&opics:", self.topics_edit)
         form.addRow("No&tes:", self.notes_edit)
+        form.addRow("Ca&lendar:", self.calendar_edit)
         self.add_contact_button = QPushButton("Add to &directory")
         self.add_contact_button.clicked.connect(self.add_contact)
+        self.save_contact_button = QPushButton("&Save changes")
+        self.save_contact_button.setToolTip("Save the form over the selected person")
+        self.save_contact_button.clicked.connect(self.save_selected_contact)
+        self.save_contact_button.setEnabled(False)
         self.remove_contact_button = QPushButton("Re&move")
         self.remove_contact_button.setToolTip("Remove the selected person from the directory")
         self.remove_contact_button.clicked.connect(self.remove_selected_contact)
@@ -228,6 +252,7 @@ class RequestsPage(QWidget):
         self.directory_status.setObjectName("directoryStatus")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_contact_button)
+        buttons.addWidget(self.save_contact_button)
         buttons.addWidget(self.remove_contact_button)
         buttons.addStretch(1)
         directory_tab = QWidget()
@@ -366,8 +391,9 @@ class RequestsPage(QWidget):
 
     # ----------------------------------------------------------------- directory
 
-    def add_contact(self) -> None:
-        """Add the person typed in the form; a problem is said in one line."""
+    def _form_contact(self, current: Contact | None = None) -> Contact | None:
+        """The person typed in the form (over ``current`` when editing), or ``None`` after
+        saying in one line what is wrong."""
         name = self.name_edit.text().strip()
         contact_text = self.contact_edit.text().strip()
         topics = parse_topics(self.topics_edit.text())
@@ -375,29 +401,91 @@ class RequestsPage(QWidget):
         problem = contact_problem(name, contact_text, topics, notes)
         if problem is not None:
             self.directory_status.setText(problem[:1].upper() + problem[1:])
+            return None
+        calendar = self.calendar_edit.text().strip()
+        if calendar:
+            from focus_app.calendars.subscriptions import check_source
+
+            try:
+                calendar = check_source(calendar)
+            except ValueError as exc:
+                self.directory_status.setText(f"Calendar: {exc}")
+                return None
+        if current is None:
+            return Contact(name, contact_text, topics, notes, calendar=calendar)
+        return dataclasses.replace(
+            current, name=name, contact=contact_text, topics=topics, notes=notes,
+            calendar=calendar,
+        )
+
+    def _clear_form(self) -> None:
+        for edit in (
+            self.name_edit, self.contact_edit, self.topics_edit, self.notes_edit,
+            self.calendar_edit,
+        ):
+            edit.clear()
+
+    def add_contact(self) -> None:
+        """Add the person typed in the form; a problem is said in one line."""
+        contact = self._form_contact()
+        if contact is None:
             return
         try:
-            self._engine.add_referral(Contact(name, contact_text, topics, notes))
+            if contact.calendar and self._follow is not None:
+                self._follow()
+            self._engine.add_referral(contact)
         except (ValueError, StoreError) as exc:
             self.directory_status.setText(str(exc))
             return
-        for edit in (self.name_edit, self.contact_edit, self.topics_edit, self.notes_edit):
-            edit.clear()
-        self.directory_status.setText(f"Added {name} to the directory")
+        self.directory_table.clearSelection()
+        self._clear_form()
+        self.directory_status.setText(f"Added {contact.name} to the directory")
         self.name_edit.setFocus()
 
-    def selected_contact_name(self) -> str | None:
+    def save_selected_contact(self) -> None:
+        """Save the form over the selected person (their calendar included)."""
+        current = self._selected_contact()
+        if current is None:
+            return
+        contact = self._form_contact(current)
+        if contact is None:
+            return
+        try:
+            if contact.calendar and self._follow is not None:
+                self._follow()
+            self._engine.update_referral(contact)
+        except (LookupError, ValueError, StoreError) as exc:
+            self.directory_status.setText(str(exc).strip("'\""))
+            return
+        self.directory_status.setText(f"Saved {contact.name}")
+
+    def _selected_contact(self) -> Contact | None:
         rows = self.directory_table.selectionModel().selectedRows()
         if not rows:
             return None
-        return self.directory_model.entry_at(rows[0].row()).contact.name
+        return self.directory_model.entry_at(rows[0].row()).contact
+
+    def selected_contact_name(self) -> str | None:
+        contact = self._selected_contact()
+        return None if contact is None else contact.name
 
     def _directory_selection_changed(self, *_: object) -> None:
-        self.remove_contact_button.setEnabled(self.selected_contact_name() is not None)
+        contact = self._selected_contact()
+        self.remove_contact_button.setEnabled(contact is not None)
+        self.save_contact_button.setEnabled(contact is not None)
+        if contact is None:
+            return
+        # The form shows the selected person, ready to edit; "Add" still adds a new one.
+        self.name_edit.setText(contact.name)
+        self.contact_edit.setText(contact.contact)
+        self.topics_edit.setText(", ".join(contact.topics))
+        self.notes_edit.setText(contact.notes)
+        self.calendar_edit.setText(contact.calendar)
 
     def remove_selected_contact(self) -> None:
         name = self.selected_contact_name()
         if name is not None and self._engine.remove_referral(name):
+            self._clear_form()
             self.directory_status.setText(f"Removed {name} from the directory")
 
 

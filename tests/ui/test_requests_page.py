@@ -7,6 +7,7 @@ keyboard tests, with key presses only (mnemonics, Tab, Enter).
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from urllib.parse import unquote
@@ -405,3 +406,33 @@ def test_the_directory_shows_when_a_contact_with_a_calendar_is_next_available(
     engine.set_contact_availability(dana.id or 0, contact_schedule([], BERLIN))
     row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Dana")
     assert model.index(row, ContactColumn.AVAILABLE).data() == "available now, until 17:00"
+
+
+def test_a_contact_s_published_calendar_is_set_and_edited_in_the_directory_form(
+    engine: Engine, qtbot: QtBot, opener: Opener, tmp_path: pathlib.Path
+) -> None:
+    followed: list[bool] = []
+    page = RequestsPage(engine, opener=opener, follow=lambda: followed.append(True))
+    qtbot.addWidget(page)
+    page.tabs.setCurrentIndex(1)
+    page.show()
+    qtbot.keyClicks(page.name_edit, "Ana")
+    qtbot.keyClicks(page.calendar_edit, "dana.ics")
+    page.add_contact_button.click()
+    assert page.directory_status.text().startswith("Calendar: 'dana.ics' is neither")
+    assert engine.referrals() == [] and followed == []
+
+    page.calendar_edit.clear()
+    page.add_contact_button.click()
+    assert [e.contact.calendar for e in engine.referrals()] == [""] and followed == []
+
+    page.directory_table.selectRow(0)
+    assert page.name_edit.text() == "Ana" and page.save_contact_button.isEnabled()
+    calendar = tmp_path / "ana.ics"
+    qtbot.keyClicks(page.calendar_edit, str(calendar))
+    qtbot.keyClicks(page.notes_edit, "mornings")
+    page.save_contact_button.click()
+    [entry] = engine.referrals()
+    assert (entry.contact.calendar, entry.contact.notes) == (str(calendar), "mornings")
+    assert followed == [True]  # followed before it was stored, so it is read at once
+    assert page.directory_status.text() == "Saved Ana"
