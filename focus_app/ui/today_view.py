@@ -97,11 +97,15 @@ def next_window_text(engine: Engine, now: datetime | None = None) -> str:
         return "No window ahead: held notifications wait until you release them."
     at = at.astimezone(tz)
     window = resolve_state(schedule, override, at)
-    until = f"–{_clock(window.until.astimezone(tz), at)}" if window.until else ""
-    return (
-        f"{window.label} {_clock(at, now)}{until}, {_in(at - now)}. "
-        "What is held arrives then, as one digest."
-    )
+    end = window.until.astimezone(tz) if window.until else None
+    if end is not None and end.date() == at.date():
+        when = f"{_clock(at, now)}–{_clock(end, at)}, {_in(at - now)}"
+    else:
+        # Open into another day (until the next focus block): "from 11:30", and the end
+        # as a plain "until Fri 09:00" rather than a range across days.
+        later = f", open until {_clock(end, at)}" if end is not None else ""
+        when = f"from {_clock(at, now)}, {_in(at - now)}{later}"
+    return f"{window.label} {when}. What is held arrives then, as one digest."
 
 
 @dataclass(slots=True)

@@ -129,11 +129,19 @@ def test_held_summary_names_the_top_senders(engine: Engine, clock: FakeClock) ->
     assert held_summary(engine.held()) == "6 held: Alice 3, Bob 1, CI 1 and 1 more"
 
 
+def test_a_window_within_the_day_reads_as_a_range(engine: Engine) -> None:
+    day_blocks(engine)
+    engine.add_block(Block(BlockKind.FOCUS, time(12), time(18), "Long focus",
+                           recurrence=Recurrence(weekdays=frozenset({3}))))
+    assert next_window_text(engine).startswith("Available 11:30–12:00, in 1 h 30. ")
+
+
 def test_next_window_says_when_held_notifications_go_out(engine: Engine) -> None:
     day_blocks(engine)
     # From 11:30 notifications flow until tomorrow's deep work (office hours lie inside).
     assert next_window_text(engine) == (
-        "Available 11:30–Fri 09:00, in 1 h 30. What is held arrives then, as one digest."
+        "Available from 11:30, in 1 h 30, open until Fri 09:00. "
+        "What is held arrives then, as one digest."
     )
     at_two = START.replace(hour=14, minute=10)
     assert next_window_text(engine, at_two) == (
@@ -152,7 +160,7 @@ def test_the_today_page_shows_the_day_the_held_and_the_next_window(
     assert today.held_summary.text() == "Nothing held."
     engine.ingest(Notification("Lunch?", clock.now(), sender="Alice"))
     qtbot.waitUntil(lambda: today.held_summary.text() == "1 held: Alice 1")
-    assert today.window_summary.text().startswith("Available 11:30–Fri 09:00, in 1 h 30")
+    assert today.window_summary.text().startswith("Available from 11:30, in 1 h 30")
     # The page still fills its height with the day, not with empty space.
     assert today.timeline.height() >= 90
     assert today.timeline.isVisible()
