@@ -23,7 +23,7 @@ from focus_app.core.model import (
     Override,
     Recurrence,
 )
-from focus_app.core.review import WeekReview, week_range
+from focus_app.core.review import ReviewItem, WeekActivity, WeekReview, week_activity, week_range
 from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
@@ -510,3 +510,75 @@ def test_history_command_pages_under_the_answer_limit_and_continues(
         assert not bad["ok"] and "--since" in bad["error"]
     finally:
         engine.shutdown()
+
+
+REASONS = (
+    "delivered: Bob is on the breakthrough list (breakthrough 1 of 3 in 'Deep work')",
+    "delivered: Bob again within 3 min (repeat escalation)",
+    "delivered: critical urgency passes focus",
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-600, max_value=60 * 24 * 8),  # minutes after MONDAY
+            st.sampled_from(list(Outcome)),
+            st.sampled_from(["Alice", "Bob", ""]),
+            st.sampled_from(["", "Chat"]),  # source
+            st.sampled_from(["", "org.chat"]),  # program
+            st.integers(min_value=0, max_value=3),  # reason; 3: by a rule
+            st.booleans(),  # breakthrough (any outcome: only delivered ones count)
+            st.integers(min_value=0, max_value=3),  # 0 stays, 1 released, 2 dismissed, 3 both
+            st.lists(st.sampled_from(list(Verdict)), max_size=2),  # the last one wins
+        ),
+        max_size=30,
+    ),
+    st.sets(st.integers(min_value=0, max_value=29)),
+)
+def test_review_activity_counts_in_sql_what_the_items_give_in_python(
+    tmp_path_factory: pytest.TempPathFactory,
+    items: list[tuple[int, Outcome, str, str, str, int, bool, int, list[Verdict]]],
+    picked: set[int],
+) -> None:
+    """The review reads a week as SQL counts (``Store.review_activity``); they must be
+    exactly what :func:`week_activity` makes of the same week's items, for the whole
+    week, for a compacted week's kept ids (``only``) and for what compaction folds."""
+    store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
+    try:
+        ids = []
+        for minutes, outcome, sender, source, program, why, through, later, verdicts in items:
+            at = MONDAY + timedelta(minutes=minutes)
+            n = Notification(title="t", received_at=at, sender=sender, source=source,
+                             program=program, origin="caught" if program else "send")
+            decision = Decision(outcome, REASONS[why % 3], breakthrough=through,
+                                rule_id=7 if why == 3 else None)
+            nid = store.record(n, decision, Mode.FOCUS)
+            ids.append(nid)
+            if outcome is Outcome.HELD and later & 1:
+                store.mark_released([nid], at + timedelta(minutes=minutes % 97, seconds=13))
+            if outcome is Outcome.HELD and later & 2:
+                store.dismiss([nid], at + timedelta(hours=3))
+            for k, verdict in enumerate(verdicts):
+                store.add_feedback(nid, verdict, at + timedelta(minutes=k))
+        start, end = week_range(WEEK, BERLIN)
+        only = {ids[i] for i in picked if i < len(ids)}
+
+        def same(got: WeekActivity, items_: list[ReviewItem]) -> None:
+            want = week_activity(items_)
+            assert sorted(got.groups) == sorted(want.groups)
+            assert sorted(got.breakthrough_ts) == sorted(want.breakthrough_ts)
+            assert sorted(got.waits) == sorted(want.waits)
+
+        week_items = store.review_items(start, end)
+        same(store.review_activity(start, end), week_items)
+        with_ids = list(zip(store._week_items(start, end)[0], week_items, strict=True))
+        same(store.review_activity(start, end, only=only),
+             [i for nid, i in with_ids if nid in only])
+        same(store.review_activity(start, end, final_only=True),
+             [i for _, i in with_ids if i.status not in ("held", "queued")])
+    finally:
+        store.close()
