@@ -39,7 +39,7 @@ MMAP_BYTES = 2**30
 """The worker reads the file through a memory map (up to 1 GiB of it): folding a year
 reads every page once and dropping a table visits every page; without a copy into
 SQLite's page cache both take a fifth less (docs/benchmarks.md)."""
-SWAP_COPY_ROWS = 4000
+SWAP_COPY_ROWS = 2500
 """Notifications copied into the fresh tables per transaction (with their indexes)."""
 SWAP_MIN_ROWS = 50_000
 """Below this many notifications to compact, deleting them beats copying what stays."""
@@ -84,9 +84,14 @@ def swap_out(
     """
     stopped = stop.is_set if stop is not None else (lambda: False)
 
+    def checkpoint() -> None:
+        # Here, not in the app's next commit: SQLite makes whichever connection
+        # commits past the WAL's threshold copy it back (see Compactor._run).
+        store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def finish() -> None:
         while not stopped() and store.finish_swap():
-            store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            checkpoint()
             _time.sleep(pause)
 
     if store.swap_state() == "new":
@@ -96,15 +101,17 @@ def swap_out(
         cutoff, tz, SWAP_MIN_ROWS if min_rows is None else min_rows
     ):
         return 0
-    store.fold_history(cutoff, tz, schedule)
+    store.fold_history(cutoff, tz, schedule, between=checkpoint)
     ids = store.begin_swap(cutoff, tz)
     for i in range(0, len(ids), SWAP_COPY_ROWS):
         if stopped():
             store.abandon_swap()
             return 0
         store.copy_for_swap(ids[i : i + SWAP_COPY_ROWS])
+        checkpoint()
         _time.sleep(pause)
     removed = store.swap_history(cutoff, tz)
+    checkpoint()
     if store.swap_state() == "new":  # not swapped (a week's figures were missing)
         store.abandon_swap()
     finish()

@@ -39,7 +39,7 @@ import os
 import re
 import sqlite3
 import time as _time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -2168,12 +2168,19 @@ class Store:
                 start, end, only=newly, final_only=True))
             return merge_totals(base, more), kept
 
-    def fold_history(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> int:
+    def fold_history(
+        self,
+        cutoff: datetime,
+        tz: tzinfo,
+        schedule: Schedule,
+        between: Callable[[], None] | None = None,
+    ) -> int:
         """Store the review figures of every week before ``cutoff`` that needs it (one
         short transaction a week) without deleting anything; how many weeks were written.
 
         The first half of :meth:`swap_history`: once a week's figures are stored, the
         review reads them plus the kept ids only, so its other rows may go at any time.
+        ``between`` runs after each week's transaction (the compactor checkpoints there).
         """
         limit = week_start(cutoff, tz)
         found = self._oldest_compactable(_ts(limit))
@@ -2187,6 +2194,8 @@ class Store:
                 with self._write() as db:
                     _save_week(db, monday.isoformat(), totals, json.dumps(sorted(kept)))
                 written += 1
+                if between is not None:
+                    between()
             monday += timedelta(days=7)
         return written
 
