@@ -2607,14 +2607,12 @@ class Store:
         )
 
     def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
-        """Decisions made in ``[since, until)`` in the slim form the weekly review reads.
+        """Decisions made in ``[since, until)`` in the slim form the weekly review reads,
+        one per decision.
 
-        Built for a heavy week (tens of thousands of rows) to compute and paint in under
-        150 ms (``benchmarks/bench_review.py``): the decisions come from one covering
-        index (``decisions_review``), the notifications from a range scan instead of a
-        join (one lookup per row costs more than reading the week's id range), named
-        tuples from plain rows, the reason only for breakthroughs (the only ones whose
-        cause is read), and instants converted by SQLite.
+        The Review page reads the same week as counts (:meth:`review_activity`, which
+        skips building tens of thousands of these); this is the per-item form, which
+        ``core.review.week_activity`` turns into the same counts (tests pin that).
         """
         return self._week_items(since, until)[1]
 
