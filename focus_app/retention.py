@@ -1,9 +1,11 @@
 """History retention: fold weeks older than ``history_weeks`` into per-week totals.
 
-The work (``Store.compact_history``) runs on a worker thread with its own connection, in
-chunks of a few thousand rows, each its own short transaction: the GUI thread never
-waits on it, and its writes (a notification arriving meanwhile) wait at most one chunk
-for the write lock. The engine starts it after the first reconcile of a new day
+The work runs on a worker thread with its own connection, as a series of short
+transactions: the GUI thread never waits on it, and its writes (a notification arriving
+meanwhile) wait at most one step for the write lock. When most of the history goes at
+once (a year), :func:`swap_out` copies the rows that stay into fresh tables and swaps
+them in; otherwise (every ordinary day: one week) ``Store.compact_history`` deletes in
+chunks. The engine starts it after the first reconcile of a new day
 (``Engine.reconcile``), so retention adds no timer and no idle wake-up of its own.
 """
 
@@ -28,7 +30,21 @@ CHUNK_MS = 30.0
 """Target time of one step (fold + delete), so the write lock is held well under 100 ms
 and the app connection's 200 ms busy timeout (deleting costs ~8 µs a notification with
 its indexes here, docs/benchmarks.md)."""
+SECURE_DELETE = "FAST"
+"""The worker's ``secure_delete``. Debian's SQLite is built with it on: every deleted
+row and every freed page is overwritten with zeros and written out (dropping a year's
+tables and indexes took 5.2 s with it, 0.4 s without; docs/benchmarks.md). FAST still
+zeroes deleted rows on the pages that are written anyway; pages freed whole keep their
+old bytes until SQLite reuses them (they are not part of any table)."""
 MAX_CHUNK_ROWS = 20000
+MMAP_BYTES = 2**30
+"""The worker reads the file through a memory map (up to 1 GiB of it): folding a year
+reads every page once and dropping a table visits every page; without a copy into
+SQLite's page cache both take a fifth less (docs/benchmarks.md)."""
+SWAP_COPY_ROWS = 2500
+"""Notifications copied into the fresh tables per transaction (with their indexes)."""
+SWAP_MIN_ROWS = 50_000
+"""Below this many notifications to compact, deleting them beats copying what stays."""
 PAUSE_BETWEEN_CHUNKS = 0.025
 """Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
 in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
@@ -45,6 +61,63 @@ def retention_cutoff(now: datetime, tz: tzinfo, weeks: int) -> datetime:
     """
     monday = week_start(now, tz).date() - timedelta(weeks=weeks)
     return datetime.combine(monday, time(0), tzinfo=tz)
+
+
+def swap_out(
+    store: Store,
+    cutoff: datetime,
+    tz: tzinfo,
+    schedule: Schedule,
+    *,
+    stop: threading.Event | None = None,
+    pause: float = 0.0,
+    min_rows: int | None = None,
+) -> int:
+    """Compact by copying what stays into fresh tables, when most of the history goes.
+
+    The fast way for a year at once (``Store.swap_history`` and the steps around it,
+    each its own short transaction with ``pause`` seconds between them so the app's
+    writes get the lock). First finishes or abandons a swap a crash interrupted; does
+    nothing more unless :meth:`Store.worth_swapping`. The chunked deletion
+    (``Store.compact_history``) handles whatever is left, and every ordinary day.
+
+    Returns:
+        How many notifications went.
+    """
+    stopped = stop.is_set if stop is not None else (lambda: False)
+
+    def checkpoint() -> None:
+        # Here, not in the app's next commit: SQLite makes whichever connection
+        # commits past the WAL's threshold copy it back (see Compactor._run).
+        store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def finish() -> None:
+        while not stopped() and store.finish_swap():
+            checkpoint()
+            _time.sleep(pause)
+
+    if store.swap_state() == "new":
+        store.abandon_swap()
+    finish()
+    if stopped() or not store.worth_swapping(
+        cutoff, tz, SWAP_MIN_ROWS if min_rows is None else min_rows
+    ):
+        return 0
+    store.fold_history(cutoff, tz, schedule, between=checkpoint)
+    ids = store.begin_swap(cutoff, tz)
+    for i in range(0, len(ids), SWAP_COPY_ROWS):
+        if stopped():
+            store.abandon_swap()
+            return 0
+        store.copy_for_swap(ids[i : i + SWAP_COPY_ROWS])
+        checkpoint()
+        _time.sleep(pause)
+    removed = store.swap_history(cutoff, tz)
+    checkpoint()
+    if store.swap_state() == "new":  # not swapped (a week's figures were missing)
+        store.abandon_swap()
+    finish()
+    return removed
 
 
 class Compactor(QObject):
@@ -98,11 +171,15 @@ class Compactor(QObject):
             self._thread.join(timeout)
         return not self.running
 
+    def _swap(self, store: Store, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> int:
+        return swap_out(store, cutoff, tz, schedule, stop=self._stop,
+                        pause=PAUSE_BETWEEN_CHUNKS)
+
     def _run(self, cutoff: datetime, tz: tzinfo, schedule: Schedule) -> None:
         total = 0
         started = _time.perf_counter()
         try:
-            store, warning = Store.open(self._path)
+            store, warning = Store.open(self._path, probe=False)
         except StoreError as exc:
             log.warning("history compaction skipped: %s", exc)
             self.finished.emit(0)
@@ -111,6 +188,9 @@ class Compactor(QObject):
             log.warning("%s", warning)
         try:
             store.connection.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            store.connection.execute(f"PRAGMA secure_delete = {SECURE_DELETE}")
+            store.connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            total += self._swap(store, cutoff, tz, schedule)
             rows = CHUNK_ROWS
             while not self._stop.is_set():
                 step = _time.perf_counter()

@@ -36,9 +36,10 @@ import enum
 import errno
 import json
 import os
+import re
 import sqlite3
 import time as _time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -66,14 +67,16 @@ from focus_app.core.replies import Tone
 from focus_app.core.requests import Request, RequestOrigin, RequestStatus, TriageOutcome
 from focus_app.core.review import (
     OverrideSpan,
+    ReviewGroup,
     ReviewItem,
+    WeekActivity,
     WeekReview,
     WeekTotals,
-    build_review,
-    held_waits,
     merge_totals,
     monday_of,
+    review_from_activity,
     review_from_totals,
+    week_activity,
     week_range,
     week_totals,
 )
@@ -879,7 +882,7 @@ class Store:
 
     @classmethod
     def open(
-        cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+        cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, probe: bool = True
     ) -> tuple[Store, str | None]:
         """Open (creating, migrating or repairing) the database at ``path``.
 
@@ -888,6 +891,9 @@ class Store:
             busy_timeout_ms: How long the open store waits for another writer's lock
                 before :class:`StoreLockedError` (opening itself always waits
                 :data:`BUSY_TIMEOUT_MS`: eight ``send`` may create the file together).
+            probe: Check an existing file first (``PRAGMA quick_check``, which reads all
+                of it: most of a second at 1,000,000 rows). The history compactor's
+                second connection skips it: the app opened and checked the file.
 
         Returns:
             The store and a warning line for the user if a damaged database had to be
@@ -905,7 +911,7 @@ class Store:
             raise _permission_or(error, path.parent, "create the folder") from error
         _check_access(path)
         warning: str | None = None
-        if path.exists() or path.is_symlink():
+        if probe and (path.exists() or path.is_symlink()):
             try:
                 cls._probe(path)
             except _Unusable as problem:
@@ -2129,37 +2135,13 @@ class Store:
         monday = monday_of(datetime.fromtimestamp(found, UTC), tz)
         start, end = week_range(monday, tz)
         week = monday.isoformat()
-        stored = self._db.execute(
-            "SELECT totals, kept FROM week_reviews WHERE week = ?", (week,)
-        ).fetchone()
-        totals: WeekTotals | None
-        if stored is None:
-            rows = list(zip(*self._week_items(start, end), strict=True))
-            final = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
-            kept = {nid for nid, item in rows if item.status in _NOT_FINAL}
-            totals = self._fold(monday, tz, schedule, [i for _, i in final])
-        else:
-            # Folded already: only the items it kept can have changed (been released).
-            kept = set(json.loads(stored["kept"]))
-            rows = (list(zip(*self._week_items(start, end, only=stored["kept"]), strict=True))
-                    if kept else [])
-            newly = [(nid, item) for nid, item in rows if item.status not in _NOT_FINAL]
-            kept -= {nid for nid, _ in newly}
-            totals = None
-            if newly:
-                base = WeekTotals.from_json(json.loads(stored["totals"]))
-                more = self._fold(monday, tz, schedule, [i for _, i in newly])
-                totals = merge_totals(base, more)
+        totals, kept = self._fold_week(monday, tz, schedule)
         kept_json = json.dumps(sorted(kept))
         self._db.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
         try:
             with self._write() as db:
                 if totals is not None:
-                    db.execute(
-                        "INSERT OR REPLACE INTO week_reviews (week, totals, kept)"
-                        " VALUES (?, ?, ?)",
-                        (week, json.dumps(totals.to_json(), separators=(",", ":")), kept_json),
-                    )
+                    _save_week(db, week, totals, kept_json)
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS compacting (id INTEGER PRIMARY KEY)")
                 db.execute("DELETE FROM compacting")
                 db.execute(
@@ -2173,6 +2155,11 @@ class Store:
                     db.execute(
                         f"DELETE FROM {table} WHERE notification_id IN (SELECT id FROM compacting)"
                     )
+                # Foreign keys are off: do what their ON DELETE SET NULL would.
+                db.execute(
+                    "UPDATE requests SET notification_id = NULL"
+                    " WHERE notification_id IN (SELECT id FROM compacting)"
+                )
                 removed = db.execute(
                     "DELETE FROM notifications WHERE id IN (SELECT id FROM compacting)"
                 ).rowcount
@@ -2186,12 +2173,338 @@ class Store:
             self._db.execute("PRAGMA foreign_keys = ON")
         return removed
 
+    def _fold_week(
+        self, monday: date, tz: tzinfo, schedule: Schedule
+    ) -> tuple[WeekTotals | None, set[int]]:
+        """The week's figures to store (``None``: unchanged) and the ids it keeps as rows.
+
+        The first time, every final item of the week is folded and the held or queued
+        ones are kept; later, only kept items that became final since are folded in.
+        """
+        start, end = week_range(monday, tz)
+        stored = self._db.execute(
+            "SELECT totals, kept FROM week_reviews WHERE week = ?", (monday.isoformat(),)
+        ).fetchone()
+        with self._snapshot():  # the kept ids and the figures of the rest agree
+            if stored is None:
+                kept = self._unfinished(start, end)
+                activity = self.review_activity(start, end, final_only=True)
+                return self._fold(monday, tz, schedule, activity), kept
+            was = {int(i) for i in json.loads(stored["kept"])}
+            kept = self._unfinished(start, end, only=was) if was else set()
+            if not (newly := was - kept):
+                return None, kept
+            base = WeekTotals.from_json(json.loads(stored["totals"]))
+            more = self._fold(monday, tz, schedule, self.review_activity(
+                start, end, only=newly, final_only=True))
+            return merge_totals(base, more), kept
+
+    def fold_history(
+        self,
+        cutoff: datetime,
+        tz: tzinfo,
+        schedule: Schedule,
+        between: Callable[[], None] | None = None,
+    ) -> int:
+        """Store the review figures of every week before ``cutoff`` that needs it (one
+        short transaction a week) without deleting anything; how many weeks were written.
+
+        The first half of :meth:`swap_history`: once a week's figures are stored, the
+        review reads them plus the kept ids only, so its other rows may go at any time.
+        ``between`` runs after each week's transaction (the compactor checkpoints there).
+        """
+        limit = week_start(cutoff, tz)
+        found = self._oldest_compactable(_ts(limit))
+        if found is None:
+            return 0
+        monday = monday_of(datetime.fromtimestamp(found, UTC), tz)
+        written = 0
+        while week_range(monday, tz)[1] <= limit:
+            totals, kept = self._fold_week(monday, tz, schedule)
+            if totals is not None:
+                with self._write() as db:
+                    _save_week(db, monday.isoformat(), totals, json.dumps(sorted(kept)))
+                written += 1
+                if between is not None:
+                    between()
+            monday += timedelta(days=7)
+        return written
+
+    # Compaction by swapping tables ----------------------------------------------------
+    #
+    # Deleting a notification costs an entry in each of the eleven b-trees its rows live
+    # in (~5 µs); when most of the history goes at once (a year), copying the few rows
+    # that stay into fresh tables and swapping them in costs in proportion to what
+    # stays. The steps, each a short transaction of its own so the app's writes get
+    # through between them (retention.swap_out runs them):
+    #
+    # 1. fold_history: every week's review figures are stored (the review of a week
+    #    with stored figures reads only the ids it keeps, so its other rows may go).
+    # 2. begin_swap: fresh tables ``<table>__new`` with every index (named
+    #    ``<index>__new``); copy_for_swap copies the rows to keep, a chunk at a time.
+    # 3. swap_history: one transaction copies what changed since (new rows, changed
+    #    ones) and renames ``<table>`` to ``<table>__old`` and ``<table>__new`` to
+    #    ``<table>``: a crash leaves either the old tables or the new ones.
+    # 4. finish_swap: each index gets its own name back, then the old tables are
+    #    emptied a chunk at a time and dropped. A crash before the swap leaves
+    #    ``__new`` tables, which abandon_swap drops; one after it leaves ``__old``
+    #    ones, which the next run's finish_swap goes on with.
+    #
+    # Queries name no index (INDEXED BY) so that they work while indexes carry their
+    # ``__new`` names; a ``+`` before a column keeps the planner off its index instead.
+
+    def worth_swapping(self, cutoff: datetime, tz: tzinfo, min_rows: int = 50_000) -> bool:
+        """Whether :meth:`swap_history` would beat deleting: at least ``min_rows``
+        notifications would go, and three times as many as would stay (an estimate
+        from three indexed counts, read without the write lock)."""
+        limit = _ts(week_start(cutoff, tz))
+        with self._snapshot():
+            total = self._db.execute("SELECT count(*) FROM notifications").fetchone()[0]
+            stay = self._db.execute(
+                "SELECT count(*) FROM decisions WHERE decided_ts >= ?", (limit,)
+            ).fetchone()[0] + self._db.execute(
+                "SELECT count(*) FROM notifications WHERE status IN ('held', 'queued')"
+            ).fetchone()[0]
+        going = total - stay
+        return bool(going >= min_rows and going >= 3 * stay)
+
+    def _all_folded(self, limit: float, tz: tzinfo) -> bool:
+        """Whether every week before ``limit`` with decisions has stored figures."""
+        first = self._db.execute(
+            "SELECT min(decided_ts) FROM decisions WHERE decided_ts < ?", (limit,)
+        ).fetchone()[0]
+        if first is None:
+            return True
+        monday = monday_of(datetime.fromtimestamp(first, UTC), tz)
+        folded = {r[0] for r in self._db.execute("SELECT week FROM week_reviews")}
+        while (span := week_range(monday, tz))[0].timestamp() < limit:
+            if monday.isoformat() not in folded and self._db.execute(
+                "SELECT 1 FROM decisions WHERE decided_ts >= ? AND decided_ts < ? LIMIT 1",
+                (_ts(span[0]), _ts(span[1])),
+            ).fetchone():
+                return False
+            monday += timedelta(days=7)
+        return True
+
+    def swap_state(self) -> str:
+        """``"new"`` while fresh tables are being filled (not swapped yet), ``"old"``
+        while swapped-out tables or renamed indexes remain, else ``""``."""
+        names = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if any(f"{t}__new" in names for t, _ in _HISTORY_TABLES):
+            return "new"
+        if any(n.endswith(("__new", "__old")) for n in names):
+            return "old"
+        return ""
+
+    def abandon_swap(self) -> None:
+        """Drop the fresh tables of a swap that did not happen (one transaction; they
+        hold only the rows that stay, so this is quick)."""
+        with self._write() as db:
+            for table, _ in _HISTORY_TABLES:
+                db.execute(f'DROP TABLE IF EXISTS "{table}__new"')
+
+    def begin_swap(self, cutoff: datetime, tz: tzinfo) -> list[int]:
+        """Create the fresh tables and their indexes (one transaction) and return the
+        ids of the notifications to copy into them (:meth:`copy_for_swap`)."""
+        db = self._db
+        with self._write():
+            for table, _ in _HISTORY_TABLES:
+                db.execute(f'DROP TABLE IF EXISTS "{table}__new"')
+                sql = db.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).fetchone()[0]
+                db.execute(_renamed_table(sql, table, f"{table}__new"))
+                for name, index_sql in db.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                    " AND tbl_name = ? AND sql IS NOT NULL", (table,)
+                ).fetchall():
+                    db.execute(_index_sql(index_sql, f"{name}__new", f"{table}__new"))
+        limit = _ts(week_start(cutoff, tz))
+        with self._snapshot():
+            return sorted(self._keep_ids(limit))
+
+    def _keep_ids(self, limit: float) -> set[int]:
+        # Anything decided since the limit, anything not final, and the ids that
+        # compacted weeks keep as rows.
+        rows = self._db.execute(_KEEP_IDS, (limit,)).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def copy_for_swap(self, ids: Sequence[int]) -> None:
+        """Copy these notifications and their rows into the fresh tables (one
+        transaction); a row copied twice is replaced."""
+        chosen = json.dumps(list(ids))
+        with self._write() as db:
+            for table, column in _HISTORY_TABLES:
+                db.execute(
+                    f'INSERT OR REPLACE INTO "{table}__new" SELECT * FROM {table}'
+                    f" WHERE {column} IN (SELECT value FROM json_each(?))",
+                    (chosen,),
+                )
+
+    def swap_history(self, cutoff: datetime, tz: tzinfo) -> int:
+        """Bring the fresh tables up to date and swap them in: one transaction.
+
+        What changed since the rows were copied (rows the app added or changed, items
+        held since) is copied again, rows no longer there or no longer kept are
+        removed, and the tables are renamed. Requests that named a notification that
+        went lose the link (what their ``ON DELETE SET NULL`` does), digests left
+        without items go.
+
+        Returns:
+            How many notifications went (0: no fresh tables, or a week before the
+            cutoff has rows but no stored figures, so nothing was swapped).
+        """
+        limit = _ts(week_start(cutoff, tz))
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS keeping (id INTEGER PRIMARY KEY)")
+        db.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
+        db.execute("PRAGMA legacy_alter_table = ON")  # renames leave other tables alone
+        try:
+            with self._write():
+                if self.swap_state() != "new" or not self._all_folded(limit, tz):
+                    return 0
+                db.execute("DELETE FROM keeping")
+                db.execute(f"INSERT INTO keeping (id) {_KEEP_IDS}", (limit,))
+                for table, column in _HISTORY_TABLES:
+                    self._catch_up(table, column)
+                copied = db.execute('SELECT count(*) FROM "notifications__new"').fetchone()[0]
+                for table, _ in _HISTORY_TABLES:
+                    db.execute(f'ALTER TABLE {table} RENAME TO "{table}__old"')
+                    db.execute(f'ALTER TABLE "{table}__new" RENAME TO {table}')
+                db.execute(
+                    "UPDATE requests SET notification_id = NULL WHERE notification_id"
+                    " NOT IN (SELECT id FROM keeping)"
+                )
+                db.execute(
+                    "DELETE FROM digests WHERE shown_ts < ? AND NOT EXISTS"
+                    " (SELECT 1 FROM digest_items i WHERE i.digest_id = digests.id)",
+                    (limit,),
+                )
+                db.execute("DELETE FROM keeping")
+        finally:
+            db.execute("PRAGMA legacy_alter_table = OFF")
+            db.execute("PRAGMA foreign_keys = ON")
+        # Counted outside the lock: the old table is no longer written.
+        before = db.execute('SELECT count(*) FROM "notifications__old"').fetchone()[0]
+        return int(before - copied)
+
+    def _catch_up(self, table: str, column: str) -> None:
+        """Make ``<table>__new`` hold exactly the kept rows of ``table`` as they are now."""
+        db = self._db
+        fresh = f'"{table}__new"'
+        if table == "digest_items":  # WITHOUT ROWID, two columns: its key is the row
+            db.execute(
+                f"DELETE FROM {fresh} WHERE notification_id NOT IN (SELECT id FROM keeping)"
+                " OR NOT EXISTS (SELECT 1 FROM digest_items d WHERE d.digest_id ="
+                f" {fresh}.digest_id AND d.notification_id = {fresh}.notification_id)"
+            )
+            db.execute(
+                f"INSERT OR IGNORE INTO {fresh} SELECT * FROM digest_items"
+                " WHERE notification_id IN (SELECT id FROM keeping)"
+            )
+            return
+        columns = [r[1] for r in db.execute(f"PRAGMA table_info({table})").fetchall()]
+        same = " AND ".join(f'x."{c}" IS t."{c}"' for c in columns)
+        db.execute(
+            f"DELETE FROM {fresh} WHERE {column} NOT IN (SELECT id FROM keeping)"
+            f" OR NOT EXISTS (SELECT 1 FROM {table} t WHERE t.rowid = {fresh}.rowid)"
+        )
+        db.execute(
+            f"INSERT OR REPLACE INTO {fresh} SELECT t.* FROM {table} t"
+            f" WHERE t.{column} IN (SELECT id FROM keeping)"
+            f" AND NOT EXISTS (SELECT 1 FROM {fresh} x WHERE x.rowid = t.rowid AND {same})"
+        )
+
+    def finish_swap(self, max_rows: int = 0) -> bool:
+        """One step after :meth:`swap_history` (or a crash after one), its own short
+        transaction: give one index its name back, or delete up to ``max_rows`` rows of
+        a swapped-out table, or drop an emptied one. ``False`` when nothing is left."""
+        db = self._db
+        names = {r[0]: r[1] for r in db.execute("SELECT name, tbl_name FROM sqlite_master")}
+        if any(f"{t}__new" in names for t, _ in _HISTORY_TABLES):
+            return False  # not swapped yet: nothing of this to finish
+        misnamed = sorted(n for n in names if n.endswith("__new"))
+        old_tables = [f"{t}__old" for t, _ in _HISTORY_TABLES if f"{t}__old" in names]
+        if not misnamed and not old_tables:
+            return False
+        # Dropping visits every page of what goes; a big page cache only slows that
+        # down (a year's notifications table: 46 ms with 2 MiB, 80 ms with 64 MiB).
+        cache = db.execute("PRAGMA cache_size").fetchone()[0]
+        db.execute("PRAGMA cache_size = -2000")
+        db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self._write():
+                if misnamed:
+                    name = misnamed[0]
+                    canonical = name.removesuffix("__new")
+                    sql = db.execute(
+                        "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+                    ).fetchone()[0]
+                    db.execute(f'DROP INDEX IF EXISTS "{canonical}"')  # the old table's
+                    db.execute(_index_sql(sql, canonical, names[name]))
+                    db.execute(f'DROP INDEX "{name}"')
+                else:
+                    table = old_tables[0]
+                    gone = 0
+                    if max_rows > 0 and table != "digest_items__old":  # WITHOUT ROWID
+                        gone = db.execute(
+                            f'DELETE FROM "{table}" WHERE rowid IN'
+                            f' (SELECT rowid FROM "{table}" LIMIT ?)', (max_rows,)
+                        ).rowcount
+                    if gone < max_rows or max_rows <= 0:
+                        # Every page of it is freed: zeroing them (secure_delete, on in
+                        # Debian's SQLite) would only make the lock last longer; freed
+                        # pages are reused by the next writes.
+                        secure = db.execute("PRAGMA secure_delete").fetchone()[0]
+                        db.execute("PRAGMA secure_delete = OFF")
+                        try:
+                            db.execute(f'DROP TABLE "{table}"')
+                        finally:
+                            db.execute(f"PRAGMA secure_delete = {int(secure)}")
+        finally:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute(f"PRAGMA cache_size = {int(cache)}")
+        return True
+
     def _fold(
-        self, monday: date, tz: tzinfo, schedule: Schedule, items: Sequence[ReviewItem]
+        self, monday: date, tz: tzinfo, schedule: Schedule, activity: WeekActivity
     ) -> WeekTotals:
         start, end = week_range(monday, tz)
         spans = override_spans(self.overrides_overlapping(start, end))
-        return week_totals(build_review(monday, tz, schedule, spans, items), held_waits(items))
+        review = review_from_activity(monday, tz, schedule, spans, activity)
+        return week_totals(review, activity.waits)
+
+    def _unfinished(
+        self, since: datetime, until: datetime, only: Iterable[int] | None = None
+    ) -> set[int]:
+        """Ids of the items decided in ``[since, until)`` that are still held or queued
+        (compaction keeps them as rows); ``only``: look at these ids alone."""
+        sql = (
+            "SELECT d.notification_id FROM decisions d"
+            " JOIN notifications n ON n.id = d.notification_id"
+            # From the status index: the items still held or queued are few.
+            " WHERE d.decided_ts >= ? AND d.decided_ts < ? AND n.status IN ('held', 'queued')"
+        )
+        params: tuple[Any, ...] = (_ts(since), _ts(until))
+        if only is not None:
+            sql += " AND d.notification_id IN (SELECT value FROM json_each(?))"
+            params = (*params, json.dumps(sorted(only)))
+        return {row[0] for row in self._db.execute(sql, params).fetchall()}
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads that must see one state of the file (a read transaction, unless one is
+        open already); a writer elsewhere is not held up (WAL)."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:
+                with suppress(StoreError, sqlite3.Error):
+                    self._db.execute("COMMIT")
 
     def compacted_week(self, monday: date) -> tuple[WeekTotals, frozenset[int]] | None:
         """The stored figures of a compacted week and the ids of its items kept as rows;
@@ -2231,24 +2544,106 @@ class Store:
         start, end = week_range(monday, tz)
         compacted = self.compacted_week(monday)
         if compacted is None:
-            return build_review(monday, tz, schedule, overrides, self.review_items(start, end))
+            activity = self.review_activity(start, end)
+            return review_from_activity(monday, tz, schedule, overrides, activity)
         base, kept = compacted
-        only = json.dumps(sorted(kept))
-        items = self._week_items(start, end, only=only)[1] if kept else []
-        more = week_totals(build_review(monday, tz, schedule, overrides, items), held_waits(items))
+        activity = (self.review_activity(start, end, only=kept) if kept else WeekActivity())
+        more = week_totals(review_from_activity(monday, tz, schedule, overrides, activity),
+                           activity.waits)
         return review_from_totals(merge_totals(base, more), tz)
 
     # Review queries ----------------------------------------------------------------------
 
-    def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
-        """Decisions made in ``[since, until)`` in the slim form the weekly review reads.
+    def review_activity(
+        self,
+        since: datetime,
+        until: datetime,
+        *,
+        only: Iterable[int] | None = None,
+        final_only: bool = False,
+    ) -> WeekActivity:
+        """Decisions made in ``[since, until)``, counted in SQL the way the review needs.
 
-        Built for a heavy week (tens of thousands of rows) to compute and paint in under
-        150 ms (``benchmarks/bench_review.py``): the decisions come from one covering
-        index (``decisions_review``), the notifications from a range scan instead of a
-        join (one lookup per row costs more than reading the week's id range), named
-        tuples from plain rows, the reason only for breakthroughs (the only ones whose
-        cause is read), and instants converted by SQLite.
+        What :func:`~focus_app.core.review.week_activity` makes of :meth:`review_items`,
+        without a Python object per decision (building those was most of the time of a
+        heavy week's review, docs/benchmarks.md): the decisions that are not
+        breakthroughs come back as counts (``GROUP BY`` over the covering index
+        ``decisions_review`` joined to their notifications), the breakthroughs (about a
+        fifth) as rows, since their cause is read from the gate's reason and their
+        local hour places them on the heat map, and the held-to-read waits as one
+        number each.
+
+        Args:
+            since: The start of the range.
+            until: Its end (exclusive).
+            only: Read just these notifications (a compacted week's kept items).
+            final_only: Leave out items still held or queued (what compaction folds).
+        """
+        span: tuple[Any, ...] = (_ts(since), _ts(until))
+        where = "d.decided_ts >= ? AND d.decided_ts < ?"
+        if only is not None:
+            where += " AND d.notification_id IN (SELECT value FROM json_each(?))"
+            span = (*span, json.dumps(sorted(only)))
+        if final_only:
+            where += " AND +n.status NOT IN ('held', 'queued')"
+        join = (
+            " FROM decisions d"
+            " JOIN notifications n ON n.id = d.notification_id WHERE " + where
+        )
+        with self._snapshot():
+            return self._activity(join, span)
+
+    def _activity(self, join: str, span: tuple[Any, ...]) -> WeekActivity:
+        who = "coalesce(nullif(n.sender, ''), nullif(n.source, ''), 'unknown')"
+        # The latest verdict on a notification wins (feedback ids grow with time).
+        verdict = (
+            "coalesce((SELECT f.verdict FROM feedback f WHERE f.notification_id = n.id"
+            " ORDER BY f.id DESC LIMIT 1), '')"
+        )
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        groups = [
+            ReviewGroup(w, p, k, o, False, "", None, st, fb, c)
+            for w, p, k, o, st, fb, c in cursor.execute(
+                f"SELECT {who}, n.source, coalesce(n.program, ''), d.outcome,"
+                " CASE WHEN d.outcome = 'held' THEN n.status ELSE '' END, "
+                f"{verdict}, count(*){join}"
+                " AND NOT (d.breakthrough AND d.outcome = 'delivered')"
+                " GROUP BY 1, 2, 3, 4, 5, 6",
+                span,
+            )
+        ]
+        through = week_activity(
+            ReviewItem(0.0, t, w, p, k, "delivered", True, r, rule, "", None, fb)
+            for t, w, p, k, r, rule, fb in cursor.execute(
+                f"SELECT d.decided_ts, {who}, n.source, coalesce(n.program, ''), d.reason,"
+                f" d.rule_id, {verdict}{join} AND d.breakthrough AND d.outcome = 'delivered'",
+                span,
+            )
+        )
+        # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
+        waits = [
+            row[0]
+            for row in cursor.execute(
+                "SELECT max(0.0, (julianday(n.status_at) - 2440587.5) * 86400.0"
+                f" - n.received_ts){join} AND d.outcome = 'held'"
+                " AND +n.status IN ('released', 'dismissed') AND n.status_at IS NOT NULL",
+                span,
+            )
+        ]
+        return WeekActivity(
+            groups=(*groups, *through.groups),
+            breakthrough_ts=through.breakthrough_ts,
+            waits=waits,
+        )
+
+    def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
+        """Decisions made in ``[since, until)`` in the slim form the weekly review reads,
+        one per decision.
+
+        The Review page reads the same week as counts (:meth:`review_activity`, which
+        skips building tens of thousands of these); this is the per-item form, which
+        ``core.review.week_activity`` turns into the same counts (tests pin that).
         """
         return self._week_items(since, until)[1]
 
@@ -2262,7 +2657,7 @@ class Store:
         cursor.row_factory = None
         decisions = cursor.execute(
             "SELECT id, notification_id, decided_ts, outcome, breakthrough, rule_id"
-            " FROM decisions INDEXED BY decisions_review"
+            " FROM decisions"
             " WHERE decided_ts >= ? AND decided_ts < ?"
             + ("" if only is None else
                " AND notification_id IN (SELECT value FROM json_each(?))"),
@@ -2270,10 +2665,11 @@ class Store:
         ).fetchall()
         if not decisions:
             return [], []
-        # The reason is outside the index: read it for breakthroughs only.
+        # The reason is outside the index: read it for breakthroughs only. (No query
+        # names its index: a swap gives indexes other names for a moment.)
         reasons = dict(
             cursor.execute(
-                "SELECT id, reason FROM decisions INDEXED BY decisions_review"
+                "SELECT id, reason FROM decisions"
                 " WHERE decided_ts >= ? AND decided_ts < ? AND breakthrough",
                 span,
             ).fetchall()
@@ -2763,8 +3159,46 @@ def _history_row_from(row: sqlite3.Row) -> HistoryRow:
     )
 
 
-_NOT_FINAL = frozenset({Status.HELD.value, Status.QUEUED.value})
-"""Statuses whose rows compaction keeps: held items are never lost."""
+_HISTORY_TABLES = (
+    ("notifications", "id"),
+    ("decisions", "notification_id"),
+    ("feedback", "notification_id"),
+    ("digest_items", "notification_id"),
+)
+"""The tables whose rows compaction removes, and the column naming the notification."""
+
+_KEEP_IDS = (
+    "SELECT notification_id FROM decisions WHERE decided_ts >= ?"
+    " UNION SELECT id FROM notifications WHERE status IN ('held', 'queued')"
+    " UNION SELECT value FROM week_reviews w, json_each(w.kept)"
+)
+"""The notifications a swap keeps (see :meth:`Store.begin_swap`)."""
+
+
+def _save_week(db: sqlite3.Connection, week: str, totals: WeekTotals, kept: str) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO week_reviews (week, totals, kept) VALUES (?, ?, ?)",
+        (week, json.dumps(totals.to_json(), separators=(",", ":")), kept),
+    )
+
+
+def _renamed_table(sql: str, table: str, new: str) -> str:
+    """``CREATE TABLE table (...)`` as stored by SQLite, for a table named ``new``."""
+    head = re.match(rf'\s*CREATE\s+TABLE\s+("{table}"|{table})\s*\(', sql, re.IGNORECASE)
+    if head is None:
+        raise StoreError(f"cannot read the definition of the table {table}: {sql[:60]}")
+    return f'CREATE TABLE "{new}" (' + sql[head.end():]
+
+
+def _index_sql(sql: str, name: str, table: str) -> str:
+    """``CREATE [UNIQUE] INDEX ... ON ... (...)`` as stored, for index ``name`` on
+    ``table`` (the swap builds each index under another name, then renames it)."""
+    head = re.match(r'\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?'
+                    r'("[^"]+"|\S+)\s+ON\s+("[^"]+"|[^\s(]+)\s*\(', sql, re.IGNORECASE)
+    if head is None:
+        raise StoreError(f"cannot read the definition of an index: {sql[:60]}")
+    unique = "UNIQUE " if head.group(1) else ""
+    return f'CREATE {unique}INDEX "{name}" ON "{table}" (' + sql[head.end():]
 
 
 def override_spans(records: Iterable[OverrideRecord]) -> list[OverrideSpan]:

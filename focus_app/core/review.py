@@ -38,7 +38,7 @@ from __future__ import annotations
 import enum
 import math
 import statistics
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -138,6 +138,57 @@ class ReviewItem(NamedTuple):
     status: str
     read_ts: float | None
     feedback: str
+
+
+class ReviewGroup(NamedTuple):
+    """Decisions of a week that count alike, and how many: the pre-aggregated form.
+
+    The store counts a heavy week's decisions in SQL (``GROUP BY``) rather than handing
+    over one :class:`ReviewItem` per decision, which made building Python objects the
+    largest cost of the review. Fields the review does not read for a decision are
+    blank, so alike decisions fall into one group: ``reason`` and ``rule_id`` are kept
+    for breakthroughs only (they give the cause), ``status`` for held ones only.
+    :func:`week_activity` makes the same groups from items.
+
+    Attributes:
+        who: As :attr:`ReviewItem.who`.
+        program: As :attr:`ReviewItem.program`.
+        program_key: As :attr:`ReviewItem.program_key`.
+        outcome: As :attr:`ReviewItem.outcome`.
+        breakthrough: Delivered through focus or off-time.
+        reason: The gate's reason of a breakthrough, else "".
+        rule_id: The deciding rule of a breakthrough, else ``None``.
+        status: Where a held one is now, else "".
+        feedback: The latest feedback or "".
+        total: How many decisions.
+    """
+
+    who: str
+    program: str
+    program_key: str
+    outcome: str
+    breakthrough: bool
+    reason: str
+    rule_id: int | None
+    status: str
+    feedback: str
+    total: int
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    """A week's decisions pre-aggregated: everything :func:`review_from_activity` reads.
+
+    Attributes:
+        groups: Counts of alike decisions (:class:`ReviewGroup`), any order.
+        breakthrough_ts: When each breakthrough was decided (epoch seconds, any order):
+            the heat map needs their local hour, which SQL cannot give across zones.
+        waits: Held-to-read waits in seconds (:func:`held_waits`), any order.
+    """
+
+    groups: Sequence[ReviewGroup] = ()
+    breakthrough_ts: Sequence[float] = ()
+    waits: Sequence[float] = ()
 
 
 class OverrideSpan(NamedTuple):
@@ -527,7 +578,8 @@ _BT, _SHOULD, _WAIT, _HELD, _HELD_WANTED, _DISMISSED, _MUTED, _REPEAT, _LIST = r
 
 def _rows(tallies: dict[str, _Tally]) -> tuple[WhoRow, ...]:
     rows = [t.row(name) for name, t in tallies.items()]
-    rows.sort(key=lambda r: (-r.breakthroughs, -r.held, -r.muted, r.name.casefold()))
+    rows.sort(key=lambda r: (-r.breakthroughs, -r.held, -r.muted, r.name.casefold(),
+                             r.name))
     return tuple(rows)
 
 
@@ -551,69 +603,123 @@ def build_review(
         ValueError: ``monday`` is not a Monday.
     """
     start, end = week_range(monday, tz)
+    activity = week_activity(items, start.timestamp(), end.timestamp())
+    return review_from_activity(monday, tz, schedule, overrides, activity)
+
+
+def week_activity(
+    items: Iterable[ReviewItem], since: float = -math.inf, until: float = math.inf
+) -> WeekActivity:
+    """Items aggregated as the store aggregates a week in SQL (the reference for it).
+
+    Args:
+        items: Decisions, any order.
+        since: Items decided before this (epoch seconds) are left out.
+        until: Items decided at or after this are left out.
+    """
+    counts: dict[tuple[str, str, str, str, bool, str, int | None, str, str], int] = {}
+    times: list[float] = []
+    waits: list[float] = []
+    delivered, held = Outcome.DELIVERED.value, Outcome.HELD.value
+    for i in items:
+        if not since <= i.decided_ts < until:
+            continue
+        through = bool(i.breakthrough) and i.outcome == delivered
+        if through:
+            times.append(i.decided_ts)
+        if i.outcome == held and i.read_ts is not None and i.status in (
+            STATUS_RELEASED, STATUS_DISMISSED
+        ):
+            waits.append(max(0.0, i.read_ts - i.received_ts))
+        key: tuple[str, str, str, str, bool, str, int | None, str, str] = (
+            i.who, i.program, i.program_key, i.outcome, through,
+            i.reason if through else "", i.rule_id if through else None,
+            i.status if i.outcome == held else "", i.feedback,
+        )
+        counts[key] = counts.get(key, 0) + 1
+    return WeekActivity(
+        groups=tuple(ReviewGroup(*key, n) for key, n in counts.items()),
+        breakthrough_ts=tuple(times),
+        waits=tuple(waits),
+    )
+
+
+def review_from_activity(
+    monday: date,
+    tz: tzinfo,
+    schedule: Schedule,
+    overrides: Sequence[OverrideSpan],
+    activity: WeekActivity,
+) -> WeekReview:
+    """The review of the week of ``monday`` from its pre-aggregated decisions.
+
+    What :func:`build_review` computes, from :class:`WeekActivity` (the store's SQL
+    counts) instead of one item per decision; the activity must be of this week only.
+
+    Raises:
+        ValueError: ``monday`` is not a Monday.
+    """
+    start, end = week_range(monday, tz)
     days, occurrences = _focus(monday, tz, schedule, overrides)
     starts = hour_starts(monday, tz)
     lo, hi = starts[0], starts[-1]
     heat = [0] * (DAYS * HOURS)
+    for t in activity.breakthrough_ts:
+        if lo <= t < hi:
+            heat[bisect_right(starts, t) - 1] += 1
     senders: dict[str, _Tally] = {}
     programs: dict[str, _Tally] = {}
-    waits: list[float] = []
     delivered = held = muted = breakthroughs = still_held = 0
     delivered_outcome, held_outcome = Outcome.DELIVERED.value, Outcome.HELD.value
-    for item in items:
-        t = item.decided_ts
-        if t < lo or t >= hi:
-            continue
-        who = senders.get(item.who)
+    for group in activity.groups:
+        n = group.total
+        who = senders.get(group.who)
         if who is None:
-            who = senders[item.who] = _Tally()
-        name = item.program or item.who
+            who = senders[group.who] = _Tally()
+        name = group.program or group.who
         prog = programs.get(name)
         if prog is None:
-            prog = programs[name] = _Tally(item.program_key)
-        elif item.program_key and not (
-            prog.program_key and prog.program_key <= item.program_key
+            prog = programs[name] = _Tally(group.program_key)
+        elif group.program_key and not (
+            prog.program_key and prog.program_key <= group.program_key
         ):
             # Several programs listed under one name: the least key, so the figures do
             # not depend on the order the items come in (merge_totals keeps the same).
-            prog.program_key = item.program_key
-        feedback = item.feedback
-        outcome = item.outcome
+            prog.program_key = group.program_key
+        feedback = group.feedback
+        outcome = group.outcome
         if outcome == delivered_outcome:
-            delivered += 1
-            if item.breakthrough:
-                breakthroughs += 1
-                heat[bisect_right(starts, t) - 1] += 1
-                cause = breakthrough_cause(item.reason, item.rule_id)
+            delivered += n
+            if group.breakthrough:
+                breakthroughs += n
+                cause = breakthrough_cause(group.reason, group.rule_id)
                 for tally in (who, prog):
                     c = tally.counts
-                    c[_BT] += 1
+                    c[_BT] += n
                     if feedback == FEEDBACK_COULD_WAIT:
-                        c[_WAIT] += 1
+                        c[_WAIT] += n
                     elif feedback == FEEDBACK_SHOULD_HAVE_REACHED:
-                        c[_SHOULD] += 1
+                        c[_SHOULD] += n
                     if cause is Cause.REPEAT:
-                        c[_REPEAT] += 1
+                        c[_REPEAT] += n
                     elif cause is Cause.BREAKTHROUGH_LIST:
-                        c[_LIST] += 1
+                        c[_LIST] += n
         elif outcome == held_outcome:
-            held += 1
-            status = item.status
+            held += n
+            status = group.status
             for tally in (who, prog):
                 c = tally.counts
-                c[_HELD] += 1
+                c[_HELD] += n
                 if status == STATUS_DISMISSED:
-                    c[_DISMISSED] += 1
+                    c[_DISMISSED] += n
                 if feedback == FEEDBACK_SHOULD_HAVE_REACHED:
-                    c[_HELD_WANTED] += 1
-            if item.read_ts is not None and status in (STATUS_RELEASED, STATUS_DISMISSED):
-                waits.append(max(0.0, item.read_ts - item.received_ts))
-            elif status == STATUS_HELD:
-                still_held += 1
+                    c[_HELD_WANTED] += n
+            if status == STATUS_HELD:
+                still_held += n
         else:
-            muted += 1
-            who.counts[_MUTED] += 1
-            prog.counts[_MUTED] += 1
+            muted += n
+            who.counts[_MUTED] += n
+            prog.counts[_MUTED] += n
     return WeekReview(
         monday=monday,
         start=start,
@@ -623,7 +729,7 @@ def build_review(
         heat=tuple(tuple(heat[d * HOURS : (d + 1) * HOURS]) for d in range(DAYS)),
         senders=_rows(senders),
         programs=_rows(programs),
-        held_to_read=_held_to_read(waits, still_held),
+        held_to_read=_held_to_read(list(activity.waits), still_held),
         delivered=delivered,
         held=held,
         muted=muted,
@@ -631,11 +737,7 @@ def build_review(
     )
 
 
-def _bucket(seconds: float) -> int:
-    for i, (_, upper) in enumerate(READ_BUCKETS):
-        if seconds < upper:
-            return i
-    return len(READ_BUCKETS) - 1
+_UPPERS = tuple(upper for _, upper in READ_BUCKETS)
 
 
 def _held_to_read(waits: list[float], still_held: int) -> HeldToRead:
@@ -643,8 +745,12 @@ def _held_to_read(waits: list[float], still_held: int) -> HeldToRead:
         return HeldToRead(still_held=still_held)
     waits.sort()
     buckets = [0] * len(READ_BUCKETS)
-    for w in waits:
-        buckets[_bucket(w)] += 1
+    # waits are sorted: each bucket is one run of them.
+    below = 0
+    for i, upper in enumerate(_UPPERS):
+        end = len(waits) if i == len(_UPPERS) - 1 else bisect_left(waits, upper)
+        buckets[i] = end - below
+        below = end
     return HeldToRead(
         count=len(waits),
         median=statistics.median(waits),
@@ -892,7 +998,9 @@ __all__ = [
     "FocusOccurrence",
     "HeldToRead",
     "OverrideSpan",
+    "ReviewGroup",
     "ReviewItem",
+    "WeekActivity",
     "WeekReview",
     "WeekTotals",
     "WhoRow",
@@ -903,7 +1011,9 @@ __all__ = [
     "merge_totals",
     "monday_of",
     "nearest_rank",
+    "review_from_activity",
     "review_from_totals",
+    "week_activity",
     "week_range",
     "week_totals",
 ]

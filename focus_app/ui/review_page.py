@@ -8,7 +8,7 @@ and export of the week as PNG (the page as drawn) and CSV (one tidy file: one ro
 number, ``week,chart,label,measure,value``, which a spreadsheet pivots as it likes).
 
 The numbers come from :mod:`focus_app.core.review`; loading a week is one query
-(:meth:`Store.review_items`) and one pass, under 150 ms for a heavy week
+(:meth:`Store.review_activity`: counts in SQL) and one pass, under 150 ms for a heavy week
 (``benchmarks/bench_review.py``).
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,7 +34,9 @@ from focus_app.core.review import (
     FEEDBACK_SHOULD_HAVE_REACHED,
     Cause,
     OverrideSpan,
+    ReviewGroup,
     ReviewItem,
+    WeekActivity,
     WeekTotals,
     breakthrough_cause,
     build_review,
@@ -42,7 +45,9 @@ from focus_app.core.review import (
     merge_totals,
     monday_of,
     nearest_rank,
+    review_from_activity,
     review_from_totals,
+    week_activity,
     week_range,
     week_totals,
 )
@@ -437,3 +442,61 @@ def test_planned_focus_matches_the_schedules_mode_minute_by_minute(
         focus += sched.mode_at(t).mode is Mode.FOCUS
         t += timedelta(minutes=15)
     assert review.planned == focus * 15 * 60
+
+
+@settings(max_examples=60, deadline=None)
+@given(weeks(), st.lists(ITEM_VARIANTS, max_size=30), st.randoms(use_true_random=False))
+def test_a_review_from_counts_does_not_depend_on_how_they_are_split_or_ordered(
+    week: tuple[date, list[Block], list[OverrideSpan], list[ReviewItem]],
+    variants: list[tuple[str, str, Outcome, str, str, int]],
+    rnd: random.Random,
+) -> None:
+    """The store hands the review SQL counts in no particular order, with breakthroughs
+    counted apart from the rest: any split and order of the same counts gives the
+    review the items give one by one."""
+    monday, blocks, overrides, base_items = week
+    items = [
+        base._replace(
+            who=who, program=program, outcome=outcome.value,
+            status=(status or "held") if outcome is Outcome.HELD else outcome.value,
+            read_ts=base.received_ts + wait if status in ("released", "dismissed") else None,
+            feedback=feedback,
+        )
+        for base, (who, program, outcome, status, feedback, wait) in zip(
+            base_items, variants, strict=False
+        )
+    ]
+    sched = schedule(*blocks)
+    start, end = week_range(monday, BERLIN)
+    whole = week_activity(items, start.timestamp(), end.timestamp())
+    groups: list[ReviewGroup] = []
+    for g in whole.groups:  # split every count in two
+        cut = rnd.randint(0, g.total)
+        groups += [g._replace(total=cut), g._replace(total=g.total - cut)]
+    rnd.shuffle(groups)
+    times, waits = list(whole.breakthrough_ts), list(whole.waits)
+    rnd.shuffle(times)
+    rnd.shuffle(waits)
+    split = review_from_activity(monday, BERLIN, sched, overrides,
+                                 WeekActivity(groups, times, waits))
+    assert split == build_review(monday, BERLIN, sched, overrides, items)
+    assert split == build_review(monday, BERLIN, sched, overrides, items[::-1])
+    assert sum(g.total for g in whole.groups) == sum(
+        1 for i in items if start.timestamp() <= i.decided_ts < end.timestamp())
+
+
+def test_week_activity_keeps_the_reason_of_breakthroughs_only_and_the_status_of_held_ones(
+) -> None:
+    through = item(at(WEEK, 10), reason="delivered: x (repeat escalation)")
+    quiet = item(at(WEEK, 11), breakthrough=False, reason="delivered: available")
+    held = item(at(WEEK, 12), outcome=Outcome.HELD, breakthrough=False, reason="held: focus",
+                status="dismissed", read=at(WEEK, 13))
+    activity = week_activity([through, quiet, quiet, held])
+    assert sorted(activity.groups) == sorted([
+        ReviewGroup("Bob", "Chat", "", "delivered", True, "delivered: x (repeat escalation)",
+                    None, "", "", 1),
+        ReviewGroup("Bob", "Chat", "", "delivered", False, "", None, "", "", 2),
+        ReviewGroup("Bob", "Chat", "", "held", False, "", None, "dismissed", "", 1),
+    ])
+    assert activity.breakthrough_ts == (through.decided_ts,)
+    assert activity.waits == (HOUR,)

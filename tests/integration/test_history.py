@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,11 +24,11 @@ from focus_app.core.model import (
     Override,
     Recurrence,
 )
-from focus_app.core.review import WeekReview, week_range
+from focus_app.core.review import ReviewItem, WeekActivity, WeekReview, week_activity, week_range
 from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
-from focus_app.retention import retention_cutoff
+from focus_app.retention import retention_cutoff, swap_out
 from focus_app.settings import Settings
 from focus_app.store import HistoryFilter, Store, Verdict, override_spans, week_start
 
@@ -377,6 +378,7 @@ def test_hour_of_week_is_local_time_across_the_spring_forward_night(store: Store
     st.lists(st.integers(min_value=0, max_value=60 * 24 * 40), max_size=3),
     st.integers(min_value=1, max_value=9),
     st.integers(min_value=1, max_value=6),
+    st.booleans(),
 )
 def test_a_compacted_week_reviews_with_the_same_figures_as_before_compaction(
     tmp_path_factory: pytest.TempPathFactory,
@@ -384,7 +386,10 @@ def test_a_compacted_week_reviews_with_the_same_figures_as_before_compaction(
     override_starts: list[int],
     chunk: int,
     weeks_kept: int,
+    by_swap: bool,
 ) -> None:
+    """Either way of compacting (deleting in chunks, or copying what stays into fresh
+    tables and swapping them in) leaves every week's review as it was."""
     store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
     try:
         for minutes in override_starts:
@@ -407,7 +412,17 @@ def test_a_compacted_week_reviews_with_the_same_figures_as_before_compaction(
         mondays = [WEEK + timedelta(weeks=k) for k in range(7)]
         before = [review(store, m) for m in mondays]
         history = store.history_count()
-        removed = compact_all(store, cutoff, max_rows=chunk)
+        removed = 0
+        if by_swap:  # the steps of swap_out, without its "is it worth it" check
+            store.fold_history(cutoff, BERLIN, SCHEDULE)
+            ids = store.begin_swap(cutoff, BERLIN)
+            for i in range(0, len(ids), chunk):
+                store.copy_for_swap(ids[i : i + chunk])
+            removed = store.swap_history(cutoff, BERLIN)
+            while store.finish_swap(max_rows=chunk):
+                pass
+            assert store.swap_state() == ""
+        removed += compact_all(store, cutoff, max_rows=chunk)
         assert store.history_count() == history - removed
         for monday, old in zip(mondays, before, strict=True):
             new = review(store, monday)
@@ -510,3 +525,255 @@ def test_history_command_pages_under_the_answer_limit_and_continues(
         assert not bad["ok"] and "--since" in bad["error"]
     finally:
         engine.shutdown()
+
+
+REASONS = (
+    "delivered: Bob is on the breakthrough list (breakthrough 1 of 3 in 'Deep work')",
+    "delivered: Bob again within 3 min (repeat escalation)",
+    "delivered: critical urgency passes focus",
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-600, max_value=60 * 24 * 8),  # minutes after MONDAY
+            st.sampled_from(list(Outcome)),
+            st.sampled_from(["Alice", "Bob", ""]),
+            st.sampled_from(["", "Chat"]),  # source
+            st.sampled_from(["", "org.chat"]),  # program
+            st.integers(min_value=0, max_value=3),  # reason; 3: by a rule
+            st.booleans(),  # breakthrough (any outcome: only delivered ones count)
+            st.integers(min_value=0, max_value=3),  # 0 stays, 1 released, 2 dismissed, 3 both
+            st.lists(st.sampled_from(list(Verdict)), max_size=2),  # the last one wins
+        ),
+        max_size=30,
+    ),
+    st.sets(st.integers(min_value=0, max_value=29)),
+)
+def test_review_activity_counts_in_sql_what_the_items_give_in_python(
+    tmp_path_factory: pytest.TempPathFactory,
+    items: list[tuple[int, Outcome, str, str, str, int, bool, int, list[Verdict]]],
+    picked: set[int],
+) -> None:
+    """The review reads a week as SQL counts (``Store.review_activity``); they must be
+    exactly what :func:`week_activity` makes of the same week's items, for the whole
+    week, for a compacted week's kept ids (``only``) and for what compaction folds."""
+    store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
+    try:
+        ids = []
+        for minutes, outcome, sender, source, program, why, through, later, verdicts in items:
+            at = MONDAY + timedelta(minutes=minutes)
+            n = Notification(title="t", received_at=at, sender=sender, source=source,
+                             program=program, origin="caught" if program else "send")
+            decision = Decision(outcome, REASONS[why % 3], breakthrough=through,
+                                rule_id=7 if why == 3 else None)
+            nid = store.record(n, decision, Mode.FOCUS)
+            ids.append(nid)
+            if outcome is Outcome.HELD and later & 1:
+                store.mark_released([nid], at + timedelta(minutes=minutes % 97, seconds=13))
+            if outcome is Outcome.HELD and later & 2:
+                store.dismiss([nid], at + timedelta(hours=3))
+            for k, verdict in enumerate(verdicts):
+                store.add_feedback(nid, verdict, at + timedelta(minutes=k))
+        start, end = week_range(WEEK, BERLIN)
+        only = {ids[i] for i in picked if i < len(ids)}
+
+        def same(got: WeekActivity, items_: list[ReviewItem]) -> None:
+            want = week_activity(items_)
+            assert sorted(got.groups) == sorted(want.groups)
+            assert sorted(got.breakthrough_ts) == sorted(want.breakthrough_ts)
+            assert sorted(got.waits) == sorted(want.waits)
+
+        week_items = store.review_items(start, end)
+        same(store.review_activity(start, end), week_items)
+        with_ids = list(zip(store._week_items(start, end)[0], week_items, strict=True))
+        same(store.review_activity(start, end, only=only),
+             [i for nid, i in with_ids if nid in only])
+        same(store.review_activity(start, end, final_only=True),
+             [i for _, i in with_ids if i.status not in ("held", "queued")])
+    finally:
+        store.close()
+
+
+# Compaction by swapping tables (a year at once) -----------------------------------------
+
+
+def schema(store: Store) -> list[tuple[str, str, str]]:
+    """Every table and index with its definition, quotes and spacing aside."""
+    rows = store.connection.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name"
+    ).fetchall()
+    return [(t, n, " ".join(sql.replace('"', "").split())) for t, n, sql in rows]
+
+
+OLD_ROWS = 5 * 7 * 6
+STILL_HELD = 21  # of the old rows: held and never released (kept as rows)
+
+
+def a_year_mostly_old(store: Store) -> dict[str, int]:
+    """Five old weeks of rows (some still held), one more held item, a digest and a
+    request that name an old item, and a few rows in the week after the cutoff."""
+    ids: dict[str, int] = {}
+    for k in range(OLD_ROWS):
+        at = MONDAY + timedelta(hours=4 * k)
+        nid = add(store, at, Outcome.HELD if k % 5 == 0 else Outcome.DELIVERED,
+                  sender=("Bob", "Ann", "")[k % 3], program=("", "org.chat")[k % 2],
+                  breakthrough=k % 4 == 1)
+        if k % 5 == 0 and k % 2:
+            store.mark_released([nid], at + timedelta(minutes=37))
+        if k % 7 == 0:
+            store.add_feedback(nid, Verdict.COULD_WAIT, at + timedelta(hours=1))
+        if k == 1:
+            ids["first"] = nid  # delivered: it goes
+    ids["held"] = add(store, MONDAY + timedelta(days=3), Outcome.HELD, title="still held")
+    ids["digest"] = store.add_digest("digest", "old", [ids["first"]], MONDAY)
+    from focus_app.core.requests import Request
+
+    request = store.add_request(Request("a talk", "Bob", timedelta(minutes=30), MONDAY,
+                                        notification_id=ids["first"]))
+    assert request.id is not None
+    ids["request"] = request.id
+    for k in range(6):
+        ids[f"new{k}"] = add(store, MONDAY + timedelta(weeks=5, hours=k), title=f"new {k}")
+    return ids
+
+
+def test_a_swap_keeps_every_review_figure_and_only_the_rows_that_stay(store: Store) -> None:
+    ids = a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=5)
+    mondays = [WEEK + timedelta(weeks=k) for k in range(6)]
+    before = [review(store, m) for m in mondays]
+    shape = schema(store)
+    kept_before = store.history_count(HistoryFilter(since=cutoff))
+
+    removed = swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0)
+
+    assert removed == OLD_ROWS - STILL_HELD
+    assert store.swap_state() == "" and schema(store) == shape  # every index back, named
+    left = store.history_page(HistoryFilter(until=cutoff), limit=1000)
+    assert len(left) == STILL_HELD + 1 and all(r.status.value == "held" for r in left)
+    assert ids["held"] in {r.notification.id for r in left}
+    assert store.history_count(HistoryFilter(since=cutoff)) == kept_before
+    for monday, old in zip(mondays, before, strict=True):
+        assert_same_figures(review(store, monday), old)
+    assert store.get_digest(ids["digest"]) is None
+    request = store.get_request(ids["request"])
+    assert request is not None and request.notification_id is None
+    db = store.connection
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert not store.has_compactable(cutoff) and compact_all(store, cutoff) == 0
+    # The app goes on as before: writes, and the review's index is used.
+    add(store, cutoff + timedelta(days=1), title="after")
+    plan = db.execute("EXPLAIN QUERY PLAN SELECT notification_id FROM decisions"
+                      " WHERE decided_ts >= 0 AND decided_ts < 1").fetchall()
+    assert "decisions_review" in plan[0][3]
+
+
+def test_a_swap_is_not_worth_it_while_much_of_the_history_stays(store: Store) -> None:
+    a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=1)  # four of five weeks stay
+    assert not store.worth_swapping(cutoff, BERLIN, 0)
+    assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == 0
+    assert store.swap_state() == "" and compact_all(store, cutoff) == 7 * 6 - 5  # 5 held
+
+
+def test_what_the_app_writes_while_rows_are_copied_is_in_the_swapped_tables(
+    store: Store,
+) -> None:
+    ids = a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=5)
+    waiting = add(store, cutoff + timedelta(days=1), Outcome.HELD, title="waiting")
+    store.fold_history(cutoff, BERLIN, SCHEDULE)
+    store.copy_for_swap(store.begin_swap(cutoff, BERLIN))
+    # Meanwhile: a new item, a kept one changes, the held one is released, feedback.
+    late = add(store, cutoff + timedelta(days=2), title="late")
+    store.dismiss([waiting], cutoff + timedelta(days=2))
+    store.mark_released([ids["held"]], cutoff + timedelta(days=2))
+    store.add_feedback(ids["new1"], Verdict.SHOULD_HAVE_REACHED, cutoff + timedelta(days=2))
+    assert store.swap_history(cutoff, BERLIN) == OLD_ROWS - STILL_HELD
+    store_rows = {r.notification.id: r for r in store.history_page(limit=1000)}
+    assert late in store_rows and ids["held"] in store_rows  # kept ids stay as rows
+    assert store_rows[ids["held"]].status.value == "released"
+    assert store_rows[waiting].status.value == "dismissed"
+    assert store_rows[ids["new1"]].feedback is Verdict.SHOULD_HAVE_REACHED
+    swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0)  # finishes the swap
+    assert store.swap_state() == ""
+
+
+def test_a_crash_before_the_swap_leaves_the_history_whole_and_the_next_run_starts_over(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "focus.sqlite3"
+    store, _ = Store.open(path)
+    ids = a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=5)
+    count = store.history_count()
+    store.fold_history(cutoff, BERLIN, SCHEDULE)
+    store.copy_for_swap(store.begin_swap(cutoff, BERLIN)[:3])
+    store.close()  # the process dies here
+
+    store, _ = Store.open(path)
+    try:
+        assert store.swap_state() == "new" and store.history_count() == count
+        add(store, cutoff + timedelta(days=1))  # the app works meanwhile
+        assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == OLD_ROWS - STILL_HELD
+        assert store.swap_state() == ""
+        assert ids["held"] in {r.notification.id for r in store.history_page(limit=1000)}
+    finally:
+        store.close()
+
+
+def test_a_crash_after_the_swap_leaves_a_working_database_the_next_run_tidies(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "focus.sqlite3"
+    store, _ = Store.open(path)
+    ids = a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=5)
+    shape = schema(store)
+    week = review(store, WEEK)
+    store.fold_history(cutoff, BERLIN, SCHEDULE)
+    store.copy_for_swap(store.begin_swap(cutoff, BERLIN))
+    store.swap_history(cutoff, BERLIN)
+    store.finish_swap()  # one index renamed back, then the process dies
+    store.close()
+
+    store, _ = Store.open(path)
+    try:
+        assert store.swap_state() == "old"
+        nid = add(store, cutoff + timedelta(days=1), Outcome.HELD, title="meanwhile")
+        assert nid in {h.notification.id for h in store.held()}
+        assert_same_figures(review(store, WEEK), week)
+        assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == 0
+        assert store.swap_state() == "" and schema(store) == shape
+        assert ids["held"] in {h.notification.id for h in store.held()}
+    finally:
+        store.close()
+
+
+def test_an_error_inside_the_swap_changes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a_year_mostly_old(store)
+    cutoff = MONDAY + timedelta(weeks=5)
+    count = store.history_count()
+    store.fold_history(cutoff, BERLIN, SCHEDULE)
+    store.copy_for_swap(store.begin_swap(cutoff, BERLIN))
+    original = Store._catch_up
+
+    def failing(self: Store, table: str, column: str) -> None:
+        if table == "feedback":
+            raise sqlite3.OperationalError("disk I/O error")
+        original(self, table, column)
+
+    monkeypatch.setattr(Store, "_catch_up", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        store.swap_history(cutoff, BERLIN)
+    assert store.history_count() == count and store.swap_state() == "new"
+    monkeypatch.undo()
+    assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == OLD_ROWS - STILL_HELD
