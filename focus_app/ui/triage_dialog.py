@@ -138,7 +138,15 @@ class AddRequestDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        # Room for the longest hint and a mail subject: the bare size hint was 212 px,
+        # which cut both ("optional: today, t…", ": quarterly numbers").
+        metrics = self.due_edit.fontMetrics()
+        room = max(
+            metrics.horizontalAdvance(self.due_edit.placeholderText()) + 24,
+            40 * metrics.averageCharWidth(),
+        )
         for edit in (self.who_edit, self.what_edit, self.estimate_edit, self.due_edit):
+            edit.setMinimumWidth(room)
             edit.textChanged.connect(self._check)
         self._check()
         (self.what_edit if who and not what else self.who_edit).setFocus()
