@@ -390,6 +390,9 @@ class TriageDialog(QDialog):
         layout.addWidget(reply_box)
         layout.addWidget(self.problem)
         layout.addWidget(self.note)
+        # The dialog opens taller than its contents: the room goes here, above the
+        # buttons, not into the Reply group as empty bands around its rows.
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.resize(620, 640)
         self._show_step()
