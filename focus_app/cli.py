@@ -1040,3 +1040,7 @@ def _write_atomically(path: Path, text: str) -> str | None:
 
 def _hhmm(iso: str) -> str:
     return clock_text(iso)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -174,3 +174,12 @@ def test_block_add_with_the_end_equal_to_the_start_is_bad_usage_that_says_so(
     assert code == cli.EXIT_USAGE
     assert err.count("\n") == 1 and "--overnight" not in err
     assert f"--start {start} and --end {end} are the same time of day" in err
+
+
+def test_python_m_focus_app_cli_runs_the_command_line_not_nothing() -> None:
+    """``python -m focus_app.cli status`` printed nothing and exited 0 (the module had
+    no main guard), which reads as success to a script."""
+    done = subprocess.run([sys.executable, "-m", "focus_app.cli", "focus", "banana"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == cli.EXIT_USAGE
+    assert "bad duration 'banana'" in done.stderr
