@@ -378,12 +378,18 @@ def _unasked_overnight(args: argparse.Namespace) -> str | None:
     """Why ``block add`` is refused: an end at or before the start without ``--overnight``.
 
     10:00 to 09:00 is a 23-hour block, far more often a typo than meant; an end of 00:00
-    (or 24:00) is midnight at the end of the day and needs no flag.
+    (or 24:00) is midnight at the end of the day and needs no flag. An end equal to the
+    start is no block at all, with or without the flag, so the line does not suggest it.
     """
-    if args.command != "block" or args.block_command != "add" or args.overnight:
+    if args.command != "block" or args.block_command != "add":
         return None
     start, end = parse_clock(args.start), parse_clock(args.end)
-    if end > start or end == dt_time(0, 0):
+    if end == start:
+        return (
+            f"--start {args.start} and --end {args.end} are the same time of day: a block "
+            "lasts more than nothing and less than a day; fix the times"
+        )
+    if args.overnight or end > start or end == dt_time(0, 0):
         return None
     return (
         f"--end {args.end} is not after --start {args.start}: that block would run into the "
@@ -1034,3 +1040,7 @@ def _write_atomically(path: Path, text: str) -> str | None:
 
 def _hhmm(iso: str) -> str:
     return clock_text(iso)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -165,15 +165,24 @@ def _string_list(raw: object) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw if item.strip())
 
 
-def _source_kinds(raw: object) -> tuple[str, ...]:
-    allowed = [kind.value for kind in SourceKind]
-    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise ValueError(f'is not a list of kinds (like ["chat"]; any of {", ".join(allowed)})')
-    kinds = [item.strip().lower() for item in raw if item.strip()]
-    unknown = [kind for kind in kinds if kind not in allowed]
-    if unknown:
-        raise ValueError(f"names an unknown kind '{unknown[0][:40]}' (use {', '.join(allowed)})")
-    return tuple(kind for kind in allowed if kind in kinds)
+@dataclass(frozen=True)
+class SomeOfWords:
+    """Parser of any of a fixed list of words, kept in the list's order (the window offers
+    a check box for each)."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, raw: object) -> tuple[str, ...]:
+        allowed = ", ".join(self.choices)
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            raise ValueError(
+                f'is not a list of kinds (like ["{self.choices[0]}"]; any of {allowed})'
+            )
+        kinds = [item.strip().lower() for item in raw if item.strip()]
+        unknown = [kind for kind in kinds if kind not in self.choices]
+        if unknown:
+            raise ValueError(f"names an unknown kind '{unknown[0][:40]}' (use {allowed})")
+        return tuple(kind for kind in self.choices if kind in kinds)
 
 
 def _default_mode(raw: object) -> Mode:
@@ -203,18 +212,29 @@ def _time_zone(raw: object) -> str:
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _weekday(raw: object) -> str:
-    if not isinstance(raw, str) or raw.strip().lower()[:3] not in _WEEKDAYS:
-        raise ValueError(f"must be one of {', '.join(_WEEKDAYS)}")
-    return raw.strip().lower()[:3]
+@dataclass(frozen=True)
+class Weekday:
+    """Parser of a day of the week (``fri``, ``Friday``) to its three letters (the window
+    offers the seven days as a list)."""
+
+    choices: tuple[str, ...] = _WEEKDAYS
+
+    def __call__(self, raw: object) -> str:
+        if not isinstance(raw, str) or raw.strip().lower()[:3] not in self.choices:
+            raise ValueError(f"must be one of {', '.join(self.choices)}")
+        return raw.strip().lower()[:3]
 
 
-def _clock_time(raw: object) -> str:
-    text = raw.strip() if isinstance(raw, str) else ""
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
-    if match is None:
-        raise ValueError("is not a time of day like 16:00")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+@dataclass(frozen=True)
+class ClockTime:
+    """Parser of a time of day like ``16:00`` (the window offers a time field)."""
+
+    def __call__(self, raw: object) -> str:
+        text = raw.strip() if isinstance(raw, str) else ""
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+        if match is None:
+            raise ValueError("is not a time of day like 16:00")
+        return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def _priorities(raw: object) -> tuple[str, ...]:
@@ -299,7 +319,7 @@ class Settings:
             "repeat_escalation_kinds",
             "Repeat escalation applies to these kinds of source: chat (Slack, Signal, "
             "Element, …), mail (Thunderbird, Geary, …), other (CI, newsletters, scripts).",
-            _source_kinds,
+            SomeOfWords(tuple(kind.value for kind in SourceKind)),
             'a list of chat, mail, other (["chat"] by default; [] turns it off)',
             label="Repeats count for",
         ),
@@ -447,7 +467,7 @@ class Settings:
             "review",
             "review_day",
             "The day of the weekly review reminder.",
-            _weekday,
+            Weekday(),
             "mon, tue, wed, thu, fri, sat or sun",
             label="Review day",
         ),
@@ -458,7 +478,7 @@ class Settings:
             "review",
             "review_time",
             "The time of day of the weekly review reminder (24-hour clock).",
-            _clock_time,
+            ClockTime(),
             "a time like 16:00",
             label="Review time",
         ),

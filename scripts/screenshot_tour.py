@@ -9,7 +9,8 @@ It starts a private desktop (Xvfb, a session bus, dunst and trayer, the e2e harn
 (``start_runtime`` and ``start_ui``: real store, real D-Bus notifier, real tray icon), on a
 sample week with a few held notifications. A timer then walks the window: each page, the
 block editor (new block, and a block drawn over another), the custom focus dialog, the
-rule editor, the first-run guide, the tray menu and the whole screen with the tray. Then
+rule editor, the first-run guide, a request's "Add a request" and triage dialogs, the tray
+menu and the whole screen with the tray. Then
 the desktop's colour scheme is switched to dark while the app runs (the app must follow it
 live) and everything is taken again. Files are ``<light|dark>-<name>.png``.
 
@@ -136,6 +137,7 @@ def inner(out_dir: Path) -> int:
     from focus_app.ui.override_dialog import OverrideDialog
     from focus_app.ui.settings_page import RuleEditorDialog
     from focus_app.ui.shell import start_ui
+    from focus_app.ui.triage_dialog import AddRequestDialog, TriageDialog
     from focus_app.ui.week_view import WeekView
     from focus_app.ui.welcome import WelcomeWizard
 
@@ -167,6 +169,8 @@ def inner(out_dir: Path) -> int:
         engine.ingest(
             Notification(title, now - timedelta(minutes=40 - 7 * i), sender=sender, source=source)
         )
+    if not engine.requests():
+        engine.ask("Review the launch slides", "Dana", timedelta(minutes=45))
     ui = start_ui(runtime, welcome_file=out_dir / ".tour-welcome-done")
     shell = ui.shell
     tray = ui.tray
@@ -218,6 +222,11 @@ def inner(out_dir: Path) -> int:
         dialog_shot(RuleEditorDialog(parent=window), "dialog-rule")
         wizard = WelcomeWizard(engine, state_path=out_dir / ".tour-welcome", parent=window)
         dialog_shot(wizard, "dialog-welcome")
+        dialog_shot(
+            AddRequestDialog(engine, who="Bob", what="Re: quarterly numbers", parent=window),
+            "dialog-add-request",
+        )
+        dialog_shot(TriageDialog(engine, engine.requests()[0], parent=window), "dialog-triage")
         if tray is not None:
             tray.menu.popup(QPoint(900, 40))
             settle(400)

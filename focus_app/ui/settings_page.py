@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTime, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QTableView,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -47,7 +48,17 @@ from PySide6.QtWidgets import (
 from focus_app.core.model import Rule, RuleAction, RuleMatch, Urgency
 from focus_app.core.rules import describe_rule
 from focus_app.engine import Engine
-from focus_app.settings import OPTIONS, SECTIONS, OneOfNumbers, Option, Settings, WholeNumber
+from focus_app.settings import (
+    OPTIONS,
+    SECTIONS,
+    ClockTime,
+    OneOfNumbers,
+    Option,
+    Settings,
+    SomeOfWords,
+    Weekday,
+    WholeNumber,
+)
 from focus_app.ui.programs_model import (
     CHOICE_LABELS,
     EMPTY_TEXT,
@@ -74,6 +85,8 @@ SECTION_TITLES = {
 
 ERROR_STYLE = "color: #c0392b;"
 HELP_STYLE = "color: palette(placeholder-text);"
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""The review day's list, in the order of :class:`focus_app.settings.Weekday`'s choices."""
 FOLLOW_SYSTEM = "Follow the system"
 """The first entry of the time zone list; stored as "" (the system's zone)."""
 
@@ -138,7 +151,31 @@ class OptionField:
         self.option = option
         default = option.default
         self.widget: QWidget
-        if isinstance(default, bool):
+        self.choice_boxes: dict[str, QCheckBox] = {}
+        if isinstance(option.parse, SomeOfWords):
+            # Any of a few words: a check box each, not a list to type.
+            self.widget = QWidget()
+            row = QHBoxLayout(self.widget)
+            row.setContentsMargins(0, 0, 0, 0)
+            for word in option.parse.choices:
+                box = QCheckBox(word.capitalize())
+                box.toggled.connect(on_change)
+                row.addWidget(box)
+                self.choice_boxes[word] = box
+            row.addStretch(1)
+        elif isinstance(option.parse, Weekday):
+            combo = QComboBox()
+            for name, value in zip(DAY_NAMES, option.parse.choices, strict=True):
+                combo.addItem(name, value)
+            combo.currentIndexChanged.connect(on_change)
+            self.widget = combo
+        elif isinstance(option.parse, ClockTime):
+            clock = QTimeEdit()
+            clock.setDisplayFormat("HH:mm")
+            clock.setMaximumWidth(120)
+            clock.timeChanged.connect(on_change)
+            self.widget = clock
+        elif isinstance(default, bool):
             box = QCheckBox()
             box.toggled.connect(on_change)
             self.widget = box
@@ -227,7 +264,12 @@ class OptionField:
     def set_value(self, value: Any) -> None:
         """Show ``value`` (a typed settings value) in the widget."""
         w = self.widget
-        if isinstance(w, QCheckBox):
+        if self.choice_boxes:
+            for word, box in self.choice_boxes.items():
+                box.setChecked(word in value)
+        elif isinstance(w, QTimeEdit):
+            w.setTime(QTime.fromString(str(value), "HH:mm"))
+        elif isinstance(w, QCheckBox):
             w.setChecked(bool(value))
         elif isinstance(w, QSpinBox):
             w.setValue(int(value))
@@ -248,6 +290,10 @@ class OptionField:
     def raw(self) -> object:
         """The widget's content as the raw value the settings file would hold."""
         w = self.widget
+        if self.choice_boxes:
+            return [word for word, box in self.choice_boxes.items() if box.isChecked()]
+        if isinstance(w, QTimeEdit):
+            return w.time().toString("HH:mm")
         if isinstance(w, QCheckBox):
             return w.isChecked()
         if isinstance(w, QSpinBox):

@@ -138,7 +138,15 @@ class AddRequestDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        # Room for the longest hint and a mail subject: the bare size hint was 212 px,
+        # which cut both ("optional: today, t…", ": quarterly numbers").
+        metrics = self.due_edit.fontMetrics()
+        room = max(
+            metrics.horizontalAdvance(self.due_edit.placeholderText()) + 24,
+            40 * metrics.averageCharWidth(),
+        )
         for edit in (self.who_edit, self.what_edit, self.estimate_edit, self.due_edit):
+            edit.setMinimumWidth(room)
             edit.textChanged.connect(self._check)
         self._check()
         (self.what_edit if who and not what else self.who_edit).setFocus()
@@ -382,6 +390,9 @@ class TriageDialog(QDialog):
         layout.addWidget(reply_box)
         layout.addWidget(self.problem)
         layout.addWidget(self.note)
+        # The dialog opens taller than its contents: the room goes here, above the
+        # buttons, not into the Reply group as empty bands around its rows.
+        layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.resize(620, 640)
         self._show_step()

@@ -157,3 +157,29 @@ def test_block_list_shows_each_skipped_and_moved_occurrence_under_its_series(
         "      thu 2026-12-03 moved to 13:00-15:00",
         "      mon 2026-12-07 moved to tue 2026-12-08 09:00-11:00",
     ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "overnight"),
+    [("11:00", "11:00", []), ("11:00", "11:00", ["--overnight"]), ("00:00", "24:00", [])],
+)
+def test_block_add_with_the_end_equal_to_the_start_is_bad_usage_that_says_so(
+    capsys: pytest.CaptureFixture[str], start: str, end: str, overnight: list[str]
+) -> None:
+    """A block of no length is bad usage either way; --overnight would not help, so the
+    line must not suggest it (it did, and the retry was then refused with status 1)."""
+    code = cli.main(["block", "add", "--kind", "focus", "--days", "mon",
+                     "--start", start, "--end", end, *overnight])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE
+    assert err.count("\n") == 1 and "--overnight" not in err
+    assert f"--start {start} and --end {end} are the same time of day" in err
+
+
+def test_python_m_focus_app_cli_runs_the_command_line_not_nothing() -> None:
+    """``python -m focus_app.cli status`` printed nothing and exited 0 (the module had
+    no main guard), which reads as success to a script."""
+    done = subprocess.run([sys.executable, "-m", "focus_app.cli", "focus", "banana"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == cli.EXIT_USAGE
+    assert "bad duration 'banana'" in done.stderr

@@ -227,6 +227,31 @@ def test_cli_argument_that_is_not_utf8_is_refused_on_the_socket_path(served: Ser
     assert served.request(cmd="status")["result"]["source"] != "override"
 
 
+@pytest.mark.parametrize(
+    ("args", "status", "said"),
+    [
+        (("block", "add", "--kind", "focus", "--days", "funday", "--start", "09:00",
+          "--end", "10:00"), 2, "unknown weekday 'funday'"),
+        (("block", "remove", "4242"), 1, "no block with id 4242"),
+        (("block", "add", "--kind", "focus", "--days", "mon", "--start", "09:00",
+          "--end", "10:00", "--title", "t" * 201), 1, "at most 200"),
+        (("block", "add", "--kind", "focus", "--days", "mon", "--start", "09:00",
+          "--end", "10:00", "--title", "a\x07b"), 1, "control characters"),
+        (("import", "/nonexistent/week.ics"), 1, "cannot read /nonexistent/week.ics"),
+    ],
+)
+def test_the_readmes_line_between_bad_usage_and_refused_holds(
+    served: Served, args: tuple[str, ...], status: int, said: str
+) -> None:
+    """README: bad usage (2) is what the command line tells by itself; what the app checks
+    (an unknown id, a title over 200 characters or with a control character, a file it
+    cannot read) is refused with 1. Either way one line, and nothing is stored."""
+    done = served.cli(*args)
+    assert done.returncode == status, done.stderr
+    assert said in done.stderr and done.stderr.count("\n") == 1
+    assert served.request(cmd="block.list")["result"] == []
+
+
 def test_cli_reason_with_an_escape_sequence_is_one_safe_line(served: Served) -> None:
     done = served.cli("focus", "--reason", "a\nb \x1b[31mRED")
     assert done.returncode == 1

@@ -47,3 +47,22 @@ def test_opening_calendar_does_not_widen_the_window(
     QApplication.processEvents()
     assert window.width() == 1100
     assert window.minimumSizeHint().width() <= 1000
+
+
+def test_the_add_request_dialog_shows_its_prefill_and_hints_whole(
+    engine: Engine, qtbot: QtBot
+) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    from focus_app.ui.triage_dialog import AddRequestDialog
+
+    # What the inbox's "This is a request…" prefills: a sender and a whole mail subject.
+    dialog = AddRequestDialog(engine, who="Bob", what="Re: the quarterly numbers for Q3")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QApplication.processEvents()
+    assert dialog.width() >= 300  # it was 212 px, its bare size hint
+    for edit in dialog.findChildren(QLineEdit):
+        for text in (edit.text(), edit.placeholderText()):
+            room = edit.contentsRect().width() - 8  # the frame's and the text's margins
+            assert edit.fontMetrics().horizontalAdvance(text) <= room, text

@@ -436,3 +436,18 @@ def test_a_contact_s_published_calendar_is_set_and_edited_in_the_directory_form(
     assert (entry.contact.calendar, entry.contact.notes) == (str(calendar), "mornings")
     assert followed == [True]  # followed before it was stored, so it is read at once
     assert page.directory_status.text() == "Saved Ana"
+
+
+def test_the_reply_box_has_no_empty_band_above_or_below_its_contents(
+    page: RequestsPage, engine: Engine, qtbot: QtBot
+) -> None:
+    """The dialog opens taller than its contents; the room goes below the reply, not
+    into the Reply group as empty bands around the tone row and the text."""
+    dialog = triage(page, ask(engine), qtbot)
+    QApplication.processEvents()
+    box = dialog.reply_box
+    spacing = box.fontMetrics().lineSpacing()
+    tone_top = dialog.tone_combo.mapTo(box, dialog.tone_combo.rect().topLeft()).y()
+    edit_bottom = dialog.reply_edit.mapTo(box, dialog.reply_edit.rect().bottomLeft()).y()
+    assert tone_top < 3 * spacing, f"{tone_top} px of nothing above the tone row"
+    assert box.height() - edit_bottom < 2 * spacing, "an empty band below the reply"

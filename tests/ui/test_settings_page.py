@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTime
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
+    QTimeEdit,
 )
 from pytestqt.qtbot import QtBot
 
@@ -146,7 +147,7 @@ def test_lists_booleans_and_choices_are_applied(
 @pytest.mark.parametrize(
     ("attr", "text", "reason"),
     [
-        ("review_time", "25:00", "“25:00” is not a time of day like 16:00."),
+        ("status_template", "{nope}", "unknown field '{nope}' in the status text"),
         ("timezone", "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
     ],
 )
@@ -170,13 +171,13 @@ def test_invalid_input_shows_the_reason_and_blocks_apply(
 
 
 def test_revert_restores_the_saved_values(page: SettingsPage, engine: Engine) -> None:
-    edit(page, "review_time").setText("abc")
+    edit(page, "status_template").setText("{")
     spin(page, "heads_up_minutes").setValue(42)
     assert page.revert_button.isEnabled()
     page.revert_button.click()
-    assert edit(page, "review_time").text() == engine.settings.review_time
+    assert edit(page, "status_template").text() == engine.settings.status_template
     assert spin(page, "heads_up_minutes").value() == engine.settings.heads_up_minutes
-    assert not page.fields["review_time"].error.isVisible()
+    assert not page.fields["status_template"].error.isVisible()
     assert not page.revert_button.isEnabled()
 
 
@@ -253,6 +254,46 @@ def test_time_zone_is_a_searchable_list_with_follow_the_system_first(
     assert page.apply()
     assert engine.settings.timezone == ""
     assert combo.currentText() == "Follow the system"
+
+
+def test_the_review_day_is_a_list_of_the_seven_days_and_the_time_a_time_field(
+    page: SettingsPage, engine: Engine, settings_file: Path
+) -> None:
+    day = page.fields["review_day"].widget
+    assert isinstance(day, QComboBox) and not day.isEditable()
+    assert [day.itemText(i) for i in range(day.count())] == [
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    ]
+    assert day.currentText() == "Friday"
+    hour = page.fields["review_time"].widget
+    assert isinstance(hour, QTimeEdit)
+    assert hour.displayFormat() == "HH:mm" and hour.time() == QTime(16, 0)
+    day.setCurrentIndex(day.findData("mon"))
+    hour.setTime(QTime(9, 30))
+    assert page.apply()
+    assert (engine.settings.review_day, engine.settings.review_time) == ("mon", "09:30")
+    assert saved(settings_file)["review"]["review_time"] == "09:30"
+
+
+def test_the_kinds_repeats_count_for_are_one_check_box_each(
+    page: SettingsPage, engine: Engine, settings_file: Path
+) -> None:
+    field = page.fields["repeat_escalation_kinds"]
+    boxes = field.widget.findChildren(QCheckBox)
+    assert [(b.text(), b.isChecked()) for b in boxes] == [
+        ("Chat", True), ("Mail", False), ("Other", False)
+    ]
+    boxes[1].setChecked(True)
+    assert page.apply_button.isEnabled()
+    assert page.apply()
+    assert engine.settings.repeat_escalation_kinds == ("chat", "mail")
+    boxes[0].setChecked(False)
+    boxes[1].setChecked(False)
+    assert page.apply()
+    assert engine.settings.repeat_escalation_kinds == ()
+    assert saved(settings_file)["gate"]["repeat_escalation_kinds"] == []
+    page.revert_button.click()  # nothing pending: stays as saved
+    assert not any(b.isChecked() for b in boxes)
 
 
 # ---------------------------------------------------------------------- rules
