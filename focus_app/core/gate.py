@@ -375,13 +375,13 @@ class Gate:
             return _Verdict(_BREAKTHROUGH, f"rule '{label}' lets it through", rule)
         source = n.source.casefold()
         if sender in self._priority_people:
-            return _Verdict(_PRIORITY, f"{_shown(n.sender)} is on the priority list")
+            return _Verdict(_PRIORITY, f"a short rule gives {_shown(n.sender)} priority")
         if source in self._priority_apps:
-            return _Verdict(_PRIORITY, f"{_shown(n.source)} is on the priority list")
+            return _Verdict(_PRIORITY, f"a short rule gives {_shown(n.source)} priority")
         if sender in self._breakthrough_people:
-            return _Verdict(_BREAKTHROUGH, f"{_shown(n.sender)} is on the breakthrough list")
+            return _Verdict(_BREAKTHROUGH, f"a short rule lets {_shown(n.sender)} through")
         if source in self._breakthrough_apps:
-            return _Verdict(_BREAKTHROUGH, f"{_shown(n.source)} is on the breakthrough list")
+            return _Verdict(_BREAKTHROUGH, f"a short rule lets {_shown(n.source)} through")
         if self._critical_passes and n.urgency is _CRITICAL:
             return _Verdict(_BREAKTHROUGH, "critical urgency passes focus")
         if repeat:
@@ -439,7 +439,7 @@ class Gate:
             return self._breakthrough(v, _shown(state.label), key, release_at, now, rule_id)
         who = n.sender or n.source
         why_not = (
-            f"{_shown(who)} is not on the breakthrough list"
+            f"no rule lets {_shown(who)} through"
             if who
             else "no sender or app to let it through"
         )

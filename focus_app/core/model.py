@@ -317,8 +317,8 @@ class Decision:
 
     Attributes:
         outcome: delivered, held or muted.
-        reason: e.g. "held: focus block 'Deep work' until 11:30; Bob is not on the
-            breakthrough list".
+        reason: e.g. "held: focus block 'Deep work' until 11:30; no rule lets Bob
+            through".
         release_at: For held items, when they are expected to go out (digest time).
         breakthrough: Delivered through focus or off-time (counted for the budget and
             the weekly review).

@@ -94,9 +94,11 @@ def breakthrough_cause(reason: str, rule_id: int | None) -> Cause:
         return Cause.RULE
     if "(repeat escalation)" in reason or "(repeat escalation for " in reason:
         return Cause.REPEAT
-    if "is on the priority list" in reason:
+    # Both wordings: "a short rule ..." since the lists became short rules (issue 9), and
+    # the older "... is on the ... list" of decisions recorded before.
+    if "a short rule gives " in reason or "is on the priority list" in reason:
         return Cause.PRIORITY_LIST
-    if "is on the breakthrough list" in reason:
+    if "a short rule lets " in reason or "is on the breakthrough list" in reason:
         return Cause.BREAKTHROUGH_LIST
     if "critical urgency" in reason:
         return Cause.CRITICAL

@@ -114,7 +114,7 @@ def _sender_suggestion(row: WhoRow, gate: GateSettings) -> Suggestion | None:
             text=f"{evidence}: hold {row.name} during focus?",
             apply=Apply(
                 ApplyKind.UPDATE_SETTING,
-                f"Take {row.name} off the breakthrough list: held during focus, "
+                f"Remove the short rule that lets {row.name} through: held during focus, "
                 "delivered while available.",
                 setting="breakthrough_people",
                 value=remaining,

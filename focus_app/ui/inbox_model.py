@@ -93,8 +93,8 @@ def short_reason(reason: str) -> str:
 
 
 _WHO = "\x00"
-"""Stands for the row's own sender (or app) in a reason clause, so "Bob is not on the
-breakthrough list" and "Alice is not on the breakthrough list" count as one shared clause."""
+"""Stands for the row's own sender (or app) in a reason clause, so "no rule lets Bob
+through" and "no rule lets Alice through" count as one shared clause."""
 
 
 def reason_clauses(item: HeldItem) -> list[str]:
@@ -105,6 +105,8 @@ def reason_clauses(item: HeldItem) -> list[str]:
     for clause in short_reason(item.reason).split("; "):
         if who and clause.startswith(f"{who} "):
             clause = _WHO + clause[len(who) :]
+        elif who and clause == f"no rule lets {who} through":
+            clause = f"no rule lets {_WHO} through"
         clauses.append(clause)
     return clauses
 

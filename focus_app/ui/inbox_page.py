@@ -489,7 +489,7 @@ class InboxPage(QWidget):
         """Offer to show now what the new rules would have let through.
 
         The rule decides what arrives from now on; what already waits was held under the
-        old answer ("not on the breakthrough list"), and the person who just said "this
+        old answer ("no rule lets Bob through"), and the person who just said "this
         sender matters" most likely wants those too, but may not want them this minute.
         """
         matcher = CompiledRules(rules)

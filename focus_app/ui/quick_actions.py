@@ -51,7 +51,7 @@ GROUP_TITLES = {
 
 MODE_HELP = {
     Mode.FOCUS: "Focus: notifications are held for the next available window; only "
-    "what your rules and breakthrough list let through shows (within the budget).",
+    "what your rules let through shows (within the budget).",
     Mode.AVAILABLE: "Available: notifications show, but your rules still apply: "
     "Hold rules keep holding and a burst of pop-ups is paced.",
     Mode.PAUSED: "Pause: your boundaries are off: everything shows at once, Hold rules "

@@ -500,3 +500,17 @@ def test_week_activity_keeps_the_reason_of_breakthroughs_only_and_the_status_of_
     ])
     assert activity.breakthrough_ts == (through.decided_ts,)
     assert activity.waits == (HOUR,)
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        ("delivered: Bob is on the breakthrough list (breakthrough 1 of 3 in 'x')",
+         Cause.BREAKTHROUGH_LIST),
+        ("delivered: Amy is on the priority list (priority passes focus)", Cause.PRIORITY_LIST),
+    ],
+)
+def test_breakthrough_cause_still_reads_reasons_recorded_before_the_short_rules_wording(
+    reason: str, cause: Cause
+) -> None:
+    assert breakthrough_cause(reason, None) is cause

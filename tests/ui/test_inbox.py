@@ -405,16 +405,16 @@ def test_the_shared_reason_is_said_once_above_the_list_and_rows_keep_their_own_p
     }
     assert reasons == {
         "Anonymous ping": "no sender or app to let it through",
-        "Re: Lunch?": "Alice is not on the breakthrough list",
-        "Quarterly numbers": "Bob is not on the breakthrough list",
-        "Build #512 failed": "GitLab is not on the breakthrough list",
-        "Lunch?": "Alice is not on the breakthrough list",
+        "Re: Lunch?": "no rule lets Alice through",
+        "Quarterly numbers": "no rule lets Bob through",
+        "Build #512 failed": "no rule lets GitLab through",
+        "Lunch?": "no rule lets Alice through",
     }
     assert not page.table.isColumnHidden(Column.REASON)
     # Once that one is gone every row says the same: the column goes, the line says it all.
     engine.dismiss([anonymous])
     assert page.reason_label.text() == (
-        "All held: focus block 'Deep work' until 11:30; the sender is not on the breakthrough list"
+        "All held: focus block 'Deep work' until 11:30; no rule lets the sender through"
     )
     assert page.table.isColumnHidden(Column.REASON)
 
