@@ -181,6 +181,23 @@ def test_status_text_names_the_mode_and_when_messages_are_read(commands: Command
     }
 
 
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        (3, "Available until Fri 09:00; I read messages at 16:00; "),
+        (6.5, "Available until Fri 09:00; I read messages at Fri 11:30; "),
+    ],
+)
+def test_status_text_between_windows_names_the_next_window_today_not_tomorrows(
+    commands: Commands, clock: FakeClock, hours: float, said: str
+) -> None:
+    # 13:00 lies between today's windows (the default mode is available): 16:00 is next.
+    # 16:30 lies inside the 16:00 window: the line names the ones after it.
+    clock.advance(timedelta(hours=hours))
+    text = ok(commands, "status.text")
+    assert isinstance(text, dict) and text["text"] == f"{said}for urgent things call."
+
+
 def test_a_restart_inside_a_focus_block_keeps_the_spent_breakthrough_budget(
     qapp: object, tmp_path: Path, clock: FakeClock
 ) -> None:
