@@ -340,7 +340,39 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("name")
 
 
+_SIGNED_VALUE_OPTIONS = frozenset({"--estimate", "--due", "--until"})
+"""Options whose value a person may type with a minus by mistake (``--estimate -5m``)."""
+
+
+def _joined_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--estimate -5m`` as ``--estimate=-5m``, so the value's own check says what is wrong.
+
+    argparse takes any word starting with ``-`` (other than a plain number) for an
+    option, and answers "expected one argument", which does not say that the estimate
+    must be positive. No option of ours starts with a minus and a digit.
+    """
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out.append(word)
+            out.extend(words)
+            break
+        if word in _SIGNED_VALUE_OPTIONS:
+            value = next(words, None)
+            if value is not None and re.match(r"-\d", value):
+                out.append(f"{word}={value}")
+                continue
+            out.append(word)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = _joined_negative_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         from focus_app.app import run_app  # Qt only when the app starts

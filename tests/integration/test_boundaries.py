@@ -230,3 +230,15 @@ def test_the_command_line_refuses_a_bad_estimate_as_bad_usage(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "estimate" in err
+
+
+@pytest.mark.parametrize("argv", [["--estimate", "-5m"], ["--estimate", "-1h30m"]])
+def test_a_negative_estimate_typed_with_a_space_is_refused_as_a_negative_estimate(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse alone reads "-5m" as an unknown option ("expected one argument").
+    with pytest.raises(SystemExit) as info:
+        main(["ask", "Review the deck", "--from", "Dana", *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it must be longer than zero" in err
