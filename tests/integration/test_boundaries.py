@@ -165,6 +165,39 @@ def test_a_duplicate_or_empty_contact_is_refused_in_one_line(commands: Commands)
     assert bad["ok"] is False and "no one called 'Kim'" in bad["error"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({"topics": "design,\x1b[2Jslides"}, "topics must be one line"),
+        ({"topics": "design,sli\ndes"}, "topics must be one line"),
+        ({"notes": "prefers chat\x1b[31m"}, "notes may hold new lines and tabs"),
+        ({"notes": "ring\x07"}, "found U+0007"),
+    ],
+)
+def test_control_characters_in_a_contact_s_topics_or_notes_store_nothing(
+    commands: Commands, engine: Engine, args: dict[str, str], said: str
+) -> None:
+    answer = commands.handle({"cmd": "referral.add", "name": "Sam", **args})
+    assert answer["ok"] is False and said in answer["error"] and "\n" not in answer["error"]
+    assert engine.store.list_referrals() == []
+    ok(commands, "referral.add", name="Sam", notes="Mornings\n\tonly")  # lines and tabs: fine
+    edited = commands.handle({"cmd": "referral.edit", "name": "Sam", **args})
+    assert edited["ok"] is False and said in edited["error"]
+    [kept] = engine.store.list_referrals()
+    assert (kept.topics, kept.notes) == ((), "Mornings\n\tonly")
+
+
+def test_a_request_typed_in_the_window_with_a_control_character_is_refused(
+    engine: Engine,
+) -> None:
+    # The socket's door refuses these already; the window's form reaches the engine.
+    with pytest.raises(ValueError, match="found U\\+001B"):
+        engine.ask("Review\x1b[2J the deck", "Dana", timedelta(minutes=30))
+    with pytest.raises(ValueError, match="found U\\+0009"):
+        engine.ask("Review the deck", "Da\tna", timedelta(minutes=30))
+    assert engine.requests() == []
+
+
 def test_decline_and_defer_give_kind_replies_with_the_date(commands: Commands) -> None:
     declined = ok(commands, "request.decline", id=ask(commands), tone="formal")
     assert isinstance(declined, dict) and declined["reply"].startswith("Dear Dana, thank you")
