@@ -26,7 +26,7 @@ from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.core.parsing import parse_clock, parse_duration, parse_weekdays
-from focus_app.core.requests import parse_due, parse_estimate
+from focus_app.core.requests import parse_defer, parse_due, parse_estimate
 from focus_app.ipc_client import (
     ANSWER_TIMEOUT,
     Client,
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ESTIMATE = _checked(parse_estimate, "estimate")
 _DUE = _checked(lambda text: parse_due(text, date.today()), "date")
+_DEFER = _checked(lambda text: parse_defer(text, date.today()), "date")
 
 
 def _id(text: str) -> int:
@@ -297,7 +298,8 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p = rsub.add_parser("defer", help="put it aside until a day; it comes back then")
     p.add_argument("id", type=_id)
-    p.add_argument("--until", type=_DUE, required=True, help="tomorrow, mon or YYYY-MM-DD")
+    p.add_argument("--until", type=_DEFER, required=True,
+                   help="tomorrow, mon (the next one after today) or YYYY-MM-DD")
     p.add_argument("--tone", choices=tones, default="warm")
     p.add_argument("--json", action="store_true")
     p = rsub.add_parser("decline", help="say no, kindly")

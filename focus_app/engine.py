@@ -1189,7 +1189,7 @@ class Engine(QObject):
         self.request(request_id)
         if until <= self._clock.now().astimezone(self._tz).date():
             raise boundaries.BoundaryError(
-                f"defer to a day after today, not {until}: e.g. --until mon"
+                f"defer to a day after today, not {until}: e.g. --until tomorrow"
             )
         done = self._store.decide_request(
             request_id, RequestStatus.DEFERRED, self._clock.now(), defer_until=until

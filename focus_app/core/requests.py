@@ -239,6 +239,20 @@ def parse_due(text: str, today: date) -> date:
     )
 
 
+def parse_defer(text: str, today: date) -> date:
+    """The day a deferred request comes back: like :func:`parse_due`, but a weekday is
+    the next one *after* today (on a Monday, ``mon`` is next Monday: deferring to today
+    is no deferral).
+
+    Raises:
+        ValueError: As :func:`parse_due`.
+    """
+    day = parse_due(text, today)
+    if day == today and text.strip().lower() not in ("today", today.isoformat()):
+        return today + timedelta(days=7)
+    return day
+
+
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

@@ -207,6 +207,16 @@ def test_decline_and_defer_give_kind_replies_with_the_date(commands: Commands) -
     assert past["ok"] is False and "a day after today" in past["error"]
 
 
+def test_deferring_to_today_s_weekday_means_next_week_and_today_is_refused_with_a_fix(
+    commands: Commands, clock: FakeClock
+) -> None:
+    # The clock's day is a Thursday: "thu" is a week on, not today.
+    deferred = ok(commands, "request.defer", id=ask(commands), until="thu")
+    assert isinstance(deferred, dict) and deferred["defer_until"] == "2026-12-03"
+    today = commands.handle({"cmd": "request.defer", "id": ask(commands), "until": "today"})
+    assert today["ok"] is False and "e.g. --until tomorrow" in today["error"]
+
+
 def test_status_text_names_the_mode_and_when_messages_are_read(commands: Commands) -> None:
     assert ok(commands, "status.text") == {
         "text": "Focusing until 11:30; I read messages at 11:30 and 16:00; "
