@@ -1122,9 +1122,18 @@ class Engine(QObject):
         """Record a request for the person's time (open, waiting for triage).
 
         Raises:
-            ValueError: A field cannot be right (empty, too long, bad estimate): one line.
+            ValueError: A field cannot be right (empty, too long, bad estimate, no such
+                notification): one line.
         """
         problem = typed_problem(what, who)
+        if (
+            problem is None
+            and notification_id is not None
+            and self._store.get_notification(notification_id) is None
+        ):
+            problem = (
+                f"no notification #{notification_id}: see 'focus-app held' or 'focus-app history'"
+            )
         if problem is not None:
             raise ValueError(problem)
         request = Request(

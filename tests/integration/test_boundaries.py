@@ -106,6 +106,17 @@ def test_bad_asks_get_one_line_and_store_nothing(
     assert ok(commands, "request.list") == []
 
 
+def test_an_ask_linked_to_an_unknown_notification_says_so_and_stores_nothing(
+    commands: Commands,
+) -> None:
+    answer = commands.handle(
+        {"cmd": "ask", "what": "Review", "from": "Dana", "notification_id": 999}
+    )
+    assert answer["ok"] is False
+    assert answer["error"] == "no notification #999: see 'focus-app held' or 'focus-app history'"
+    assert ok(commands, "request.list") == []
+
+
 def test_accepting_books_the_next_window_with_room_never_a_focus_block(
     commands: Commands,
 ) -> None:
