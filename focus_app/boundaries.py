@@ -373,8 +373,12 @@ def status_text(settings: Settings, schedule: Schedule, state: ModeState, now: d
     end_of_day = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), tz)
     starts: list[str] = []
     t = now
-    if state.mode is Mode.AVAILABLE and state.until is not None:
-        t = state.until  # in a window now: "I read messages" names the later ones
+    if state.mode is Mode.AVAILABLE:
+        # In a window now: "I read messages" names the later ones. Not ``state.until``:
+        # where the default mode is available too, the mode runs on past later windows.
+        current = next_window(schedule, now)
+        if current is not None and current.start <= now:
+            t = current.end
     for _ in range(6):
         window = next_window(schedule, t)
         if window is None:

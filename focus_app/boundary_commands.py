@@ -19,6 +19,7 @@ from focus_app.core.requests import (
     Request,
     RequestOrigin,
     RequestStatus,
+    parse_defer,
     parse_due,
     parse_estimate,
 )
@@ -111,7 +112,7 @@ class _Handlers:
 
     def defer(self, args: Args) -> dict[str, Any]:
         today = self._engine.clock.now().astimezone(self._engine.tz).date()
-        until = _parsed(lambda t: parse_due(t, today), _opt_str(args, "until", limit=200) or "")
+        until = _parsed(lambda t: parse_defer(t, today), _opt_str(args, "until", limit=200) or "")
         try:
             request = self._engine.defer_request(_int(args, "id"), until)
         except (LookupError, BoundaryError) as exc:

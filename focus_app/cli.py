@@ -26,7 +26,7 @@ from typing import Any
 
 from focus_app import DISPLAY_NAME, __version__
 from focus_app.core.parsing import parse_clock, parse_duration, parse_weekdays
-from focus_app.core.requests import parse_due, parse_estimate
+from focus_app.core.requests import parse_defer, parse_due, parse_estimate
 from focus_app.ipc_client import (
     ANSWER_TIMEOUT,
     Client,
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 _ESTIMATE = _checked(parse_estimate, "estimate")
 _DUE = _checked(lambda text: parse_due(text, date.today()), "date")
+_DEFER = _checked(lambda text: parse_defer(text, date.today()), "date")
 
 
 def _id(text: str) -> int:
@@ -297,7 +298,8 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     p = rsub.add_parser("defer", help="put it aside until a day; it comes back then")
     p.add_argument("id", type=_id)
-    p.add_argument("--until", type=_DUE, required=True, help="tomorrow, mon or YYYY-MM-DD")
+    p.add_argument("--until", type=_DEFER, required=True,
+                   help="tomorrow, mon (the next one after today) or YYYY-MM-DD")
     p.add_argument("--tone", choices=tones, default="warm")
     p.add_argument("--json", action="store_true")
     p = rsub.add_parser("decline", help="say no, kindly")
@@ -340,7 +342,39 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("name")
 
 
+_SIGNED_VALUE_OPTIONS = frozenset({"--estimate", "--due", "--until"})
+"""Options whose value a person may type with a minus by mistake (``--estimate -5m``)."""
+
+
+def _joined_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--estimate -5m`` as ``--estimate=-5m``, so the value's own check says what is wrong.
+
+    argparse takes any word starting with ``-`` (other than a plain number) for an
+    option, and answers "expected one argument", which does not say that the estimate
+    must be positive. No option of ours starts with a minus and a digit.
+    """
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out.append(word)
+            out.extend(words)
+            break
+        if word in _SIGNED_VALUE_OPTIONS:
+            value = next(words, None)
+            if value is not None and re.match(r"-\d", value):
+                out.append(f"{word}={value}")
+                continue
+            out.append(word)
+            if value is not None:
+                out.append(value)
+            continue
+        out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = _joined_negative_values(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         from focus_app.app import run_app  # Qt only when the app starts

@@ -53,8 +53,15 @@ from focus_app.core.program_prefs import (
     week_start,
 )
 from focus_app.core.referrals import Contact
+from focus_app.core.referrals import typed_problem as contact_typed_problem
 from focus_app.core.replies import Tone
-from focus_app.core.requests import Request, RequestOrigin, RequestStatus, TriageOutcome
+from focus_app.core.requests import (
+    Request,
+    RequestOrigin,
+    RequestStatus,
+    TriageOutcome,
+    typed_problem,
+)
 from focus_app.core.schedule import Schedule
 from focus_app.core.state import next_release_at, next_wake, next_window_after, resolve_state
 from focus_app.core.suggestions import ApplyKind, Suggestion
@@ -1115,8 +1122,20 @@ class Engine(QObject):
         """Record a request for the person's time (open, waiting for triage).
 
         Raises:
-            ValueError: A field cannot be right (empty, too long, bad estimate): one line.
+            ValueError: A field cannot be right (empty, too long, bad estimate, no such
+                notification): one line.
         """
+        problem = typed_problem(what, who)
+        if (
+            problem is None
+            and notification_id is not None
+            and self._store.get_notification(notification_id) is None
+        ):
+            problem = (
+                f"no notification #{notification_id}: see 'focus-app held' or 'focus-app history'"
+            )
+        if problem is not None:
+            raise ValueError(problem)
         request = Request(
             what.strip(), who.strip(), estimate, self._clock.now(), due, origin, notification_id
         )
@@ -1179,7 +1198,7 @@ class Engine(QObject):
         self.request(request_id)
         if until <= self._clock.now().astimezone(self._tz).date():
             raise boundaries.BoundaryError(
-                f"defer to a day after today, not {until}: e.g. --until mon"
+                f"defer to a day after today, not {until}: e.g. --until tomorrow"
             )
         done = self._store.decide_request(
             request_id, RequestStatus.DEFERRED, self._clock.now(), defer_until=until
@@ -1257,6 +1276,15 @@ class Engine(QObject):
         )
 
     def add_referral(self, contact: Contact) -> Contact:
+        """Add someone to the referral directory.
+
+        Raises:
+            ValueError: A field holds a control character (one line).
+            StoreError: Someone of that name is in the directory already.
+        """
+        problem = contact_typed_problem(contact)
+        if problem is not None:
+            raise ValueError(problem)
         added = self._store.add_referral(contact)
         self.requests_changed.emit()
         if added.calendar:
@@ -1269,7 +1297,11 @@ class Engine(QObject):
         Raises:
             LookupError: No entry has that id.
             StoreError: Another entry has the new name.
+            ValueError: A field holds a control character (one line).
         """
+        problem = contact_typed_problem(contact)
+        if problem is not None:
+            raise ValueError(problem)
         updated = self._store.update_referral(contact)
         self.requests_changed.emit()
         if updated.calendar:

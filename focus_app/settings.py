@@ -241,7 +241,7 @@ def _priorities(raw: object) -> tuple[str, ...]:
     items = _string_list(raw)
     problem = check_priorities(items)
     if problem is not None:
-        raise ValueError(f"must {problem} (or [] while not set up)")
+        raise ValueError(f"must {problem} (or none while not set up)")
     if any(len(item) > 100 for item in items):
         raise ValueError("has a priority longer than 100 characters")
     return items

@@ -67,6 +67,36 @@ def contact_problem(name: str, contact: str, topics: Sequence[str], notes: str) 
     return None
 
 
+def _control(text: str, allowed: str = "") -> str | None:
+    """The first C0/C1 control character (or DEL) in ``text`` not in ``allowed``."""
+    return next(
+        (c for c in text if (c < " " or "\x7f" <= c <= "\x9f") and c not in allowed), None
+    )
+
+
+def typed_problem(contact: Contact) -> str | None:
+    """Why typed-in fields cannot be stored (one line), or ``None``.
+
+    Checked when a person adds or edits an entry, not when one is read back: an escape
+    sequence in a topic would repaint the terminal of ``referral list``, and a newline
+    breaks the one line a topic is shown on. Notes may hold lines and tabs.
+    """
+    for text in (contact.name, contact.contact, *contact.topics):
+        bad = _control(text)
+        if bad is not None:
+            return (
+                "the name, contact and topics must be one line of text without control "
+                f"characters (found U+{ord(bad):04X}); remove it"
+            )
+    bad = _control(contact.notes, "\n\t")
+    if bad is not None:
+        return (
+            "the notes may hold new lines and tabs but no other control characters "
+            f"(found U+{ord(bad):04X}); remove it"
+        )
+    return None
+
+
 def parse_topics(text: str) -> tuple[str, ...]:
     """``"design, slides ,,"`` -> ``("design", "slides")``."""
     return tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))

@@ -165,6 +165,23 @@ def request_problem(what: str, who: str, estimate: timedelta) -> str | None:
     return None
 
 
+def typed_problem(what: str, who: str) -> str | None:
+    """Why typed-in text cannot make a request (one line), or ``None``.
+
+    Stricter than :func:`request_problem`, which also vets rows read back from the
+    store: what is typed now must be one line without any control character (a tab or
+    an escape sequence pasted into the window's form would be printed by ``request
+    list``).
+    """
+    bad = next((c for c in what + who if c < " " or "\x7f" <= c <= "\x9f"), None)
+    if bad is not None:
+        return (
+            "the request and who asks must be one line of text without control "
+            f"characters (found U+{ord(bad):04X}); remove it"
+        )
+    return None
+
+
 def parse_estimate(text: str) -> timedelta:
     """An estimate like ``30m``, ``1h30m`` or ``2h``: more than zero, at most 40 hours.
 
@@ -220,6 +237,20 @@ def parse_due(text: str, today: date) -> date:
     raise ValueError(
         f"bad due date '{text[:40]}': use today, tomorrow, a weekday (fri) or YYYY-MM-DD"
     )
+
+
+def parse_defer(text: str, today: date) -> date:
+    """The day a deferred request comes back: like :func:`parse_due`, but a weekday is
+    the next one *after* today (on a Monday, ``mon`` is next Monday: deferring to today
+    is no deferral).
+
+    Raises:
+        ValueError: As :func:`parse_due`.
+    """
+    day = parse_due(text, today)
+    if day == today and text.strip().lower() not in ("today", today.isoformat()):
+        return today + timedelta(days=7)
+    return day
 
 
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -325,7 +325,10 @@ class OptionField:
         try:
             value = self.option.parse(raw)
         except ValueError as error:
-            shown = f"“{raw}”" if isinstance(raw, str) else str(raw)
+            if isinstance(raw, list):  # a list of lines: in words, never a Python list
+                shown = ", ".join(f"“{line}”" for line in raw if line.strip()) or "Empty"
+            else:
+                shown = f"“{raw}”" if isinstance(raw, str) else str(raw)
             self.error.setText(f"{shown} {error}.")
             self.error.show()
             return False, None

@@ -21,7 +21,13 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from focus_app.core.model import Mode
 from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
-from focus_app.ui.quick_actions import MODE_HELP, QuickActions, literal_tooltip
+from focus_app.ui.quick_actions import (
+    MODE_HELP,
+    PAGE_REQUESTS,
+    QuickActions,
+    literal_tooltip,
+    menu_text,
+)
 
 
 def meter(fraction: float, cells: int = 10) -> str:
@@ -66,6 +72,14 @@ class TrayController(QObject):
             "Copy one friendly line for auto-replies: the mode and when you read messages"
         )
         self.copy_status_action.triggered.connect(self.copy_status)
+        # The week's budget as the menu's second line as well as in the tooltip: not
+        # every tray host shows tooltips (GNOME's AppIndicator extension does not).
+        self.budget_action = QAction("", self.menu)
+        self.budget_action.setObjectName("tray-budget")
+        self.budget_action.setToolTip("This week's budget: open Requests to triage")
+        self.budget_action.triggered.connect(
+            lambda: self.actions.page_requested.emit(PAGE_REQUESTS)
+        )
         self._build_menu()
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
@@ -87,6 +101,7 @@ class TrayController(QObject):
     def _build_menu(self) -> None:
         a = self.actions
         self.menu.addAction(a.status_action)
+        self.menu.addAction(self.budget_action)
         self.menu.addSeparator()
         for mode in (Mode.FOCUS, Mode.AVAILABLE, Mode.PAUSED):
             sub = self.menu.addMenu(a.group_title(mode))
@@ -124,7 +139,9 @@ class TrayController(QObject):
         # The mode's label is the user's (block title, reason, imported SUMMARY).
         text = format_status(status, now=now, with_source=False)
         gate = desktop_gate_text(status)
-        lines = [text, gate, self.budget_line()]
+        budget = self.budget_line()
+        self.budget_action.setText(menu_text(budget))
+        lines = [text, gate, budget]
         self.icon.setToolTip(literal_tooltip("\n".join(line for line in lines if line)))
         for mode, sub in self.submenus.items():
             sub.setTitle(self.actions.group_title(mode))

@@ -18,6 +18,7 @@ from focus_app.core.requests import (
     TriageOutcome,
     check_priorities,
     next_step,
+    parse_defer,
     parse_due,
     parse_estimate,
 )
@@ -79,6 +80,21 @@ def test_due_dates_are_read_relative_to_today(text: str, due: date) -> None:
 def test_due_dates_that_cannot_be_right_are_refused(text: str, said: str) -> None:
     with pytest.raises(ValueError, match=said):
         parse_due(text, MONDAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "until"),
+    [
+        ("mon", date(2026, 12, 7)),  # on a Monday "defer to mon" means next week
+        ("monday", date(2026, 12, 7)),
+        ("tue", date(2026, 12, 1)),
+        ("tomorrow", date(2026, 12, 1)),
+        ("today", MONDAY),  # said plainly: the engine refuses it with its reason
+        ("2026-12-24", date(2026, 12, 24)),
+    ],
+)
+def test_a_deferral_to_a_weekday_is_the_next_one_after_today(text: str, until: date) -> None:
+    assert parse_defer(text, MONDAY) == until
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,17 @@ def test_bad_asks_get_one_line_and_store_nothing(
     assert ok(commands, "request.list") == []
 
 
+def test_an_ask_linked_to_an_unknown_notification_says_so_and_stores_nothing(
+    commands: Commands,
+) -> None:
+    answer = commands.handle(
+        {"cmd": "ask", "what": "Review", "from": "Dana", "notification_id": 999}
+    )
+    assert answer["ok"] is False
+    assert answer["error"] == "no notification #999: see 'focus-app held' or 'focus-app history'"
+    assert ok(commands, "request.list") == []
+
+
 def test_accepting_books_the_next_window_with_room_never_a_focus_block(
     commands: Commands,
 ) -> None:
@@ -165,6 +176,39 @@ def test_a_duplicate_or_empty_contact_is_refused_in_one_line(commands: Commands)
     assert bad["ok"] is False and "no one called 'Kim'" in bad["error"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ({"topics": "design,\x1b[2Jslides"}, "topics must be one line"),
+        ({"topics": "design,sli\ndes"}, "topics must be one line"),
+        ({"notes": "prefers chat\x1b[31m"}, "notes may hold new lines and tabs"),
+        ({"notes": "ring\x07"}, "found U+0007"),
+    ],
+)
+def test_control_characters_in_a_contact_s_topics_or_notes_store_nothing(
+    commands: Commands, engine: Engine, args: dict[str, str], said: str
+) -> None:
+    answer = commands.handle({"cmd": "referral.add", "name": "Sam", **args})
+    assert answer["ok"] is False and said in answer["error"] and "\n" not in answer["error"]
+    assert engine.store.list_referrals() == []
+    ok(commands, "referral.add", name="Sam", notes="Mornings\n\tonly")  # lines and tabs: fine
+    edited = commands.handle({"cmd": "referral.edit", "name": "Sam", **args})
+    assert edited["ok"] is False and said in edited["error"]
+    [kept] = engine.store.list_referrals()
+    assert (kept.topics, kept.notes) == ((), "Mornings\n\tonly")
+
+
+def test_a_request_typed_in_the_window_with_a_control_character_is_refused(
+    engine: Engine,
+) -> None:
+    # The socket's door refuses these already; the window's form reaches the engine.
+    with pytest.raises(ValueError, match="found U\\+001B"):
+        engine.ask("Review\x1b[2J the deck", "Dana", timedelta(minutes=30))
+    with pytest.raises(ValueError, match="found U\\+0009"):
+        engine.ask("Review the deck", "Da\tna", timedelta(minutes=30))
+    assert engine.requests() == []
+
+
 def test_decline_and_defer_give_kind_replies_with_the_date(commands: Commands) -> None:
     declined = ok(commands, "request.decline", id=ask(commands), tone="formal")
     assert isinstance(declined, dict) and declined["reply"].startswith("Dear Dana, thank you")
@@ -174,11 +218,38 @@ def test_decline_and_defer_give_kind_replies_with_the_date(commands: Commands) -
     assert past["ok"] is False and "a day after today" in past["error"]
 
 
+def test_deferring_to_today_s_weekday_means_next_week_and_today_is_refused_with_a_fix(
+    commands: Commands, clock: FakeClock
+) -> None:
+    # The clock's day is a Thursday: "thu" is a week on, not today.
+    deferred = ok(commands, "request.defer", id=ask(commands), until="thu")
+    assert isinstance(deferred, dict) and deferred["defer_until"] == "2026-12-03"
+    today = commands.handle({"cmd": "request.defer", "id": ask(commands), "until": "today"})
+    assert today["ok"] is False and "e.g. --until tomorrow" in today["error"]
+
+
 def test_status_text_names_the_mode_and_when_messages_are_read(commands: Commands) -> None:
     assert ok(commands, "status.text") == {
         "text": "Focusing until 11:30; I read messages at 11:30 and 16:00; "
         "for urgent things call."
     }
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        (3, "Available until Fri 09:00; I read messages at 16:00; "),
+        (6.5, "Available until Fri 09:00; I read messages at Fri 11:30; "),
+    ],
+)
+def test_status_text_between_windows_names_the_next_window_today_not_tomorrows(
+    commands: Commands, clock: FakeClock, hours: float, said: str
+) -> None:
+    # 13:00 lies between today's windows (the default mode is available): 16:00 is next.
+    # 16:30 lies inside the 16:00 window: the line names the ones after it.
+    clock.advance(timedelta(hours=hours))
+    text = ok(commands, "status.text")
+    assert isinstance(text, dict) and text["text"] == f"{said}for urgent things call."
 
 
 def test_a_restart_inside_a_focus_block_keeps_the_spent_breakthrough_budget(
@@ -213,3 +284,15 @@ def test_the_command_line_refuses_a_bad_estimate_as_bad_usage(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "estimate" in err
+
+
+@pytest.mark.parametrize("argv", [["--estimate", "-5m"], ["--estimate", "-1h30m"]])
+def test_a_negative_estimate_typed_with_a_space_is_refused_as_a_negative_estimate(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse alone reads "-5m" as an unknown option ("expected one argument").
+    with pytest.raises(SystemExit) as info:
+        main(["ask", "Review the deck", "--from", "Dana", *argv])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "it must be longer than zero" in err

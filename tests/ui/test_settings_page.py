@@ -434,3 +434,18 @@ def test_budget_applied_in_the_form_is_what_the_gate_then_uses(
         Notification(title="hi", sender="Alice", received_at=START + timedelta(minutes=1))
     )
     assert result.decision.outcome is Outcome.HELD
+
+
+def test_two_priorities_are_refused_in_plain_words_not_as_a_python_list(
+    page: SettingsPage, engine: Engine
+) -> None:
+    field = page.fields["priorities"]
+    assert isinstance(field.widget, QPlainTextEdit)
+    field.widget.setPlainText("Ship v2\nMentoring")
+    assert field.error.text() == (
+        "“Ship v2”, “Mentoring” must name 3 to 5 priorities, not 2 (or none while not set up)."
+    )
+    assert not page.apply_button.isEnabled()
+    field.widget.setPlainText("Ship v2\nMentoring\nHealth")
+    assert not field.error.isVisible()
+    assert page.apply() and engine.settings.priorities == ("Ship v2", "Mentoring", "Health")

@@ -76,6 +76,7 @@ def sub_action(tray: TrayController, mode: Mode, text: str) -> QAction:
 def test_menu_has_every_item_of_the_design_in_order(tray: TrayController) -> None:
     assert menu_texts(tray) == [
         "Available · 0 held",
+        "▱▱▱▱▱▱▱▱▱▱ 0 of 5 h committed, 0 of 10 breakthroughs",
         "&Focus now",
         "&Available now",
         "&Pause now",
@@ -176,6 +177,21 @@ def test_the_tooltip_shows_the_weeks_budget_meter_and_follows_accepted_requests(
     assert request.id is not None
     engine.accept_request(request.id)
     assert tray.tooltip().endswith("▰▰▰▰▰▱▱▱▱▱ 2.5 of 5 h committed, 0 of 10 breakthroughs")
+
+
+def test_the_menu_shows_the_budget_meter_too_and_it_opens_the_requests_page(
+    tray: TrayController, engine: Engine, shell: Shell
+) -> None:
+    # Not every tray host shows tooltips (GNOME's AppIndicator extension does not): the
+    # meter is also the menu's second line.
+    engine.add_blocks([Block(BlockKind.AVAILABLE, time(11), time(14), recurrence=DAILY)])
+    request = engine.ask("Review the deck", "Dana", timedelta(hours=2, minutes=30))
+    assert request.id is not None
+    engine.accept_request(request.id)
+    line = "▰▰▰▰▰▱▱▱▱▱ 2.5 of 5 h committed, 0 of 10 breakthroughs"
+    assert menu_texts(tray)[1] == line
+    find(tray, line).trigger()
+    assert shown_window(shell).current_page() == "requests"
 
 
 def test_copy_my_status_puts_one_friendly_line_on_the_clipboard(
