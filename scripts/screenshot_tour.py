@@ -135,7 +135,7 @@ def inner(out_dir: Path) -> int:
     from focus_app.desktop.instance import acquire
     from focus_app.ui.block_editor import BlockEditorDialog
     from focus_app.ui.override_dialog import OverrideDialog
-    from focus_app.ui.settings_page import RuleEditorDialog
+    from focus_app.ui.settings_page import RuleEditorDialog, SettingsPage
     from focus_app.ui.shell import start_ui
     from focus_app.ui.triage_dialog import AddRequestDialog, TriageDialog
     from focus_app.ui.week_view import WeekView
@@ -206,6 +206,14 @@ def inner(out_dir: Path) -> int:
             window.show_page(key)
             settle(400)
             save(window, f"page-{key}")
+        window.show_page("settings")
+        settings = window.findChild(SettingsPage)
+        if settings is not None:  # every tab of Settings, not only the first
+            for tab_key in settings.tab_keys[1:]:
+                settings.show_tab(tab_key)
+                settle(300)
+                save(window, f"page-settings-{tab_key}")
+            settings.show_tab(settings.tab_keys[0])
         window.show_page("calendar")
         settle()
         blocks = engine.blocks()

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QTableView,
+    QTabWidget,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -77,11 +78,14 @@ if TYPE_CHECKING:
 SECTION_TITLES = {
     "schedule": "Schedule",
     "gate": "What gets through focus",
-    "breakthrough": "Breakthrough list (rules in short)",
+    "breakthrough": "Short rules: by name",
     "notifications": "Notifications",
     "calendar": "Calendar",
 }
 """Friendlier titles for the settings file's sections (a section not listed is title-cased)."""
+
+TAB_OF_SECTION = {"gate": "rules", "breakthrough": "rules", "boundaries": "boundaries"}
+"""Which tab a settings section's group sits in (any other: "general")."""
 
 ERROR_STYLE = "color: #c0392b;"
 HELP_STYLE = "color: palette(placeholder-text);"
@@ -571,8 +575,8 @@ class SettingsPage(QWidget):
         )
         self.rules_status = _label()
         self.rules_empty = _label(
-            "No rules yet. Without rules the breakthrough list and the settings on the "
-            "right decide; add a rule to let someone through, hold or mute an app.",
+            "No rules yet. Until you add one, the short rules and the settings below "
+            "decide; add a rule to let someone through, hold or mute an app.",
             HELP_STYLE,
         )
 
@@ -593,10 +597,11 @@ class SettingsPage(QWidget):
         rules_layout = QVBoxLayout(rules_box)
         rules_layout.addWidget(
             _label(
-                "Checked from the top; the first rule that matches decides, like mail "
-                "filters. Drag to reorder. Rule changes apply at once. The breakthrough "
-                "list on the right holds the same kind of rule in short (Allow and "
-                "Priority, by sender or app), checked after these.",
+                "Who and what gets through, held or muted. Checked from the top; the first "
+                "rule that matches decides, like mail filters. Drag to reorder; changes "
+                "apply at once. Short rules (below: let through or priority, by name) are "
+                "checked after these; the inbox's \u201cAlways let this sender through\u201d "
+                "adds a rule here.",
                 HELP_STYLE,
             )
         )
@@ -604,11 +609,38 @@ class SettingsPage(QWidget):
         rules_layout.addWidget(self.rules_empty)
         rules_layout.addWidget(self.rules_status)
 
-        # Settings form ----------------------------------------------------------------
+        # Settings form, in tabs --------------------------------------------------------
+        # One place per concept: everything that decides who gets through (rules, the
+        # short rules by name, critical and repeats) is the first tab; the declared
+        # settings of the other sections follow in theirs. Apply and Revert below the
+        # tabs cover every tab's fields.
         self.fields: dict[str, OptionField] = {}
-        form_host = QWidget()
-        form_column = QVBoxLayout(form_host)
         self.form_labels: list[QLabel] = []
+        self.tab_keys: list[str] = []
+        """The tabs' keys in order: rules, general, boundaries, programs, calendars."""
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        columns: dict[str, QVBoxLayout] = {}
+
+        def tab(key: str, title: str) -> QVBoxLayout:
+            host = QWidget()
+            host.setObjectName(f"tab.{key}")
+            column = QVBoxLayout(host)
+            scroll = QScrollArea()
+            scroll.setWidget(host)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.tab_keys.append(key)
+            self.tabs.addTab(scroll, title)
+            columns[key] = column
+            return column
+
+        rules_column = tab("rules", "W&ho gets through")
+        rules_column.addWidget(rules_box, 1)
+        tab("general", "Schedule && &notifications")
+        tab("boundaries", "&Boundaries")
+        boxes: dict[str, QGroupBox] = {}
         for section in SECTIONS:
             box = QGroupBox(SECTION_TITLES.get(section, section.title()))
             box.setObjectName(f"section.{section}")
@@ -629,20 +661,29 @@ class SettingsPage(QWidget):
                 label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.form_labels.append(label)
                 form.addRow(label, field.container)
-            form_column.addWidget(box)
+            boxes[section] = box
+        # Short rules right under the rules, then what else lets things through focus.
+        for section in sorted(boxes, key=lambda name: name != "breakthrough"):
+            columns[TAB_OF_SECTION.get(section, "general")].addWidget(boxes[section])
         # Each QFormLayout sizes its own label column; one width for all of them lines
         # the groups' fields up (the issue counted four different x positions).
         label_width = max(label.sizeHint().width() for label in self.form_labels)
         for label in self.form_labels:
             label.setFixedWidth(label_width)
         self.templates_section = TemplatesSection(engine)
-        form_column.addWidget(self.templates_section)
-        form_column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(form_host)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        columns["boundaries"].addWidget(self.templates_section)
+        for key in ("general", "boundaries"):
+            columns[key].addStretch(1)
+        programs_column = tab("programs", "Pro&grams")
+        programs_column.addWidget(self._build_programs_box(), 1)
+        self.calendars: CalendarsSection | None = None
+        if commands is not None:  # the app's command layer: shared with the command line
+            from focus_app.ui.calendars_section import CalendarsSection
+
+            self.calendars = CalendarsSection(commands)
+            calendars_column = tab("calendars", "Calendars")
+            calendars_column.addWidget(self.calendars)
+            calendars_column.addStretch(1)
 
         self.form_status = _label()
         self.revert_button = QPushButton("Re&vert")
@@ -656,26 +697,27 @@ class SettingsPage(QWidget):
         bottom.addWidget(self.form_status, 1)
         bottom.addWidget(self.revert_button)
         bottom.addWidget(self.apply_button)
-        settings_column = QVBoxLayout()
-        settings_column.addWidget(scroll, 1)
-        settings_column.addLayout(bottom)
-
-        columns = QHBoxLayout()
-        columns.addWidget(rules_box, 5)
-        columns.addLayout(settings_column, 6)
         layout = QVBoxLayout(self)
-        layout.addLayout(columns, 2)
-        layout.addWidget(self._build_programs_box(), 1)
-        self.calendars: CalendarsSection | None = None
-        if commands is not None:  # the app's command layer: shared with the command line
-            from focus_app.ui.calendars_section import CalendarsSection
-
-            self.calendars = CalendarsSection(commands)
-            layout.addWidget(self.calendars)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
 
         engine.settings_changed.connect(self.revert)
         self.revert()
         self._rule_selection_changed()
+
+    def show_tab(self, key: str) -> None:
+        """Bring the tab ``key`` (one of :attr:`tab_keys`) to the front."""
+        self.tabs.setCurrentIndex(self.tab_keys.index(key))
+
+    def show_field(self, attr: str) -> None:
+        """Bring the tab holding the setting ``attr`` to the front and focus its field."""
+        container = self.fields[attr].container
+        for index in range(self.tabs.count()):
+            page = self.tabs.widget(index)
+            if page.isAncestorOf(container):
+                self.tabs.setCurrentIndex(index)
+                break
+        self.fields[attr].widget.setFocus()
 
     # ----------------------------------------------------------------- programs
 
@@ -777,6 +819,9 @@ class SettingsPage(QWidget):
         settings = self.pending()
         if settings is None:
             self._form_changed()
+            _values, invalid = self.form_values()
+            if invalid:  # the marked field may sit in another tab: show it
+                self.show_field(invalid[0])
             return False
         try:
             self._engine.update_settings(settings)

@@ -195,6 +195,7 @@ def test_the_windows_settings_page_lists_what_the_command_line_added(
     assert isinstance(page, LazyPage) and isinstance(page.content, SettingsPage)
     section = page.content.calendars
     assert section is not None
+    page.content.show_tab("calendars")
     qtbot.waitUntil(section.isVisible)  # the lazy page shows its content in the next turn
     assert [s["name"] for s in section.summaries] == ["google_focus_time.ics"]
     window.hide()

@@ -209,6 +209,7 @@ def page(qtbot: QtBot, engine: Engine) -> SettingsPage:
 def test_empty_programs_list_explains_when_programs_appear(
     page: SettingsPage, engine: Engine, clock: FakeClock
 ) -> None:
+    page.show_tab("programs")
     assert page.programs_empty.isVisible()
     assert page.programs_empty.text() == EMPTY_TEXT
     assert not page.programs_view.isVisible()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QGroupBox,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -66,7 +67,9 @@ def page(qtbot: QtBot, engine: Engine) -> SettingsPage:
 
 
 def edit(page: SettingsPage, attr: str) -> QLineEdit:
-    """The text box of a typed setting (a time zone's is the editable list's own)."""
+    """The text box of a typed setting (a time zone's is the editable list's own), its
+    tab in front."""
+    page.show_field(attr)
     widget = page.fields[attr].widget
     if isinstance(widget, QComboBox):
         line = widget.lineEdit()
@@ -190,12 +193,33 @@ def test_settings_changed_elsewhere_refresh_the_form(page: SettingsPage, engine:
 
 def test_every_field_starts_at_one_x_position_across_the_groups(page: SettingsPage) -> None:
     page.resize(1400, 900)
-    QApplication.processEvents()
-    lefts = {
-        field.container.mapTo(page, field.container.rect().topLeft()).x()
-        for field in page.fields.values()
-    }
+    lefts = set()
+    for attr, field in page.fields.items():
+        page.show_field(attr)
+        QApplication.processEvents()
+        lefts.add(field.container.mapTo(page, field.container.rect().topLeft()).x())
     assert len(lefts) == 1, f"fields start at x = {sorted(lefts)}"
+
+
+def test_rules_and_short_rules_are_one_place_the_first_tab(page: SettingsPage) -> None:
+    assert page.tabs.currentIndex() == 0 and page.tab_keys[0] == "rules"
+    rules_tab = page.tabs.widget(0)
+    assert rules_tab.isAncestorOf(page.rules_view)
+    for attr in ("breakthrough_people", "priority_apps", "critical_passes_focus"):
+        assert rules_tab.isAncestorOf(page.fields[attr].container), attr
+    short = page.findChild(QGroupBox, "section.breakthrough")
+    assert short is not None and short.title() == "Short rules: by name"
+
+
+def test_apply_with_a_bad_field_in_another_tab_shows_that_tab(
+    page: SettingsPage, qtbot: QtBot
+) -> None:
+    field = edit(page, "timezone")
+    field.clear()
+    qtbot.keyClicks(field, "Mars/Olympus")
+    page.show_tab("rules")
+    assert not page.apply()
+    assert page.tab_keys[page.tabs.currentIndex()] == "general"
 
 
 def test_labels_are_words_from_the_declarations_not_key_names(page: SettingsPage) -> None:
