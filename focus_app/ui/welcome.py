@@ -122,7 +122,8 @@ class WelcomeWizard(QWizard):
         people_layout.addWidget(_paragraph(
             "These people get through focus blocks (not evenings off). Everyone else "
             "waits and arrives as one summary when a focus block ends. Separate names "
-            "with commas; * matches anything, e.g. *@family.example."
+            "with commas; * matches anything, e.g. *@family.example. They become short "
+            "rules, which you can change later in Settings, under Who gets through."
         ))
         self.people_edit = QLineEdit(", ".join(engine.settings.breakthrough_people))
         self.people_edit.setPlaceholderText("e.g. Alice, Bob, *@family.example")
