@@ -278,6 +278,27 @@ def referral_phrase(name: str, span: Span | None, now: datetime, tz: tzinfo) -> 
     return f"{name} (free from {when_phrase(span.start, now, tz)})"
 
 
+def ask_text(name: str, about: str, span: Span | None, now: datetime, tz: tzinfo) -> str:
+    """A short message asking ``name`` for time, at the window their calendar publishes.
+
+    Issue 11, item 7: asking someone who publishes their availability suggests their
+    next free time instead of "now". ``span`` is their next availability (``None``:
+    no calendar, or nothing free in four weeks: the message then asks when suits them).
+    """
+    first = name.split()[0] if name.split() else name
+    what = f" for {about.strip()}" if about.strip() else ""
+    ask = f"Hi {first}, could we find some time{what}?"
+    if span is None:
+        return f"{ask} When would suit you?"
+    if span.start <= now:
+        until = when_text(span.end, now, tz)
+        return f"{ask} Your calendar shows you free now, until {until}: is now a good moment?"
+    return (
+        f"{ask} Your calendar shows you free from {when_phrase(span.start, now, tz)}: "
+        "would that suit you?"
+    )
+
+
 def reply_fields(
     store: Store,
     schedule: Schedule,

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from focus_app.boundaries import BoundaryError, OverBudgetError, when_text
+from focus_app.boundaries import BoundaryError, OverBudgetError, ask_text, when_text
 from focus_app.commands import CommandError, _int, _opt_str
 from focus_app.core.referrals import Contact, find, parse_topics
 from focus_app.core.replies import Tone
@@ -53,6 +53,7 @@ def table(
         "request.reply": handlers.reply,
         "referral.add": handlers.referral_add,
         "referral.edit": handlers.referral_edit,
+        "referral.ask": handlers.referral_ask,
         "referral.list": handlers.referral_list,
         "referral.remove": handlers.referral_remove,
         "status.text": lambda _a: {"text": engine.status_text()},
@@ -210,6 +211,30 @@ class _Handlers:
             contact_to_json(e.contact, e.recent, e.warning, e.availability)
             for e in self._engine.referrals()
         ]
+
+    def referral_ask(self, args: Args) -> dict[str, Any]:
+        """A message asking a contact for time, at their next published availability."""
+        name = _opt_str(args, "name", limit=200, one_line=True)
+        about = _opt_str(args, "about", limit=500, one_line=True)
+        entries = self._engine.referrals()
+        try:
+            contact = find([e.contact for e in entries], name)
+        except LookupError as exc:
+            raise CommandError(_message(exc)) from None
+        entry = next(e for e in entries if e.contact.id == contact.id)
+        engine = self._engine
+        text = ask_text(
+            contact.name, about, entry.next_available, engine.clock.now(), engine.tz
+        )
+        return {
+            "name": contact.name,
+            "contact": contact.contact,
+            "availability": entry.availability or None,
+            "next_available": (
+                entry.next_available.start.isoformat() if entry.next_available else None
+            ),
+            "text": text,
+        }
 
     def referral_remove(self, args: Args) -> dict[str, Any]:
         name = _opt_str(args, "name", limit=200, one_line=True)

@@ -336,6 +336,11 @@ def _add_boundary_commands(sub: Any) -> None:
     p.add_argument("--calendar", metavar="SOURCE",
                    help="their published availability calendar (.ics path or URL); '' removes it")
     p.add_argument("--json", action="store_true")
+    p = fsub.add_parser("ask", help="a message asking someone for time, at their next "
+                        "published availability")
+    p.add_argument("name")
+    p.add_argument("--about", default="", help="what the time is for, e.g. 'the Q3 slides'")
+    p.add_argument("--json", action="store_true")
     p = fsub.add_parser("list", help="the directory, with recent referrals and availability")
     p.add_argument("--json", action="store_true")
     p = fsub.add_parser("remove", help="remove someone from the directory")
@@ -576,6 +581,8 @@ def _boundary_request(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
                        "calendar": _calendar_source(args.calendar)}
             return "referral.edit", {"name": args.name,
                                      **{k: v for k, v in changes.items() if v is not None}}
+        if action == "ask":
+            return "referral.ask", {"name": args.name, "about": args.about}
         return f"referral.{action}", {"name": args.name} if action == "remove" else {}
     action = args.request_command
     if action == "list":
@@ -993,6 +1000,8 @@ def _print_boundary(cmd: str, result: Any) -> None:
         _say(f"Changed {result['name']} in the referral directory.")
     elif cmd == "referral.remove":
         _say(f"Removed {result['removed']} from the referral directory.")
+    elif cmd == "referral.ask":
+        _say(result["text"])
 
 
 def _exception_lines(exceptions: list[dict[str, Any]]) -> list[str]:

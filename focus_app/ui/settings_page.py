@@ -714,7 +714,7 @@ class SettingsPage(QWidget):
         container = self.fields[attr].container
         for index in range(self.tabs.count()):
             page = self.tabs.widget(index)
-            if page.isAncestorOf(container):
+            if page is not None and page.isAncestorOf(container):
                 self.tabs.setCurrentIndex(index)
                 break
         self.fields[attr].widget.setFocus()
