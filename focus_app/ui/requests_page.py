@@ -21,6 +21,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QGuiApplication,
     QIcon,
     QKeySequence,
 )
@@ -40,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focus_app.boundaries import ask_text
 from focus_app.core.referrals import Contact, contact_problem, parse_topics
 from focus_app.core.requests import RequestStatus
 from focus_app.engine import Engine
@@ -243,6 +245,13 @@ class RequestsPage(QWidget):
         self.save_contact_button.setToolTip("Save the form over the selected person")
         self.save_contact_button.clicked.connect(self.save_selected_contact)
         self.save_contact_button.setEnabled(False)
+        self.ask_contact_button = QPushButton("As&k for time")
+        self.ask_contact_button.setToolTip(
+            "Put a message asking the selected person for time on the clipboard, suggesting "
+            "when their published calendar shows them free"
+        )
+        self.ask_contact_button.clicked.connect(self.ask_selected_contact)
+        self.ask_contact_button.setEnabled(False)
         self.remove_contact_button = QPushButton("Re&move")
         self.remove_contact_button.setToolTip("Remove the selected person from the directory")
         self.remove_contact_button.clicked.connect(self.remove_selected_contact)
@@ -253,6 +262,7 @@ class RequestsPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_contact_button)
         buttons.addWidget(self.save_contact_button)
+        buttons.addWidget(self.ask_contact_button)
         buttons.addWidget(self.remove_contact_button)
         buttons.addStretch(1)
         directory_tab = QWidget()
@@ -473,6 +483,7 @@ class RequestsPage(QWidget):
         contact = self._selected_contact()
         self.remove_contact_button.setEnabled(contact is not None)
         self.save_contact_button.setEnabled(contact is not None)
+        self.ask_contact_button.setEnabled(contact is not None)
         if contact is None:
             return
         # The form shows the selected person, ready to edit; "Add" still adds a new one.
@@ -481,6 +492,24 @@ class RequestsPage(QWidget):
         self.topics_edit.setText(", ".join(contact.topics))
         self.notes_edit.setText(contact.notes)
         self.calendar_edit.setText(contact.calendar)
+
+    def ask_selected_contact(self) -> str:
+        """Put a message asking the selected person for time on the clipboard.
+
+        It suggests their next published availability instead of "now" (issue 11,
+        item 7). Returns the message ("" when nobody is selected).
+        """
+        rows = self.directory_table.selectionModel().selectedRows()
+        if not rows:
+            return ""
+        entry = self.directory_model.entry_at(rows[0].row())
+        engine = self._engine
+        text = ask_text(
+            entry.contact.name, "", entry.next_available, engine.clock.now(), engine.tz
+        )
+        QGuiApplication.clipboard().setText(text)
+        self.directory_status.setText(f"On the clipboard: {text}")
+        return text
 
     def remove_selected_contact(self) -> None:
         name = self.selected_contact_name()

@@ -296,3 +296,19 @@ def test_a_negative_estimate_typed_with_a_space_is_refused_as_a_negative_estimat
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "it must be longer than zero" in err
+
+
+def test_referral_ask_words_a_message_for_the_contact_and_refuses_an_unknown_name(
+    commands: Commands,
+) -> None:
+    ok(commands, "referral.add", name="Sam Lee", contact="sam@example.org")
+    result = ok(commands, "referral.ask", name="sam lee", about="the Q3 slides")
+    assert result == {
+        "name": "Sam Lee",
+        "contact": "sam@example.org",
+        "availability": None,
+        "next_available": None,
+        "text": "Hi Sam, could we find some time for the Q3 slides? When would suit you?",
+    }
+    answer = commands.handle({"cmd": "referral.ask", "name": "Kim"})
+    assert answer["ok"] is False and "no one called 'Kim'" in answer["error"]

@@ -451,3 +451,34 @@ def test_the_reply_box_has_no_empty_band_above_or_below_its_contents(
     edit_bottom = dialog.reply_edit.mapTo(box, dialog.reply_edit.rect().bottomLeft()).y()
     assert tone_top < 3 * spacing, f"{tone_top} px of nothing above the tone row"
     assert box.height() - edit_bottom < 2 * spacing, "an empty band below the reply"
+
+
+def test_asking_a_contact_for_time_suggests_their_published_window_not_now(
+    page: RequestsPage, engine: Engine, clock: FakeClock
+) -> None:
+    from focus_app.core.contact_availability import contact_schedule
+
+    dana = engine.add_referral(Contact("Dana Reyes", "dana@example.org", calendar="/c/d.ics"))
+    page.tabs.setCurrentIndex(1)
+    page.show()
+    page.reload()
+    page.directory_table.selectRow(0)
+    assert page.ask_contact_button.isEnabled()
+    # Not read yet: the message asks when suits them.
+    assert page.ask_selected_contact() == (
+        "Hi Dana, could we find some time? When would suit you?"
+    )
+    # Their calendar: weekdays 09:00-17:00 (no windows published); it is Thursday 10:00,
+    # so they are free now; on Saturday the next time is Monday at 09:00.
+    engine.set_contact_availability(dana.id or 0, contact_schedule([], BERLIN))
+    page.directory_table.selectRow(0)
+    text = page.ask_selected_contact()
+    assert text.endswith("Your calendar shows you free now, until 17:00: is now a good moment?")
+    assert QApplication.clipboard().text() == text
+    clock.advance(timedelta(days=2))
+    engine.set_contact_availability(dana.id or 0, contact_schedule([], BERLIN))
+    page.directory_table.selectRow(0)
+    assert page.ask_selected_contact() == (
+        "Hi Dana, could we find some time? Your calendar shows you free from "
+        "Mon 30 Nov at 09:00: would that suit you?"
+    )
