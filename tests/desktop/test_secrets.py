@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,20 @@ def keyring(tmp_path: Path) -> Iterator[str]:
         input="keyring password", env=env, check=True, timeout=20, capture_output=True,
         text=True,
     )
+    # --daemonize returns before the daemon owns its bus name; on a loaded machine the
+    # first call could find no Secret Service yet.
+    bus_daemon = DBusAddress("/org/freedesktop/DBus", "org.freedesktop.DBus",
+                             "org.freedesktop.DBus")
+    deadline = time.monotonic() + 10
+    with open_dbus_connection(address) as conn:
+        while True:
+            owned = conn.send_and_get_reply(new_method_call(
+                bus_daemon, "NameHasOwner", "s", ("org.freedesktop.secrets",)
+            ), timeout=5).body[0]
+            if owned or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    assert owned, "gnome-keyring-daemon did not claim org.freedesktop.secrets within 10 s"
     try:
         yield address
     finally:
