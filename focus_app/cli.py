@@ -85,6 +85,27 @@ def _weeks(text: str) -> int:
     return int(text)
 
 
+def _when(option: str) -> Any:
+    """An argparse ``type`` for ``history --since/--until WHEN``, checked like the engine.
+
+    The engine resolves WHEN against its own clock; here it is only checked (against this
+    machine's clock and zone), so ``--since banana`` or ``--until 9999-12-31`` is bad usage,
+    exit status 2, like ``focus banana``.
+    """
+
+    def parse(text: str) -> None:
+        from focus_app.commands import CommandError, parse_when  # only when WHEN is given
+
+        now = datetime.now().astimezone()
+        assert now.tzinfo is not None  # astimezone() always gives the local offset
+        try:
+            parse_when(text, now, now.tzinfo, option)
+        except CommandError as error:
+            raise ValueError(str(error)) from None
+
+    return _checked(parse, "time")
+
+
 _DURATION = _checked(parse_duration, "duration")
 _CLOCK = _checked(parse_clock, "time")
 _DAYS = _checked(parse_weekdays, "days")
@@ -137,8 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="WHEN: today, week, 2d, 3h, 90m, YYYY-MM-DD (--until includes that day) "
         "or HH:MM (the latest one not in the future).",
     )
-    p.add_argument("--since", metavar="WHEN", help="received at or after (default: all kept)")
-    p.add_argument("--until", metavar="WHEN", help="received before")
+    p.add_argument("--since", metavar="WHEN", type=_when("since"),
+                   help="received at or after (default: all kept)")
+    p.add_argument("--until", metavar="WHEN", type=_when("until"), help="received before")
     p.add_argument("--json", action="store_true", help="a JSON list, one object per notification")
     p = sub.add_parser(
         "window",

@@ -157,3 +157,18 @@ def test_block_list_shows_each_skipped_and_moved_occurrence_under_its_series(
         "      thu 2026-12-03 moved to 13:00-15:00",
         "      mon 2026-12-07 moved to tue 2026-12-08 09:00-11:00",
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--since", "banana"], ["--since", ""], ["--until", "9999-12-31"], ["--since", "25:00"]],
+)
+def test_history_with_a_when_that_cannot_be_right_is_bad_usage_before_asking_the_app(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Used to reach the app and come back refused (exit 1), or as "internal error".
+    with pytest.raises(SystemExit) as info:
+        cli.main(["history", *args])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {args[0]}" in err
