@@ -449,9 +449,12 @@ def _import_event(
     for value, tzid in _values(event, "EXDATE"):
         when = _place(value, tzid, "EXDATE")
         skips.add(_occurrence_wall(when, start, tz).date())
+    exdates = frozenset(skips)
     moves: dict[date, tuple[datetime, datetime]] = {}
     for override in overrides:
         try:
+            if _stale_override(override, event, start, start_wall, recurrences[0], tz, exdates):
+                continue
             _read_override(override, start, end, tz, skips, moves)
         except (_Skip, ValueError, OverflowError) as skip:
             problems.append(f"a changed occurrence of {_describe(event, tz)}: {skip}")
@@ -532,6 +535,36 @@ def _rdate_blocks(
     if last <= first:
         raise _Skip("an RDATE period ends before it starts")
     return _one_offs(kind, title, first, last, problems)
+
+def _stale_override(
+    override: icalendar.Event,
+    event: icalendar.Event,
+    start: _When,
+    start_wall: datetime,
+    rec: Recurrence | None,
+    tz: tzinfo,
+    exdates: frozenset[date],
+) -> bool:
+    """Whether a changed occurrence no longer applies, so it must not bring its day back.
+
+    Clients (Thunderbird, Google) leave the changed occurrence in the file when the
+    person later deletes that occurrence (the series gains an EXDATE for it) or shortens
+    the series (a new UNTIL, a higher SEQUENCE): the deletion or the change of the whole
+    series wins, as in ``recurring-ical-events``.
+    """
+    rid = _one(override, "RECURRENCE-ID")
+    assert rid is not None
+    original = _occurrence_wall(rid, start, tz).date()
+    if original in exdates:
+        return True
+    if _sequence(override) >= _sequence(event):
+        return False
+    if rec is None:
+        return original != start_wall.date()
+    return original < (rec.starts or start_wall.date()) or (
+        rec.until is not None and original > rec.until
+    )
+
 
 def _read_override(
     override: icalendar.Event,
