@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from focus_app.calendars.background import BackgroundWork
 from focus_app.commands import Pending
+from focus_app.ui.import_dialog import ImportDialog
 
 if TYPE_CHECKING:
     from focus_app.commands import Commands
@@ -271,8 +272,8 @@ class CalendarsSection(QGroupBox):
         parent: The Qt parent.
 
     Signals:
-        dialog_opened(object): The Add dialog or the Remove question was opened (tests
-            answer it).
+        dialog_opened(object): The Add or Import dialog or the Remove question was opened
+            (tests answer it).
         work_finished(dict): A sync or an add that ran in the background ended; its answer.
     """
 
@@ -286,6 +287,7 @@ class CalendarsSection(QGroupBox):
         self._summaries: list[dict[str, Any]] = []
         self._on_done: Callable[[dict[str, Any]], None] | None = None
         self.dialog: AddCalendarDialog | None = None
+        self.import_dialog: ImportDialog | None = None
         self.question: QMessageBox | None = None
         self.background = BackgroundWork(self)
         self.background.finished.connect(self._work_done)
@@ -309,6 +311,11 @@ class CalendarsSection(QGroupBox):
         self.remove_button = QPushButton("Re&move")
         self.sync_button = QPushButton("&Sync now")
         self.sync_button.setToolTip("Refresh every followed calendar and sync CalDAV now")
+        self.import_button = QPushButton("&Import a file…")
+        self.import_button.setToolTip(
+            "Add the blocks of an .ics file once, after a preview (like 'focus-app import')"
+        )
+        self.import_button.clicked.connect(self.open_import)
         self.add_button.clicked.connect(self.open_add)
         self.remove_button.clicked.connect(self.ask_remove)
         self.sync_button.clicked.connect(self.sync_now)
@@ -320,7 +327,8 @@ class CalendarsSection(QGroupBox):
         self.status_label = _label()
 
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.remove_button, self.sync_button):
+        for button in (self.add_button, self.remove_button, self.sync_button,
+                       self.import_button):
             buttons.addWidget(button)
         buttons.addWidget(self.progress)
         buttons.addWidget(self.status_label, 1)
@@ -434,6 +442,42 @@ class CalendarsSection(QGroupBox):
 
         self._run(request, done)
 
+    def open_import(self) -> None:
+        """Open the Import dialog: preview a file's blocks, then store them (issue 12)."""
+        dialog = ImportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.preview_requested.connect(lambda request: self._import(dialog, request))
+        dialog.import_requested.connect(lambda request: self._import(dialog, request))
+        dialog.finished.connect(lambda _r: self._import_closed(dialog))
+        self.import_dialog = dialog
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+
+    def _import(self, dialog: ImportDialog, request: dict[str, Any]) -> None:
+        dry_run = request.get("dry_run") is True
+
+        def done(answer: dict[str, Any]) -> None:
+            if self.import_dialog is not dialog:
+                return  # closed meanwhile (an import still ran to its end)
+            if not answer.get("ok"):
+                dialog.show_error(str(answer.get("error")))
+                return
+            if dry_run:
+                dialog.show_preview(answer["result"])
+                return
+            result = answer["result"]
+            dialog.accept()
+            self._show_status(
+                f"Imported {len(result['added'])} new block(s), updated "
+                f"{len(result['updated'])}, removed {len(result['removed'])}."
+            )
+
+        self._run(request, done)
+
+    def _import_closed(self, dialog: ImportDialog) -> None:
+        if self.import_dialog is dialog:
+            self.import_dialog = None
+
     def ask_remove(self) -> None:
         """Ask before removing the selected calendar (its blocks go with it)."""
         summary = self.selected()
@@ -529,6 +573,7 @@ class CalendarsSection(QGroupBox):
 
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(not self.busy)
+        self.import_button.setEnabled(not self.busy)
         self.sync_button.setEnabled(not self.busy and bool(self._summaries))
         self.remove_button.setEnabled(not self.busy and self.selected() is not None)
 
