@@ -746,11 +746,26 @@ def _history_line(item: dict[str, Any]) -> str:
     """``#12  2026-11-26 09:41  Mail · Alice: Lunch?  held → released (held: focus ...)``."""
     when = item["received_at"][:16].replace("T", " ")
     who = " · ".join(x for x in (item["program"] or item["source"], item["sender"]) if x)
-    decision = item["decision"]
-    if decision == "held" and item["status"] != "held":
-        decision = f"held → {item['status']}"
     reason = " ".join(item["reason"].split())
-    return f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  {decision} ({reason})"
+    return (
+        f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  "
+        f"{_decision_text(item)} ({reason})"
+    )
+
+
+def _decision_text(item: dict[str, Any]) -> str:
+    """The window's Decision column (``HistoryRow.decision_label``) from the JSON item: a
+    delivery that failed and was kept for the next digest reads "delivered → held again",
+    not "delivered"."""
+    decision, status = item["decision"], item["status"]
+    if decision == "queued":
+        return "queued"
+    word = "broke through" if item.get("breakthrough") else decision
+    if decision == "held" and status != "held":
+        return f"held → {status}"
+    if decision != "held" and status == "held":
+        return f"{word} → held again"
+    return str(word)
 
 
 def _window_text(state: dict[str, Any]) -> str:

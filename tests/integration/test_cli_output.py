@@ -172,3 +172,29 @@ def test_history_with_a_when_that_cannot_be_right_is_bad_usage_before_asking_the
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"argument {args[0]}" in err
+
+
+@pytest.mark.parametrize(
+    ("decision", "breakthrough", "status", "shown"),
+    [
+        ("delivered", False, "delivered", "delivered"),
+        ("delivered", True, "delivered", "broke through"),
+        ("held", False, "released", "held → released"),
+        ("held", False, "held", "held"),
+        # The desktop refused it; the engine kept it for the next digest.
+        ("delivered", False, "held", "delivered → held again"),
+        ("delivered", True, "held", "broke through → held again"),
+        ("queued", False, "queued", "queued"),
+    ],
+)
+def test_a_history_line_names_the_decision_as_the_windows_history_does(
+    decision: str, breakthrough: bool, status: str, shown: str
+) -> None:
+    item = {
+        "id": 7, "received_at": "2026-11-26T09:41:00+01:00", "title": "Lunch?", "body": "",
+        "sender": "Alice", "source": "", "program": "Mail", "origin": "caught",
+        "decision": decision, "breakthrough": breakthrough, "reason": "why", "status": status,
+        "feedback": None,
+    }
+    line = cli._history_line(item)
+    assert line == f"#7     2026-11-26 09:41  Mail · Alice: Lunch?  {shown} (why)"
