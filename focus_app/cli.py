@@ -106,6 +106,13 @@ def _when(option: str) -> Any:
     return _checked(parse, "time")
 
 
+def _source(text: str) -> None:
+    # An empty source would become the current folder (its absolute path) and be followed.
+    if not text.strip():
+        raise ValueError("give an .ics file or a calendar's address, not an empty one")
+
+
+_SOURCE = _checked(_source, "source")
 _DURATION = _checked(parse_duration, "duration")
 _CLOCK = _checked(parse_clock, "time")
 _DAYS = _checked(parse_weekdays, "days")
@@ -232,7 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
         "to the desktop's Secret Service (or memory until the app quits without one), "
         "never to a file.",
     )
-    p.add_argument("source", help="an http(s):// or webcal:// address, or an .ics file "
+    p.add_argument("source", type=_SOURCE,
+                   help="an http(s):// or webcal:// address, or an .ics file "
                    "(with --caldav: the CalDAV calendar's address)")
     p.add_argument("--busy", choices=["off", "available", "focus"], default="off",
                    help="what meetings and other busy events become (default: off)")
