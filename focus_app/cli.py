@@ -113,6 +113,17 @@ def _source(text: str) -> None:
 
 
 _SOURCE = _checked(_source, "source")
+
+
+def _file(text: str) -> Path:
+    """An argparse ``type`` for ``import FILE`` / ``export FILE``: a blank name is bad
+    usage (``export ""`` used to end in a traceback, ``import ""`` read the folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the .ics file's name, not an empty one")
+    return Path(text)
+
+
+_file.__name__ = "file"
 _DURATION = _checked(parse_duration, "duration")
 _CLOCK = _checked(parse_clock, "time")
 _DAYS = _checked(parse_weekdays, "days")
@@ -274,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from standard input (one line)")
 
     p = sub.add_parser("export", help="write the blocks to an iCalendar file")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_file)
     p = sub.add_parser(
         "import",
         help="add blocks from an iCalendar file (again: updates them by event)",
@@ -282,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "their X-FOCUS-APP-KIND, or their type (Google focus time: focus; out of office: "
         "off). Free events are skipped; other events take --kind, or are skipped.",
     )
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_file)
     p.add_argument("--dry-run", action="store_true",
                    help="show what the import would do; store nothing")
     p.add_argument("--kind", choices=["focus", "available", "off"],

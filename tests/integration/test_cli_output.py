@@ -198,3 +198,15 @@ def test_a_history_line_names_the_decision_as_the_windows_history_does(
     }
     line = cli._history_line(item)
     assert line == f"#7     2026-11-26 09:41  Mail · Alice: Lunch?  {shown} (why)"
+
+
+@pytest.mark.parametrize("args", [["export", ""], ["import", ""], ["import", " ", "--dry-run"]])
+def test_an_empty_file_name_is_bad_usage_before_asking_the_app(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "export ''" ended in a traceback; "import ''" read the current folder.
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty" in err
