@@ -95,3 +95,38 @@ def test_a_changed_occurrence_that_was_later_deleted_does_not_come_back(
     day = datetime.combine(deleted, time(), BERLIN)
     schedule = Schedule(blocks, tz=BERLIN)
     assert list(schedule.occurrences(day, day + timedelta(days=1))) == []
+
+
+def _weekly(dtstart: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:w\r\n"
+        f"DTSTAMP:20250101T000000Z\r\nDTSTART{dtstart}\r\nDURATION:PT1H\r\n"
+        "RRULE:FREQ=WEEKLY\r\nCATEGORIES:focus\r\nSUMMARY:Sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("dtstart", "noted"),
+    [
+        (";TZID=America/New_York:20250106T090000", "America/New_York"),
+        (":20250106T090000Z", "UTC"),
+        (";TZID=Europe/Paris:20250106T090000", None),  # same clock changes as Berlin
+        (";TZID=Europe/Berlin:20250106T090000", None),
+        (":20250106T090000", None),  # floating: the person's own wall clock
+    ],
+)
+def test_a_series_in_a_zone_that_changes_clocks_on_other_dates_says_it_will_be_an_hour_off(
+    dtstart: str, noted: str | None
+) -> None:
+    # rie's rdate.ics (UTC) and issue_48_dst.ics (Chicago) were an hour off for weeks
+    # each year against recurring-ical-events, without a word.
+    result = import_ics(_weekly(dtstart), BERLIN)
+    notes = [p for p in result.problems if "an hour off" in p]
+    if noted is None:
+        assert notes == []
+    else:
+        assert notes == [
+            f"repeating events in {noted} keep the time of their first occurrence in your "
+            f"zone, so some weeks they are an hour off: {noted} and your zone change clocks "
+            "on different dates"
+        ]
