@@ -573,8 +573,9 @@ def _drifts(zone: tzinfo, tz: tzinfo, year: int) -> bool:
             gaps.add(a - b)
     drifts = len(gaps) > 1
     with contextlib.suppress(TypeError):
-        if len(_DRIFT) < 256:
-            _DRIFT[key] = drifts
+        if len(_DRIFT) >= 256:  # zones read from files are new objects every import
+            _DRIFT.clear()
+        _DRIFT[key] = drifts
     return drifts
 
 
