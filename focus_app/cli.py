@@ -85,6 +85,45 @@ def _weeks(text: str) -> int:
     return int(text)
 
 
+def _when(option: str) -> Any:
+    """An argparse ``type`` for ``history --since/--until WHEN``, checked like the engine.
+
+    The engine resolves WHEN against its own clock; here it is only checked (against this
+    machine's clock and zone), so ``--since banana`` or ``--until 9999-12-31`` is bad usage,
+    exit status 2, like ``focus banana``.
+    """
+
+    def parse(text: str) -> None:
+        from focus_app.commands import CommandError, parse_when  # only when WHEN is given
+
+        now = datetime.now().astimezone()
+        assert now.tzinfo is not None  # astimezone() always gives the local offset
+        try:
+            parse_when(text, now, now.tzinfo, option)
+        except CommandError as error:
+            raise ValueError(str(error)) from None
+
+    return _checked(parse, "time")
+
+
+def _source(text: str) -> None:
+    # An empty source would become the current folder (its absolute path) and be followed.
+    if not text.strip():
+        raise ValueError("give an .ics file or a calendar's address, not an empty one")
+
+
+_SOURCE = _checked(_source, "source")
+
+
+def _file(text: str) -> Path:
+    """An argparse ``type`` for ``import FILE`` / ``export FILE``: a blank name is bad
+    usage (``export ""`` used to end in a traceback, ``import ""`` read the folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the .ics file's name, not an empty one")
+    return Path(text)
+
+
+_file.__name__ = "file"
 _DURATION = _checked(parse_duration, "duration")
 _CLOCK = _checked(parse_clock, "time")
 _DAYS = _checked(parse_weekdays, "days")
@@ -137,8 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="WHEN: today, week, 2d, 3h, 90m, YYYY-MM-DD (--until includes that day) "
         "or HH:MM (the latest one not in the future).",
     )
-    p.add_argument("--since", metavar="WHEN", help="received at or after (default: all kept)")
-    p.add_argument("--until", metavar="WHEN", help="received before")
+    p.add_argument("--since", metavar="WHEN", type=_when("since"),
+                   help="received at or after (default: all kept)")
+    p.add_argument("--until", metavar="WHEN", type=_when("until"), help="received before")
     p.add_argument("--json", action="store_true", help="a JSON list, one object per notification")
     p = sub.add_parser(
         "window",
@@ -210,7 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
         "to the desktop's Secret Service (or memory until the app quits without one), "
         "never to a file.",
     )
-    p.add_argument("source", help="an http(s):// or webcal:// address, or an .ics file "
+    p.add_argument("source", type=_SOURCE,
+                   help="an http(s):// or webcal:// address, or an .ics file "
                    "(with --caldav: the CalDAV calendar's address)")
     p.add_argument("--busy", choices=["off", "available", "focus"], default="off",
                    help="what meetings and other busy events become (default: off)")
@@ -244,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from standard input (one line)")
 
     p = sub.add_parser("export", help="write the blocks to an iCalendar file")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_file)
     p = sub.add_parser(
         "import",
         help="add blocks from an iCalendar file (again: updates them by event)",
@@ -252,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "their X-FOCUS-APP-KIND, or their type (Google focus time: focus; out of office: "
         "off). Free events are skipped; other events take --kind, or are skipped.",
     )
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_file)
     p.add_argument("--dry-run", action="store_true",
                    help="show what the import would do; store nothing")
     p.add_argument("--kind", choices=["focus", "available", "off"],
@@ -771,11 +812,26 @@ def _history_line(item: dict[str, Any]) -> str:
     """``#12  2026-11-26 09:41  Mail · Alice: Lunch?  held → released (held: focus ...)``."""
     when = item["received_at"][:16].replace("T", " ")
     who = " · ".join(x for x in (item["program"] or item["source"], item["sender"]) if x)
-    decision = item["decision"]
-    if decision == "held" and item["status"] != "held":
-        decision = f"held → {item['status']}"
     reason = " ".join(item["reason"].split())
-    return f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  {decision} ({reason})"
+    return (
+        f"#{item['id']:<5} {when}  {who or 'unknown'}: {item['title']}  "
+        f"{_decision_text(item)} ({reason})"
+    )
+
+
+def _decision_text(item: dict[str, Any]) -> str:
+    """The window's Decision column (``HistoryRow.decision_label``) from the JSON item: a
+    delivery that failed and was kept for the next digest reads "delivered → held again",
+    not "delivered"."""
+    decision, status = item["decision"], item["status"]
+    if decision == "queued":
+        return "queued"
+    word = "broke through" if item.get("breakthrough") else decision
+    if decision == "held" and status != "held":
+        return f"held → {status}"
+    if decision != "held" and status == "held":
+        return f"{word} → held again"
+    return str(word)
 
 
 def _window_text(state: dict[str, Any]) -> str:

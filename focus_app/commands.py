@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from focus_app.core.dates import check_block_dates
+from focus_app.core.dates import check_block_dates, date_problem
 from focus_app.core.model import (
     Block,
     BlockKind,
@@ -935,6 +935,11 @@ def parse_when(text: str, now: datetime, tz: tzinfo, option: str) -> datetime:
     except ValueError:
         pass
     else:
+        # 9999-12-31 for --until would overflow a day later ("internal error"): the
+        # dates a block may use are the dates a search may name.
+        problem = date_problem(day, f"--{option}")
+        if problem is not None:
+            raise CommandError(problem)
         if option == "until":
             day += timedelta(days=1)
         return datetime.combine(day, time(0), tzinfo=tz)

@@ -68,6 +68,13 @@ def main(argv: list[str]) -> int:
             Mode.FOCUS, datetime.combine(fri, time(14), tzinfo=TZ),
             datetime.combine(fri, time(15, 30), tzinfo=TZ), "Report"))
         store.clear_override(datetime.combine(fri, time(15, 30), tzinfo=TZ))
+        asks = [engine.ask(what, who, timedelta(minutes=30)).id or 0 for what, who in (
+            ("Review the deck", "Dana"), ("Coffee chat", "Sam"), ("Tax form", "Kim"),
+            ("Interview panel", "Lee"))]
+        engine.accept_request(asks[0])
+        engine.defer_request(asks[1], MONDAY + timedelta(weeks=1))
+        engine.decline_request(asks[2])
+        engine.accept_request(asks[3])
         page = ReviewPage(engine)
         page.resize(1200, 1180)
         page.show()

@@ -140,7 +140,7 @@ class CalDavLinks:
                 if password is None:
                     raise CalDavError(
                         f"no password known for '{link.user}' at {link.url}: give it with "
-                        f"'focus-app calendar password {link.id} --password-stdin'"
+                        f"'focus-app calendar password c{link.id} --password-stdin'"
                     )
                 return sync_with_server(
                     link, password, blocks, base, edited,

@@ -33,7 +33,7 @@ import hashlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import icalendar
@@ -444,14 +444,19 @@ def _import_event(
     ]
     if rule is not None and len(pieces) == 1:
         recurrences[0] = _restore_starts(event, recurrences[0], start_wall.date())
+    if rule is not None and isinstance(start, datetime):
+        _note_zone_drift(start, tz, problems)
 
     skips: set[date] = set()
     for value, tzid in _values(event, "EXDATE"):
         when = _place(value, tzid, "EXDATE")
         skips.add(_occurrence_wall(when, start, tz).date())
+    exdates = frozenset(skips)
     moves: dict[date, tuple[datetime, datetime]] = {}
     for override in overrides:
         try:
+            if _stale_override(override, event, start, start_wall, recurrences[0], tz, exdates):
+                continue
             _read_override(override, start, end, tz, skips, moves)
         except (_Skip, ValueError, OverflowError) as skip:
             problems.append(f"a changed occurrence of {_describe(event, tz)}: {skip}")
@@ -532,6 +537,80 @@ def _rdate_blocks(
     if last <= first:
         raise _Skip("an RDATE period ends before it starts")
     return _one_offs(kind, title, first, last, problems)
+
+def _note_zone_drift(start: datetime, tz: tzinfo, problems: list[str]) -> None:
+    """Say once per zone when a repeating event's zone changes clocks on other dates.
+
+    A block keeps its wall-clock time in the person's zone; a series in New York (or
+    in UTC) seen from Berlin moves by an hour between the two zones' daylight-saving
+    changes. That is the model (blocks follow the person), but it must not be silent.
+    """
+    zone = start.tzinfo
+    if zone is None or _same_zone(zone, tz) or not _drifts(zone, tz, start.year):
+        return
+    name = getattr(zone, "key", None) or start.tzname() or str(zone)
+    note = (
+        f"repeating events in {name} keep the time of their first occurrence in your "
+        f"zone, so some weeks they are an hour off: {name} and your zone change clocks "
+        "on different dates"
+    )
+    if note not in problems:
+        problems.append(note)
+
+
+def _drifts(zone: tzinfo, tz: tzinfo, year: int) -> bool:
+    """Whether ``zone``'s offset from ``tz`` changes during ``year`` (sampled weekly)."""
+    key = (zone, tz, year)
+    with contextlib.suppress(TypeError):  # a zone that cannot be hashed is not cached
+        if key in _DRIFT:
+            return _DRIFT[key]
+    first = datetime(min(max(year, EARLIEST.year), LATEST.year - 1), 1, 1, 12, tzinfo=UTC)
+    gaps = set()
+    for week in range(53):
+        t = first + timedelta(weeks=week)
+        a, b = t.astimezone(zone).utcoffset(), t.astimezone(tz).utcoffset()
+        if a is not None and b is not None:
+            gaps.add(a - b)
+    drifts = len(gaps) > 1
+    with contextlib.suppress(TypeError):
+        if len(_DRIFT) >= 256:  # zones read from files are new objects every import
+            _DRIFT.clear()
+        _DRIFT[key] = drifts
+    return drifts
+
+
+_DRIFT: dict[tuple[tzinfo, tzinfo, int], bool] = {}
+
+
+def _stale_override(
+    override: icalendar.Event,
+    event: icalendar.Event,
+    start: _When,
+    start_wall: datetime,
+    rec: Recurrence | None,
+    tz: tzinfo,
+    exdates: frozenset[date],
+) -> bool:
+    """Whether a changed occurrence no longer applies, so it must not bring its day back.
+
+    Clients (Thunderbird, Google) leave the changed occurrence in the file when the
+    person later deletes that occurrence (the series gains an EXDATE for it) or shortens
+    the series (a new UNTIL, a higher SEQUENCE): the deletion or the change of the whole
+    series wins, as in ``recurring-ical-events``.
+    """
+    rid = _one(override, "RECURRENCE-ID")
+    assert rid is not None
+    original = _occurrence_wall(rid, start, tz).date()
+    if original in exdates:
+        return True
+    if _sequence(override) >= _sequence(event):
+        return False
+    if rec is None:
+        return original != start_wall.date()
+    return original < (rec.starts or start_wall.date()) or (
+        rec.until is not None and original > rec.until
+    )
+
 
 def _read_override(
     override: icalendar.Event,

@@ -56,6 +56,8 @@ def check_source(text: str) -> str:
     if parts.scheme == "file":
         text = parts.path
     if text and os.path.isabs(text):
+        if os.path.isdir(text):  # followed, it would fail at every refresh
+            raise ValueError(f"{text} is a folder; give the .ics file to follow")
         return text
     raise ValueError(
         f"'{text}' is neither an http(s):// address nor an absolute path of an .ics file"

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from focus_app.calendars.background import BackgroundWork
 from focus_app.commands import Pending
+from focus_app.ui.import_dialog import ImportDialog
 
 if TYPE_CHECKING:
     from focus_app.commands import Commands
@@ -262,6 +263,67 @@ class AddCalendarDialog(QDialog):
             self.form.setRowVisible(widget, shown)
 
 
+class PasswordDialog(QDialog):
+    """Give a CalDAV calendar's password again (``focus-app calendar password``).
+
+    Without a Secret Service the password lives in memory until the app quits; after a
+    restart the sync says so, and this is where the window takes it again.
+
+    Signals:
+        submitted(str): OK was pressed with a password; the dialog stays open until
+            :meth:`accept` (or shows :meth:`show_error`).
+    """
+
+    submitted = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("CalDAV password")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setToolTip(
+            "Kept in the desktop's Secret Service (for this session only where there is "
+            "none); never in the settings file"
+        )
+        self.error_label = _label(style=ERROR_STYLE)
+        self.error_label.hide()
+        form = QFormLayout()
+        form.addRow(_label(f"The password for {name}."))
+        form.addRow("&Password:", self.password_edit)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.password_edit.textChanged.connect(self._changed)
+        self._changed()
+
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+        self.password_edit.setEnabled(True)
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        self.ok_button.setEnabled(bool(self.password_edit.text()))
+
+    def _submit(self) -> None:
+        if not self.password_edit.text():
+            return
+        self.error_label.hide()
+        self.password_edit.setEnabled(False)
+        self.ok_button.setEnabled(False)
+        self.submitted.emit(self.password_edit.text())
+
+
 class CalendarsSection(QGroupBox):
     """Followed calendars and CalDAV links, with Add, Remove and Sync now.
 
@@ -271,8 +333,8 @@ class CalendarsSection(QGroupBox):
         parent: The Qt parent.
 
     Signals:
-        dialog_opened(object): The Add dialog or the Remove question was opened (tests
-            answer it).
+        dialog_opened(object): The Add or Import dialog or the Remove question was opened
+            (tests answer it).
         work_finished(dict): A sync or an add that ran in the background ended; its answer.
     """
 
@@ -286,6 +348,8 @@ class CalendarsSection(QGroupBox):
         self._summaries: list[dict[str, Any]] = []
         self._on_done: Callable[[dict[str, Any]], None] | None = None
         self.dialog: AddCalendarDialog | None = None
+        self.import_dialog: ImportDialog | None = None
+        self.password_dialog: PasswordDialog | None = None
         self.question: QMessageBox | None = None
         self.background = BackgroundWork(self)
         self.background.finished.connect(self._work_done)
@@ -309,6 +373,17 @@ class CalendarsSection(QGroupBox):
         self.remove_button = QPushButton("Re&move")
         self.sync_button = QPushButton("&Sync now")
         self.sync_button.setToolTip("Refresh every followed calendar and sync CalDAV now")
+        self.password_button = QPushButton("Pass&word…")
+        self.password_button.setToolTip(
+            "Give the selected CalDAV calendar's password again (like 'focus-app calendar "
+            "password')"
+        )
+        self.password_button.clicked.connect(self.open_password)
+        self.import_button = QPushButton("&Import a file…")
+        self.import_button.setToolTip(
+            "Add the blocks of an .ics file once, after a preview (like 'focus-app import')"
+        )
+        self.import_button.clicked.connect(self.open_import)
         self.add_button.clicked.connect(self.open_add)
         self.remove_button.clicked.connect(self.ask_remove)
         self.sync_button.clicked.connect(self.sync_now)
@@ -320,7 +395,8 @@ class CalendarsSection(QGroupBox):
         self.status_label = _label()
 
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.remove_button, self.sync_button):
+        for button in (self.add_button, self.remove_button, self.sync_button,
+                       self.password_button, self.import_button):
             buttons.addWidget(button)
         buttons.addWidget(self.progress)
         buttons.addWidget(self.status_label, 1)
@@ -434,6 +510,76 @@ class CalendarsSection(QGroupBox):
 
         self._run(request, done)
 
+    def open_password(self) -> None:
+        """Ask for the selected CalDAV calendar's password and keep it (off the GUI thread)."""
+        summary = self.selected()
+        if summary is None or "caldav" not in summary:
+            return
+        dialog = PasswordDialog(name_text(summary), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.submitted.connect(lambda password: self._password(dialog, summary, password))
+        dialog.finished.connect(lambda _r: self._password_closed(dialog))
+        self.password_dialog = dialog
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+
+    def _password(self, dialog: PasswordDialog, summary: dict[str, Any], password: str) -> None:
+        def done(answer: dict[str, Any]) -> None:
+            if self.password_dialog is not dialog:
+                return
+            if not answer.get("ok"):
+                dialog.show_error(str(answer.get("error")))
+                return
+            dialog.accept()
+            self.refresh()
+            where = answer["result"].get("password")
+            note = f" Password: {where}." if where else ""
+            self._show_status(f"Password given for {name_text(summary)}.{note}")
+
+        self._run(
+            {"cmd": "calendar.password", "id": _ref(summary), "password": password}, done
+        )
+
+    def _password_closed(self, dialog: PasswordDialog) -> None:
+        if self.password_dialog is dialog:
+            self.password_dialog = None
+
+    def open_import(self) -> None:
+        """Open the Import dialog: preview a file's blocks, then store them (issue 12)."""
+        dialog = ImportDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.preview_requested.connect(lambda request: self._import(dialog, request))
+        dialog.import_requested.connect(lambda request: self._import(dialog, request))
+        dialog.finished.connect(lambda _r: self._import_closed(dialog))
+        self.import_dialog = dialog
+        dialog.open()
+        self.dialog_opened.emit(dialog)
+
+    def _import(self, dialog: ImportDialog, request: dict[str, Any]) -> None:
+        dry_run = request.get("dry_run") is True
+
+        def done(answer: dict[str, Any]) -> None:
+            if self.import_dialog is not dialog:
+                return  # closed meanwhile (an import still ran to its end)
+            if not answer.get("ok"):
+                dialog.show_error(str(answer.get("error")))
+                return
+            if dry_run:
+                dialog.show_preview(answer["result"])
+                return
+            result = answer["result"]
+            dialog.accept()
+            self._show_status(
+                f"Imported {len(result['added'])} new block(s), updated "
+                f"{len(result['updated'])}, removed {len(result['removed'])}."
+            )
+
+        self._run(request, done)
+
+    def _import_closed(self, dialog: ImportDialog) -> None:
+        if self.import_dialog is dialog:
+            self.import_dialog = None
+
     def ask_remove(self) -> None:
         """Ask before removing the selected calendar (its blocks go with it)."""
         summary = self.selected()
@@ -529,8 +675,14 @@ class CalendarsSection(QGroupBox):
 
     def _update_buttons(self) -> None:
         self.add_button.setEnabled(not self.busy)
+        self.import_button.setEnabled(not self.busy)
         self.sync_button.setEnabled(not self.busy and bool(self._summaries))
-        self.remove_button.setEnabled(not self.busy and self.selected() is not None)
+        selected = self.selected()
+        self.remove_button.setEnabled(not self.busy and selected is not None)
+        self.password_button.setVisible(any("caldav" in s for s in self._summaries))
+        self.password_button.setEnabled(
+            not self.busy and selected is not None and "caldav" in selected
+        )
 
     def close_work(self) -> None:
         """Abandon what runs (the window goes, the app quits)."""

@@ -45,6 +45,7 @@ from focus_app.core.review import (
     week_range,
 )
 from focus_app.core.suggestions import ApplyKind, Suggestion, suggest
+from focus_app.core.week_requests import TRIAGED, WeekRequests, week_requests
 from focus_app.engine import Engine
 from focus_app.store import StoreError, override_spans
 from focus_app.ui.review_charts import (
@@ -93,6 +94,12 @@ def load_week(engine: Engine, monday: date) -> tuple[WeekReview, list[Suggestion
         dismissed=store.dismissed_suggestions(),
     )
     return review, suggestions
+
+
+def load_requests(engine: Engine, monday: date) -> WeekRequests:
+    """Requests triaged in the week of ``monday`` and that week's budget, from the store."""
+    start, end = week_range(monday, engine.tz)
+    return week_requests(engine.requests(TRIAGED), engine.week_budget(start), start, end)
 
 
 class ChartCard(QFrame):
@@ -247,6 +254,18 @@ class ReviewPage(QWidget):
             grid.addWidget(card, i // 2, i % 2)
             card.setMinimumHeight(260)
 
+        # Issue 10: the boundaries side of the week, one line a reader takes in at a
+        # glance (plain text, so a screen reader reads it as it is; in the CSV too).
+        self.week_requests: WeekRequests | None = None
+        self.requests_label = QLabel()
+        self.requests_label.setObjectName("review-requests")
+        self.requests_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.requests_label.setWordWrap(True)
+        self.requests_label.setToolTip(
+            "Requests for your time decided this week (Requests page), and how much of "
+            "the weekly budget of commitments and breakthroughs was used"
+        )
+
         self.suggestions_box = QFrame()
         self.suggestions_box.setFrameShape(QFrame.Shape.StyledPanel)
         self.suggestions_layout = QVBoxLayout(self.suggestions_box)
@@ -280,6 +299,7 @@ class ReviewPage(QWidget):
         charts_layout = QVBoxLayout(self.charts_box)
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addLayout(grid)
+        charts_layout.addWidget(self.requests_label)
         charts_layout.addWidget(self.suggestions_box)
 
         self.content = QWidget()
@@ -303,6 +323,7 @@ class ReviewPage(QWidget):
         engine.decided.connect(self._changed_elsewhere)
         engine.settings_changed.connect(self.reload)
         engine.blocks_changed.connect(self.reload)
+        engine.requests_changed.connect(self._requests_changed)
         self.show_week(self.monday)
 
     # ----------------------------------------------------------------- weeks
@@ -318,11 +339,25 @@ class ReviewPage(QWidget):
     def reload(self) -> None:
         try:
             review, suggestions = load_week(self.engine, self.monday)
+            requests = load_requests(self.engine, self.monday)
         except StoreError as error:
             self.status.setText(f"Could not read the history: {error}")
             return
         self.status.clear()
         self.set_review(review, suggestions)
+        self.set_requests(requests)
+
+    def set_requests(self, requests: WeekRequests) -> None:
+        """Show the week's triaged requests and budget use (what :func:`load_requests` gives)."""
+        self.week_requests = requests
+        self.requests_label.setText(requests.text())
+
+    def _requests_changed(self) -> None:
+        if self.isVisible():
+            try:
+                self.set_requests(load_requests(self.engine, self.monday))
+            except StoreError as error:
+                self.status.setText(f"Could not read the requests: {error}")
 
     def _changed_elsewhere(self, _ingested: object) -> None:
         # Only the week on screen can change, and only while it is visible.
@@ -471,6 +506,17 @@ class ReviewPage(QWidget):
             for row in table:
                 for measure, value in zip(headers[1:], row[1:], strict=True):
                     rows.append((week, name, str(row[0]), measure, str(value)))
+        if self.week_requests is not None:
+            for status, count in self.week_requests.counts():
+                rows.append((week, "requests", status, "Requests", str(count)))
+            budget = self.week_requests.budget
+            hours = f"{budget.committed.total_seconds() / 3600:g}"
+            rows += [
+                (week, "budget", "hours", "Used", hours),
+                (week, "budget", "hours", "Allowed", f"{budget.hours:g}"),
+                (week, "budget", "breakthroughs", "Used", str(budget.breakthroughs)),
+                (week, "budget", "breakthroughs", "Allowed", str(budget.breakthrough_limit)),
+            ]
         return rows
 
     def export_csv(self, path: Path) -> None:

@@ -71,7 +71,8 @@ def test_a_link_without_password_syncs_to_one_line_naming_the_password_command(
     cmds, _engine, _clock = commands
     ok(cmds, cmd="calendar.add", caldav=True, source=radicale.calendar_url("a"), user=USER)
     synced = ok(cmds, cmd="calendar.sync")
-    assert "focus-app calendar password 1 --password-stdin" in synced[0]["error"]
+    # The id the command takes: "password 1" was refused as no CalDAV calendar.
+    assert "focus-app calendar password c1 --password-stdin" in synced[0]["error"]
     assert "\n" not in synced[0]["error"]
     ok(cmds, cmd="calendar.password", id="c1", password=PASSWORD)
     assert ok(cmds, cmd="calendar.sync")[0]["error"] == ""

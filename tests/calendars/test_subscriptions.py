@@ -155,6 +155,8 @@ def test_an_address_with_no_server_gives_one_line_to_act_on(engine: Engine) -> N
     ("request_", "error"),
     [
         ({"source": "work.ics"}, "neither an http(s):// address nor an absolute path"),
+        ({"source": ""}, "neither an http(s):// address nor an absolute path"),
+        ({"source": "/tmp"}, "/tmp is a folder; give the .ics file to follow"),
         ({"source": "https://x.example/c.ics", "busy": "busy"}, "unknown kind 'busy'"),
         ({"source": "https://x.example/c.ics", "every_minutes": 1}, "refresh every 5 minutes"),
     ],
@@ -222,6 +224,11 @@ def test_the_command_line_sends_an_absolute_path_minutes_and_the_busy_kind(
     with pytest.raises(SystemExit) as bad:
         cli.build_parser().parse_args(["calendar", "add", "x.ics", "--busy", "meeting"])
     assert bad.value.code == cli.EXIT_USAGE
+    # Used to follow the current folder (the absolute path of "").
+    for blank in ("", "  "):
+        with pytest.raises(SystemExit) as bad:
+            cli.build_parser().parse_args(["calendar", "add", blank])
+        assert bad.value.code == cli.EXIT_USAGE
 
 
 def test_calendar_list_shows_each_calendars_state_in_one_safe_line_or_two(

@@ -183,3 +183,56 @@ def test_python_m_focus_app_cli_runs_the_command_line_not_nothing() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == cli.EXIT_USAGE
     assert "bad duration 'banana'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--since", "banana"], ["--since", ""], ["--until", "9999-12-31"], ["--since", "25:00"]],
+)
+def test_history_with_a_when_that_cannot_be_right_is_bad_usage_before_asking_the_app(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Used to reach the app and come back refused (exit 1), or as "internal error".
+    with pytest.raises(SystemExit) as info:
+        cli.main(["history", *args])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"argument {args[0]}" in err
+
+
+@pytest.mark.parametrize(
+    ("decision", "breakthrough", "status", "shown"),
+    [
+        ("delivered", False, "delivered", "delivered"),
+        ("delivered", True, "delivered", "broke through"),
+        ("held", False, "released", "held → released"),
+        ("held", False, "held", "held"),
+        # The desktop refused it; the engine kept it for the next digest.
+        ("delivered", False, "held", "delivered → held again"),
+        ("delivered", True, "held", "broke through → held again"),
+        ("queued", False, "queued", "queued"),
+    ],
+)
+def test_a_history_line_names_the_decision_as_the_windows_history_does(
+    decision: str, breakthrough: bool, status: str, shown: str
+) -> None:
+    item = {
+        "id": 7, "received_at": "2026-11-26T09:41:00+01:00", "title": "Lunch?", "body": "",
+        "sender": "Alice", "source": "", "program": "Mail", "origin": "caught",
+        "decision": decision, "breakthrough": breakthrough, "reason": "why", "status": status,
+        "feedback": None,
+    }
+    line = cli._history_line(item)
+    assert line == f"#7     2026-11-26 09:41  Mail · Alice: Lunch?  {shown} (why)"
+
+
+@pytest.mark.parametrize("args", [["export", ""], ["import", ""], ["import", " ", "--dry-run"]])
+def test_an_empty_file_name_is_bad_usage_before_asking_the_app(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "export ''" ended in a traceback; "import ''" read the current folder.
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "empty" in err

@@ -495,6 +495,13 @@ def test_a_bad_when_says_what_is_accepted() -> None:
         parse_when("yesterday-ish", NOW, BERLIN, "since")
 
 
+@pytest.mark.parametrize(("text", "option"), [("9999-12-31", "until"), ("0001-01-01", "since")])
+def test_a_date_outside_the_supported_range_is_refused_in_one_line(text: str, option: str) -> None:
+    # --until 9999-12-31 used to answer "internal error" (the day after overflows).
+    with pytest.raises(CommandError, match=f"--{option} {text} is outside the supported dates"):
+        parse_when(text, NOW, BERLIN, option)
+
+
 def test_history_command_pages_under_the_answer_limit_and_continues(
     qapp: object, store: Store
 ) -> None:

@@ -22,6 +22,7 @@ from focus_app.ui.calendars_section import (
     KIND_CALDAV,
     AddCalendarDialog,
     CalendarsSection,
+    PasswordDialog,
 )
 from focus_app.ui.pages import LazyPage
 from focus_app.ui.settings_page import SettingsPage
@@ -199,3 +200,32 @@ def test_the_windows_settings_page_lists_what_the_command_line_added(
     qtbot.waitUntil(section.isVisible)  # the lazy page shows its content in the next turn
     assert [s["name"] for s in section.summaries] == ["google_focus_time.ics"]
     window.hide()
+
+
+def test_a_caldav_calendars_password_is_given_again_from_the_section(
+    qtbot: QtBot, section: CalendarsSection, commands: Commands, tmp_path: Path
+) -> None:
+    # After a restart without a Secret Service the sync asks for the password again;
+    # the window had no way to give it ('focus-app calendar password' only).
+    assert not section.password_button.isVisible()  # no CalDAV calendar, no button
+    added = commands.handle({
+        "cmd": "calendar.add", "caldav": True, "source": "https://dav.example/cal/",
+        "user": USER,
+    })
+    assert added["ok"] is True
+    section.refresh()
+    assert section.password_button.isVisible() and not section.password_button.isEnabled()
+    section.select(f"{USER} at dav.example")
+    assert section.password_button.isEnabled()
+    with qtbot.waitSignal(section.dialog_opened) as opened:
+        qtbot.mouseClick(section.password_button, LEFT)
+    dialog = opened.args[0]
+    assert isinstance(dialog, PasswordDialog) and not dialog.ok_button.isEnabled()
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    with qtbot.waitSignal(section.work_finished, timeout=20_000) as finished:
+        qtbot.mouseClick(dialog.ok_button, LEFT)
+    assert finished.args[0]["ok"] is True and not dialog.isVisible()
+    assert commands.passwords is not None and commands.passwords.lookup(1) == PASSWORD
+    assert section.status_label.text().startswith(f"Password given for {USER} at dav.example.")
+    for stored in tmp_path.glob("focus.sqlite3*"):
+        assert PASSWORD.encode() not in stored.read_bytes()

@@ -230,7 +230,7 @@ def test_export_writes_the_page_as_png_and_every_number_as_one_tidy_csv(
         rows = list(csv.DictReader(f))
     assert set(rows[0]) == {"week", "chart", "label", "measure", "value"}
     assert {r["chart"] for r in rows} == {
-        "focus", "interruptions", "senders", "programs", "held_to_read"
+        "focus", "interruptions", "senders", "programs", "held_to_read", "requests", "budget"
     }
     heat = [r for r in rows if r["chart"] == "interruptions"]
     assert len(heat) == 168
@@ -290,3 +290,37 @@ def test_the_week_reads_by_day_totals_beside_the_hours_and_tables_show_all_seven
     for card in (page.focus_card, page.heat_card):
         qtbot.waitUntil(card.table.isVisible)
         assert card.table.verticalScrollBar().maximum() == 0  # Mon to Sun, no scrolling
+
+
+def test_the_week_shows_requests_by_triage_outcome_and_the_budget_used_also_in_the_csv(
+    engine: Engine, qtbot: QtBot, tmp_path: Path
+) -> None:
+    realistic(engine, weeks=1)
+    page = ReviewPage(engine)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.requests_label.text().startswith(
+        "Requests: 0 accepted, 0 deferred, 0 declined, 0 referred · budget: "
+    )
+    ids = [engine.ask(what, "Dana", timedelta(minutes=30)).id for what in "abc"]
+    assert None not in ids
+    engine.accept_request(ids[0] or 0)
+    engine.decline_request(ids[1] or 0)
+    engine.defer_request(ids[2] or 0, THIS_MONDAY + timedelta(weeks=1))
+    # Triage elsewhere (the Requests page, the command line) updates the page on screen.
+    budget = engine.week_budget().text()
+    assert page.requests_label.text() == (
+        f"Requests: 1 accepted, 1 deferred, 1 declined, 0 referred · budget: {budget}"
+    )
+    path = tmp_path / "week.csv"
+    page.export_csv(path)
+    with path.open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["chart"] in ("requests", "budget")]
+    counts = {r["label"]: r["value"] for r in rows if r["chart"] == "requests"}
+    assert counts == {"accepted": "1", "deferred": "1", "declined": "1", "referred": "0"}
+    allowed = [r for r in rows if r["label"] == "hours" and r["measure"] == "Allowed"]
+    assert allowed[0]["value"] == f"{engine.settings.budget_hours:g}"
+    # The week before has none of them.
+    page.show_week(THIS_MONDAY - timedelta(weeks=1))
+    assert page.requests_label.text().startswith("Requests: 0 accepted, 0 deferred")
