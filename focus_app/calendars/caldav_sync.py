@@ -69,6 +69,8 @@ _MULTIGET_BATCH = 200
 _DAV = "{DAV:}"
 _CALDAV = "{urn:ietf:params:xml:ns:caldav}"
 _ZONE_USE = re.compile(r";TZID=([^:;\r\n]+):(\d{4})")
+_RULE_FIRST_YEAR = 1900
+"""Zones used before this keep icalendar's form (no scan from year 1)."""
 _RULE_LAST_YEAR = 2037
 """A yearly rule must give every transition zoneinfo has up to here (tzdata's own rule
 holds after)."""
@@ -127,7 +129,7 @@ def yearly_zones(text: str) -> str:
 
     def swap(match: re.Match[str]) -> str:
         key = match.group(1)
-        if key not in first or key not in _iana_names():
+        if key not in first or key not in _iana_names() or first[key] <= _RULE_FIRST_YEAR:
             return match.group(0)
         return _yearly_vtimezone(key, first[key] - 1) or match.group(0)
 

@@ -111,3 +111,13 @@ def test_radicale_finds_a_summer_occurrence_at_its_real_time_and_not_an_hour_lat
         assert matches("20260707T071500Z", "20260707T074500Z")  # 09:15 CEST
         assert not matches("20260707T081500Z", "20260707T084500Z")  # 10:15 CEST
         assert matches("20260113T081500Z", "20260113T084500Z")  # 09:15 CET
+
+
+def test_a_zone_first_used_after_2037_or_before_1900_keeps_icalendars_vtimezone() -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    for year in (1850, 2040):
+        block = Block(kind=BlockKind.FOCUS, start=clock_time(9), end=clock_time(10),
+                      title="Once", on_date=datetime(year, 7, 7).date(), id=1)
+        text = export_ics([block], zone, now=STAMP)
+        assert f"TZID=Europe/Berlin:{year}0707" in text
+        assert yearly_zones(text) == text
