@@ -282,10 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "now (all, or these ids)")
     p.add_argument("ids", nargs="*", metavar="ID", help="numbers, or cN for CalDAV calendars")
     p.add_argument("--json", action="store_true")
-    p = csub.add_parser("password", help="give the password of a CalDAV calendar cN",
+    p = csub.add_parser("password", help="give the password of a CalDAV calendar cN (or N, "
+                        "followed with --caldav --follow)",
                         description="Kept in the desktop's Secret Service, or in memory until "
                         "the app quits when there is none; never in a file.")
-    p.add_argument("id", metavar="ID", help="cN, as 'calendar list' shows it")
+    p.add_argument("id", metavar="ID", help="cN or N, as 'calendar list' shows it")
     p.add_argument("--password-stdin", action="store_true", required=True,
                    help="read the password from standard input (one line)")
 
