@@ -274,6 +274,10 @@ class AddCalendarDialog(QDialog):
                 KIND_CALDAV: "https://dav.example.com/calendars/you/focus/",
             }[kind]
         )
+        self.name_edit.setPlaceholderText(
+            "the calendar, the user name and the host" if kind == KIND_CALDAV_FOLLOW
+            else "the file name or the host"
+        )
         for widget, shown in (
             (self.name_edit, not caldav),
             (self.busy_combo, not caldav),
