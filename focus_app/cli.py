@@ -241,7 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="follow a calendar, or link a CalDAV calendar (--caldav)",
         description="Events that say their kind keep it (Google focus time: focus; out of "
         "office: off; CATEGORIES focus/available/off); other busy events (meetings) become "
-        "--busy time. Free events are skipped. With --caldav the address is a CalDAV "
+        "--busy time. Free events are skipped. With --caldav --follow the address is a "
+        "CalDAV calendar that needs a log-in, followed the same way (read only, never "
+        "written to). With --caldav the address is a CalDAV "
         "calendar: by default your blocks are kept in step both ways with your other "
         "machines (every 15 min and on 'calendar sync'; an edit made on both sides keeps "
         "the later one and a conflict copy of the other); with --publish only your "
@@ -259,10 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="DURATION", help="how often to refresh it, 5m to 7d (default 1h)")
     p.add_argument("--name", default="")
     p.add_argument("--caldav", action="store_true",
-                   help="a CalDAV calendar to sync with (or --publish to)")
+                   help="a CalDAV calendar to sync with (or --publish to, or --follow)")
     p.add_argument("--user", default="", help="with --caldav: the server's user name")
     p.add_argument("--publish", action="store_true",
                    help="with --caldav: publish availability only (one way) instead of sync")
+    p.add_argument("--follow", action="store_true",
+                   help="with --caldav: follow its events as --busy time (read only), like "
+                   "an .ics address")
     p.add_argument("--focus-as-busy", action="store_true",
                    help="with --publish: publish focus blocks as busy too")
     p.add_argument("--password-stdin", action="store_true",
@@ -277,10 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "now (all, or these ids)")
     p.add_argument("ids", nargs="*", metavar="ID", help="numbers, or cN for CalDAV calendars")
     p.add_argument("--json", action="store_true")
-    p = csub.add_parser("password", help="give the password of a CalDAV calendar cN",
+    p = csub.add_parser("password", help="give the password of a CalDAV calendar cN (or N, "
+                        "followed with --caldav --follow)",
                         description="Kept in the desktop's Secret Service, or in memory until "
                         "the app quits when there is none; never in a file.")
-    p.add_argument("id", metavar="ID", help="cN, as 'calendar list' shows it")
+    p.add_argument("id", metavar="ID", help="cN or N, as 'calendar list' shows it")
     p.add_argument("--password-stdin", action="store_true", required=True,
                    help="read the password from standard input (one line)")
 
@@ -439,6 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if overnight is not None:
         _error(overnight)
         return EXIT_USAGE
+    mixed = _mixed_calendar_options(args)
+    if mixed is not None:
+        _error(mixed)
+        return EXIT_USAGE
     try:
         if args.command == "history":
             return _history(args)
@@ -452,6 +462,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         _error(str(exc))
         return EXIT_REFUSED
+
+
+def _mixed_calendar_options(args: argparse.Namespace) -> str | None:
+    """Why ``calendar add`` is refused: ``--follow`` without ``--caldav`` (an .ics address
+    is followed without it) or with ``--publish`` (reading and writing are two uses)."""
+    if args.command != "calendar" or args.calendar_command != "add" or not args.follow:
+        return None
+    if not args.caldav:
+        return ("--follow goes with --caldav (a CalDAV calendar that needs a log-in); an "
+                ".ics file or address is followed without either")
+    if args.publish:
+        return ("--follow reads a CalDAV calendar, --publish writes to one: choose one "
+                "(add the calendar twice for both)")
+    return None
 
 
 def _unasked_overnight(args: argparse.Namespace) -> str | None:
@@ -685,8 +709,18 @@ def _calendar_source(source: str | None) -> str | None:
 
 def _calendar_request(args: argparse.Namespace) -> dict[str, Any]:
     command = args.calendar_command
-    if command == "add" and args.caldav:
+    if command == "add" and args.caldav and args.follow:
         request: dict[str, Any] = {
+            "caldav": True, "mode": "follow", "source": args.source, "user": args.user,
+            "busy": args.busy, "every_minutes": int(parse_duration(args.every).total_seconds()
+                                                    // 60),
+            "name": args.name,
+        }
+        if args.password_stdin:
+            request["password"] = _read_password()
+        return request
+    if command == "add" and args.caldav:
+        request = {
             "caldav": True, "source": args.source, "user": args.user,
             "mode": "publish" if args.publish else "sync", "focus_as_busy": args.focus_as_busy,
         }
@@ -750,7 +784,8 @@ def _print_calendars(result: list[dict[str, Any]], *, synced: bool = False) -> N
         if "caldav" in c:
             _print_caldav(c, synced=synced)
             continue
-        _say(f"#{c['id']:<4} {c['name']}  ({c['blocks']} block(s), busy time: "
+        login = f"CalDAV, {c['user']}, " if c.get("user") else ""
+        _say(f"#{c['id']:<4} {c['name']}  ({login}{c['blocks']} block(s), busy time: "
              f"{c['busy_kind']}, every {c['every_minutes']} min)")
         if c.get("error"):
             _error(f"#{c['id']} {c['name']}: {c['error']}")
@@ -1003,6 +1038,13 @@ def _print_result(cmd: str, args: argparse.Namespace, result: Any) -> int:
     elif cmd == "calendar.add":
         _say(f"Following #{result['id']} {result['name']}; it is read now and every "
              f"{result['every_minutes']} min (see 'focus-app calendar list').")
+        if result.get("password"):
+            _say(f"Password of #{result['id']}: {result['password']}.")
+        elif result.get("user"):
+            _say(f"Give its password: 'focus-app calendar password {result['id']} "
+                 "--password-stdin'.")
+    elif cmd == "calendar.password" and "caldav" not in result:
+        _say(f"Password of #{result['id']}: {result['password']}.")
     elif cmd == "calendar.remove" and str(result["removed"]).startswith("c"):
         print(f"Unlinked {result['removed']} (its blocks and the server's events stay).")
     elif cmd == "calendar.remove":

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # the command line validates sends with this module and stays
     from focus_app.calendars.following import Following
     from focus_app.calendars.linking import CalDavLinks
     from focus_app.core.schedule import Schedule
+    from focus_app.core.subscriptions import Subscription
     from focus_app.desktop.secrets import Passwords
     from focus_app.engine import Engine, Ingested
 
@@ -203,9 +204,12 @@ class Commands:
         self._import_progress: Progress | None = None
         self._following: Following | None = None
         self._links: CalDavLinks | None = None
+        self._awaiting_password: set[str] = set()
+        """Sources of followed CalDAV calendars whose password is being stored: their
+        scheduled refresh waits for it (else it would fail for want of a password)."""
         self.passwords: Passwords | None = None
-        """The CalDAV links' passwords; made on first use (the desktop's Secret Service,
-        memory without one). Tests give theirs."""
+        """The CalDAV passwords (links and followed calendars); made on first use (the
+        desktop's Secret Service, memory without one). Tests give theirs."""
         self.run_in_background: Callable[[Pending], None] | None = None
         """Set by the app: drives scheduled calendar refreshes (``BackgroundWork.run``).
         Without it (tests, scripts) calendars refresh only on ``calendar.sync``."""
@@ -514,8 +518,13 @@ class Commands:
         planning their refreshes (so an app that follows none never imports icalendar)."""
         if self._following is None:
             from focus_app.calendars.following import Following
+            from focus_app.desktop.secrets import subscription_key
 
-            self._following = Following(self._engine)
+            self._passwords()  # made here, on the GUI thread; looked up on the worker
+            self._following = Following(
+                self._engine,
+                lambda sub: self._passwords().lookup(subscription_key(sub.id or 0)),
+            )
             self._plan_calendars()
         return self._following
 
@@ -561,6 +570,10 @@ class Commands:
         following, links = self._following, self._links
         if following is not None and not following.running:
             due = following.due(now)
+            if self._awaiting_password:
+                held = {s.id for s in following.subscriptions()
+                        if s.source in self._awaiting_password}
+                due = [i for i in due if i not in held]
             contacts = following.due_contacts(now)
             if due or contacts:
                 steps = following.refresh_steps(due, contacts=contacts)
@@ -572,36 +585,17 @@ class Commands:
 
     def _calendar_add(self, request: Request) -> dict[str, Any] | Pending:
         if request.get("caldav") is True:
+            if request.get("mode") == "follow":
+                return self._caldav_follow(request)
             return self._caldav_add(request)
         from focus_app.calendars.subscriptions import check_source, default_name
-        from focus_app.core.subscriptions import (
-            DEFAULT_EVERY_MINUTES,
-            MAX_EVERY_MINUTES,
-            MIN_EVERY_MINUTES,
-            Subscription,
-        )
+        from focus_app.core.subscriptions import Subscription
 
         try:
             source = check_source(_opt_str(request, "source", limit=4096, one_line=True))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        kind_text = _opt_str(request, "busy") or "off"
-        try:
-            busy = BlockKind(kind_text)
-        except ValueError:
-            raise CommandError(
-                f"unknown kind '{kind_text}' for busy time: use off, available or focus"
-            ) from None
-        every = request.get("every_minutes", DEFAULT_EVERY_MINUTES)
-        if (
-            isinstance(every, bool) or not isinstance(every, int)
-            or not MIN_EVERY_MINUTES <= every <= MAX_EVERY_MINUTES
-        ):
-            raise CommandError(
-                f"refresh every {MIN_EVERY_MINUTES} minutes to 7 days "
-                f"(a whole number of minutes from {MIN_EVERY_MINUTES} to {MAX_EVERY_MINUTES})"
-            )
-        name = clean_text(_opt_str(request, "name", limit=MAX_NAME), MAX_NAME, one_line=True)
+        busy, every, name = _following_choices(request)
         sub = Subscription(
             source=source, busy_kind=busy, every_minutes=every, name=name or default_name(source)
         )
@@ -610,6 +604,68 @@ class Commands:
         except StoreError as exc:
             raise CommandError(str(exc)) from None
         return self.following().summary(stored)
+
+    def _caldav_follow(self, request: Request) -> Pending:
+        """Follow a CalDAV calendar as busy time (read only); with ``password``, keep it.
+
+        Its first refresh waits until the password is stored (off the GUI thread), then
+        is due at once.
+        """
+        from focus_app.calendars.subscriptions import caldav_name, check_caldav_source
+        from focus_app.core.subscriptions import Subscription
+
+        try:
+            source = check_caldav_source(
+                _opt_str(request, "source", limit=4096, one_line=True)
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        user = _opt_str(request, "user", limit=256, one_line=True).strip()
+        if not user:
+            raise CommandError("a CalDAV calendar needs --user NAME (the server's user name)")
+        busy, every, name = _following_choices(request)
+        password = _password(request, required=False)
+        sub = Subscription(
+            source=source, busy_kind=busy, every_minutes=every,
+            name=name or caldav_name(source, user), user=user,
+        )
+        if password is not None:  # before add(): it makes the calendar due at once
+            self._awaiting_password.add(source)
+        try:
+            stored = self.following().add(sub)
+        except StoreError as exc:
+            self._awaiting_password.discard(source)
+            raise CommandError(str(exc)) from None
+        assert stored.id is not None
+        return Pending(_answered(self._keep_follow_password(stored, password)))
+
+    def _keep_follow_password(
+        self, sub: Subscription, password: str | None
+    ) -> Generator[Step, Any, dict[str, Any]]:
+        """Store a followed CalDAV calendar's password off the GUI thread; its refresh
+        is held back meanwhile (``_awaiting_password``) and due at once after."""
+        from focus_app.desktop.secrets import subscription_key
+
+        assert sub.id is not None
+        sub_id = sub.id
+        following = self.following()
+        where = ""
+        try:
+            if password is not None:
+                self._awaiting_password.add(sub.source)
+                label = f"Focus & Boundaries: {sub.user} at {sub.source}"
+                passwords = self._passwords()
+                where = yield OffThread(
+                    lambda: passwords.store(subscription_key(sub_id), label, password)
+                )
+        finally:
+            self._awaiting_password.discard(sub.source)
+        current = next((s for s in following.subscriptions() if s.id == sub_id), None)
+        if current is None:
+            raise CommandError(f"calendar {sub_id} was removed meanwhile")
+        if password is not None:
+            following.due_now(sub_id)
+        return {**following.summary(current), "password": where}
 
     def _caldav_add(self, request: Request) -> Pending:
         """Link a CalDAV calendar (``mode`` sync or publish); with ``password``, keep it."""
@@ -656,13 +712,22 @@ class Commands:
         return {**links.summary(link), "password": where}
 
     def _calendar_password(self, request: Request) -> Pending:
-        """Keep the password of a CalDAV link (Secret Service, or memory for the session)."""
+        """Keep the password of a CalDAV link or a followed CalDAV calendar (Secret
+        Service, or memory for the session)."""
         kind, link_id = _calendar_ref(request.get("id"))
-        link = next((k for k in self.caldav().links() if k.id == link_id), None)
-        if kind != "caldav" or link is None:
+        if kind == "subscription":
+            sub = next((s for s in self.following().subscriptions() if s.id == link_id), None)
+            if sub is not None and sub.is_caldav:
+                password = _password(request, required=True)
+                return Pending(_answered(self._keep_follow_password(sub, password)))
+        has_links = self._links is not None or bool(self._engine.store.list_caldav_links())
+        link = next((k for k in self.caldav().links() if k.id == link_id), None) if (
+            has_links and kind == "caldav") else None
+        if link is None:
             raise CommandError(
                 f"no CalDAV calendar {_ref_text(request.get('id'))}; "
-                "see 'focus-app calendar list' (CalDAV ones are c1, c2, …)"
+                "see 'focus-app calendar list' (CalDAV ones are c1, c2, … and followed "
+                "ones with a user)"
             )
         password = _password(request, required=True)
         return Pending(_answered(self._keep_password(link_id, link.url, link.user, password)))
@@ -685,11 +750,17 @@ class Commands:
             passwords = self._passwords()
             passwords.forget(item_id)
             return {"removed": f"c{item_id}", "blocks": 0}
-        removed = self.following().remove(item_id)
+        following = self.following()
+        was_caldav = any(s.is_caldav for s in following.subscriptions() if s.id == item_id)
+        removed = following.remove(item_id)
         if removed is None:
             raise CommandError(
                 f"no calendar with id {item_id}; see 'focus-app calendar list'"
             )
+        if was_caldav:
+            from focus_app.desktop.secrets import subscription_key
+
+            self._passwords().forget(subscription_key(item_id))
         return {"removed": item_id, "blocks": removed}
 
     def _calendar_sync(self, request: Request) -> Pending:
@@ -1176,6 +1247,34 @@ def _calendar_ref(value: Any) -> tuple[str, int]:
 
 def _ref_text(value: Any) -> str:
     return repr(value)[:40] if not isinstance(value, str) else f"'{value[:40]}'"
+
+
+def _following_choices(request: Request) -> tuple[BlockKind, int, str]:
+    """A subscription's ``busy`` kind, ``every_minutes`` and ``name``, checked."""
+    from focus_app.core.subscriptions import (
+        DEFAULT_EVERY_MINUTES,
+        MAX_EVERY_MINUTES,
+        MIN_EVERY_MINUTES,
+    )
+
+    kind_text = _opt_str(request, "busy") or "off"
+    try:
+        busy = BlockKind(kind_text)
+    except ValueError:
+        raise CommandError(
+            f"unknown kind '{kind_text}' for busy time: use off, available or focus"
+        ) from None
+    every = request.get("every_minutes", DEFAULT_EVERY_MINUTES)
+    if (
+        isinstance(every, bool) or not isinstance(every, int)
+        or not MIN_EVERY_MINUTES <= every <= MAX_EVERY_MINUTES
+    ):
+        raise CommandError(
+            f"refresh every {MIN_EVERY_MINUTES} minutes to 7 days "
+            f"(a whole number of minutes from {MIN_EVERY_MINUTES} to {MAX_EVERY_MINUTES})"
+        )
+    name = clean_text(_opt_str(request, "name", limit=MAX_NAME), MAX_NAME, one_line=True)
+    return busy, every, name
 
 
 def _password(request: Request, *, required: bool) -> str | None:

@@ -665,6 +665,17 @@ MIGRATIONS: list[tuple[str, ...]] = [
             source TEXT NOT NULL
         )""",
     ),
+    # 15: followed CalDAV calendars (issue 12, item 3): the user name a subscription logs
+    # in with; a subscription without a row is an .ics file or address. A side table, so
+    # the migration is self-contained (IF NOT EXISTS) and can be renumbered when branches
+    # merge. The password is never here (Secret Service, or memory for the session).
+    (
+        """CREATE TABLE IF NOT EXISTS subscription_logins (
+            subscription_id INTEGER PRIMARY KEY
+                REFERENCES calendar_subscriptions (id) ON DELETE CASCADE,
+            user TEXT NOT NULL
+        )""",
+    ),
 ]
 """Schema migrations in order; migration *n* (1-based) brings ``user_version`` to *n*.
 
@@ -1154,7 +1165,10 @@ class Store:
 
     def list_subscriptions(self) -> list[Subscription]:
         """Every calendar the app follows, in the order they were added."""
-        rows = self._db.execute("SELECT * FROM calendar_subscriptions ORDER BY id").fetchall()
+        rows = self._db.execute(
+            "SELECT s.*, l.user FROM calendar_subscriptions AS s"
+            " LEFT JOIN subscription_logins AS l ON l.subscription_id = s.id ORDER BY s.id"
+        ).fetchall()
         return [
             Subscription(
                 source=row["source"],
@@ -1162,12 +1176,13 @@ class Store:
                 every_minutes=row["every_minutes"],
                 name=row["name"],
                 id=row["id"],
+                user=row["user"] or "",
             )
             for row in rows
         ]
 
     def add_subscription(self, subscription: Subscription, at: datetime) -> Subscription:
-        """Follow a calendar; returns it with its id.
+        """Follow a calendar (with its CalDAV user name, if any); returns it with its id.
 
         Raises:
             StoreError: The same source is followed already (the message says which).
@@ -1190,6 +1205,11 @@ class Store:
                     _instant(at),
                 ),
             )
+            if subscription.user:
+                db.execute(
+                    "INSERT INTO subscription_logins (subscription_id, user) VALUES (?, ?)",
+                    (cursor.lastrowid, subscription.user),
+                )
         assert cursor.lastrowid is not None
         return replace(subscription, id=cursor.lastrowid)
 
@@ -1200,6 +1220,9 @@ class Store:
             How many blocks went with it, or ``None`` when there was no such subscription.
         """
         with self._write() as db:
+            db.execute(
+                "DELETE FROM subscription_logins WHERE subscription_id = ?", (subscription_id,)
+            )
             gone = db.execute(
                 "DELETE FROM calendar_subscriptions WHERE id = ?", (subscription_id,)
             ).rowcount

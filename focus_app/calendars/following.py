@@ -7,6 +7,10 @@ reader, but their events never become the person's blocks; each turns into the
 contact's own schedule (:func:`focus_app.core.contact_availability.contact_schedule`),
 handed to the engine for the referral directory.
 
+A CalDAV calendar that needs a log-in is followed the same way: read over CalDAV
+(:func:`~focus_app.calendars.subscriptions.fetch_caldav`, its password looked up on the
+worker) and planned by the same rule as a file.
+
 Qt-free: reading and planning run in ``OffThread`` steps (network I/O never on the GUI
 thread), applying the plan runs on the GUI thread through ``Engine.import_blocks`` in one
 transaction. When each calendar was last looked at is kept in memory only, so a refresh
@@ -16,14 +20,20 @@ that changes nothing writes nothing; after a start every calendar is due at once
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from focus_app.calendars.plan import ImportPlan
 from focus_app.calendars.reading import ImportOptions, import_ics
-from focus_app.calendars.subscriptions import FetchError, fetch, plan_refresh
+from focus_app.calendars.subscriptions import (
+    FetchError,
+    fetch,
+    fetch_caldav,
+    plan_events,
+    plan_refresh,
+)
 from focus_app.commands import OffThread, Step
 from focus_app.core.contact_availability import contact_schedule
 from focus_app.core.model import Block, BlockKind
@@ -49,10 +59,18 @@ class Following:
 
     Args:
         engine: The engine (its store holds the subscriptions; its blocks get the events).
+        password_for: Looks up a followed CalDAV calendar's password (blocking: called
+            on the worker); ``None`` when none is known. Without it a CalDAV calendar's
+            refresh says that no password is known.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        password_for: Callable[[Subscription], str | None] | None = None,
+    ) -> None:
         self._engine = engine
+        self._password_for = password_for
         self._started = engine.clock.now()
         self._status: dict[int, RefreshStatus] = {}
         self._etags: dict[int, str] = {}
@@ -87,6 +105,13 @@ class Following:
         self._etags.pop(subscription_id, None)
         self._engine.add_blocks([])  # rebuild the schedule without its blocks
         return removed
+
+    def due_now(self, subscription_id: int) -> None:
+        """Make a calendar due at once (its password was just given: a failed refresh
+        is retried now, not after its back-off)."""
+        self._status.pop(subscription_id, None)
+        self._etags.pop(subscription_id, None)
+        self._engine.reconcile()  # re-plans the wake-up
 
     def status(self, subscription_id: int) -> RefreshStatus | None:
         """How its last refresh went, or ``None`` when none ran since the start."""
@@ -218,6 +243,8 @@ class Following:
         before = self._status.get(sub.id)
 
         def read() -> _Read:  # the worker thread: its own data only
+            if sub.is_caldav:
+                return self._read_caldav(sub, etag, tz, existing)
             fetched = fetch(sub.source, etag)
             if fetched.text is None:
                 return _Read(None, fetched.etag)
@@ -251,6 +278,21 @@ class Following:
         if plan is not None and plan.skipped:
             log.info("calendar %s: %d event(s) skipped", sub.label, len(plan.skipped))
 
+    def _read_caldav(
+        self, sub: Subscription, etag: str, tz: tzinfo, existing: list[Block]
+    ) -> _Read:
+        """Read and plan a CalDAV calendar (on the worker thread)."""
+        password = self._password_for(sub) if self._password_for is not None else None
+        if password is None:
+            raise FetchError(
+                f"no password known for '{sub.user}' at {sub.source}: give it with "
+                f"'focus-app calendar password {sub.id} --password-stdin'"
+            )
+        fetched = fetch_caldav(sub, password, etag)
+        if fetched.texts is None:
+            return _Read(None, fetched.etag)
+        return _Read(plan_events(sub, fetched.texts, tz, existing), fetched.etag)
+
     def summary(self, sub: Subscription) -> dict[str, Any]:
         """A subscription and its refresh state, as JSON for the command line."""
         assert sub.id is not None
@@ -261,6 +303,7 @@ class Following:
             "name": sub.label,
             "source": sub.source,
             "busy_kind": sub.busy_kind.value,
+            "user": sub.user,
             "every_minutes": sub.every_minutes,
             "blocks": blocks,
             "checked_at": _iso(status.checked_at if status else None),

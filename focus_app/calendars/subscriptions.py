@@ -1,10 +1,12 @@
-"""Reading a followed calendar (an ``.ics`` file or an http(s) URL) and planning the
-change it makes to its blocks.
+"""Reading a followed calendar (an ``.ics`` file, an http(s) URL, or a CalDAV calendar
+that needs a log-in) and planning the change it makes to its blocks.
 
 Runs on a worker thread: everything here works on its own arguments (never the engine,
 the store or Qt). The plan is :func:`~focus_app.calendars.plan_import` against the blocks
 of the subscription's own ``source_calendar``, so a calendar that did not change plans
-nothing and costs no writes.
+nothing and costs no writes. A CalDAV calendar is read with the ``caldav`` library's
+client (:func:`fetch_caldav`: a PROPFIND for its change tag, then one REPORT for every
+event) and planned the same way as a file (:func:`plan_events`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from focus_app import __version__
 from focus_app.calendars.plan import ImportPlan, plan_import
-from focus_app.calendars.reading import ImportOptions, import_ics
+from focus_app.calendars.reading import ImportOptions, import_calendars, parse_ics
 from focus_app.core.model import Block
 from focus_app.core.subscriptions import Subscription
 from focus_app.core.text import clean_text
+
+if TYPE_CHECKING:
+    import icalendar
 
 MAX_BYTES = 16 * 1024 * 1024
 TIMEOUT_S = 20.0
@@ -185,7 +191,41 @@ def plan_refresh(
         FetchError: The text is not iCalendar (one line).
     """
     try:
-        result = import_ics(text, tz, ImportOptions(kind=subscription.busy_kind))
+        calendars = parse_ics(text)
+    except ValueError as exc:
+        raise FetchError(f"{subscription.label}: {exc}") from None
+    return _plan(subscription, calendars, tz, existing)
+
+
+def plan_events(
+    subscription: Subscription, texts: Sequence[str], tz: tzinfo, existing: Sequence[Block]
+) -> ImportPlan:
+    """:func:`plan_refresh` of a CalDAV calendar: one iCalendar text per event (what
+    :func:`fetch_caldav` read), planned together like one file.
+
+    An object that is not iCalendar is skipped (and said in the plan's ``skipped``):
+    one bad event on the server does not stop the others from being kept in step.
+    """
+    calendars: list[icalendar.Calendar] = []
+    unreadable: list[str] = []
+    for text in texts:
+        try:
+            calendars += parse_ics(text)
+        except ValueError as exc:
+            unreadable.append(f"an event on the server is not iCalendar ({exc})")
+    plan = _plan(subscription, calendars, tz, existing)
+    return replace(plan, skipped=[*unreadable, *plan.skipped]) if unreadable else plan
+
+
+def _plan(
+    subscription: Subscription,
+    calendars: list[icalendar.Calendar],
+    tz: tzinfo,
+    existing: Sequence[Block],
+) -> ImportPlan:
+    """The one planning of every followed calendar, whatever it was read from."""
+    try:
+        result = import_calendars(calendars, tz, ImportOptions(kind=subscription.busy_kind))
     except ValueError as exc:
         raise FetchError(f"{subscription.label}: {exc}") from None
     result.blocks = [
@@ -197,3 +237,167 @@ def plan_refresh(
     result.uids |= {b.source_uid.split("#", 1)[0] for b in stored if b.source_uid}
     plan = plan_import(result, stored, calendar=subscription.calendar)
     return plan
+
+
+# ------------------------------------------------------------------ CalDAV calendars
+
+_XML_TYPE = "application/xml; charset=utf-8"
+_DAV = "{DAV:}"
+_CALDAV = "{urn:ietf:params:xml:ns:caldav}"
+_CS = "{http://calendarserver.org/ns/}"
+_PROPFIND = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/">'
+    "<D:prop><D:resourcetype/><CS:getctag/><D:sync-token/></D:prop></D:propfind>"
+)
+_EVENTS_QUERY = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+    "<D:prop><D:getetag/><C:calendar-data/></D:prop>"
+    '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/>'
+    "</C:comp-filter></C:filter></C:calendar-query>"
+)
+
+
+def check_caldav_source(text: str) -> str:
+    """A CalDAV calendar's address as it will be stored (http(s), with a host).
+
+    Raises:
+        ValueError: Not one (one line a person can act on).
+    """
+    text = text.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"a CalDAV calendar is an http(s):// address with a host, not '{text[:80]}'"
+        )
+    return text
+
+
+def caldav_name(source: str, user: str) -> str:
+    """A label for a followed CalDAV calendar given none: ``work (bob at dav.example.org)``."""
+    parts = urlsplit(source)
+    host = parts.hostname or source
+    collection = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    return f"{collection} ({user} at {host})" if collection else f"{user} at {host}"
+
+
+@dataclass(frozen=True)
+class FetchedEvents:
+    """What reading a CalDAV calendar gave.
+
+    Attributes:
+        texts: One iCalendar text per event; ``None`` when the calendar did not change
+            since ``etag`` (nothing was read but its change tag).
+        etag: The calendar's change tag (CalendarServer's ``getctag`` or the
+            ``sync-token``), else a digest of what was read: given back next time.
+    """
+
+    texts: list[str] | None
+    etag: str = ""
+
+
+def fetch_caldav(
+    subscription: Subscription, password: str, etag: str = "", timeout: float = TIMEOUT_S
+) -> FetchedEvents:
+    """Read every event of the CalDAV calendar ``subscription`` follows (blocking: call
+    it on a worker thread). Read only: nothing is ever written to the server.
+
+    One PROPFIND tells whether the address is a calendar at all (an account's or a
+    server's root answers an empty event list: following it would remove every block)
+    and gives its change tag; when that is ``etag``, nothing more is read. Else one
+    REPORT brings every event with its data.
+
+    Raises:
+        FetchError: Wrong password, no calendar there, server down (one line).
+    """
+    # Imported late: niquests and lxml cost every app start otherwise.
+    from caldav.davclient import DAVClient
+
+    url = subscription.source
+    base = url if url.endswith("/") else url + "/"
+    client = DAVClient(
+        url=url, username=subscription.user, password=password, timeout=int(timeout)
+    )
+    try:
+        found = _caldav_call(subscription, lambda: client.request(
+            base, "PROPFIND", _PROPFIND, {"Depth": "0", "Content-Type": _XML_TYPE}
+        ))
+        _caldav_status(subscription, found.status, "describe the calendar")
+        tree = found.tree
+        if tree is None or tree.find(f".//{_DAV}resourcetype/{_CALDAV}calendar") is None:
+            raise FetchError(
+                f"{url} is not a calendar (an account or a folder?): give the address of "
+                "one calendar, as its CalDAV settings show it"
+            )
+        tag = (tree.findtext(f".//{_CS}getctag") or tree.findtext(f".//{_DAV}sync-token")
+               or "").strip()
+        if tag and tag == etag:
+            return FetchedEvents(None, etag)
+        listed = _caldav_call(subscription, lambda: client.request(
+            base, "REPORT", _EVENTS_QUERY, {"Depth": "1", "Content-Type": _XML_TYPE}
+        ))
+        _caldav_status(subscription, listed.status, "list the events")
+        texts = _event_texts(listed.tree)
+    finally:
+        client.close()
+    if not tag:
+        tag = "sha256:" + hashlib.sha256("\0".join(sorted(texts)).encode()).hexdigest()
+        if tag == etag:
+            return FetchedEvents(None, etag)
+    return FetchedEvents(texts, tag)
+
+
+def _event_texts(tree: Any) -> list[str]:
+    """The calendar data of each event in a REPORT's multistatus."""
+    if tree is None:
+        return []
+    texts: list[str] = []
+    for response in tree.iter(f"{_DAV}response"):
+        for propstat in response.iter(f"{_DAV}propstat"):
+            if " 200 " not in (propstat.findtext(f"{_DAV}status") or " 200 "):
+                continue
+            data = propstat.findtext(f".//{_CALDAV}calendar-data") or ""
+            if data.strip():
+                texts.append(data)
+    return texts
+
+
+def _caldav_status(subscription: Subscription, status: int, what: str) -> None:
+    host = urlsplit(subscription.source).hostname
+    if status == 404:
+        raise FetchError(
+            f"{host} has no calendar at {subscription.source} (HTTP 404): check the address"
+        )
+    if status >= 400:
+        raise FetchError(
+            f"{host} refused to {what} (HTTP {status}); it is tried again later"
+        )
+
+
+def _caldav_call(subscription: Subscription, call: Any) -> Any:
+    """``call()`` with the ``caldav`` library's errors as one line a person can act on."""
+    from caldav.lib import error
+
+    host = urlsplit(subscription.source).hostname
+    try:
+        return call()
+    except error.AuthorizationError:
+        raise FetchError(
+            f"{host} refused the password of '{subscription.user}': give it again with "
+            f"'focus-app calendar password {subscription.id} --password-stdin'; "
+            "the blocks stay as they were"
+        ) from None
+    except error.NotFoundError:
+        raise FetchError(
+            f"{host} has no calendar at {subscription.source}: check the address"
+        ) from None
+    except error.DAVError as exc:
+        raise FetchError(
+            f"{host} answered an error ({exc.reason}); it is tried again later"
+        ) from None
+    except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
+        raise FetchError(
+            f"cannot reach {host} ({type(exc).__name__}); it is tried again later, "
+            "nothing is lost (check the network or the address)"
+        ) from None

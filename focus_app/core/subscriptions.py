@@ -30,12 +30,15 @@ class Subscription:
 
     Attributes:
         id: Its id once stored (``None`` before).
-        source: An absolute ``.ics`` file path or an ``http(s)://`` URL.
+        source: An absolute ``.ics`` file path or an ``http(s)://`` URL; with ``user``,
+            a CalDAV calendar collection's address.
         busy_kind: What a plain (busy) event of it becomes: ``off`` or ``available``
             time (a work calendar's meetings), or ``focus``. Events that say their kind
             (Google's focus time, out of office, categories) keep theirs.
         every_minutes: How often it is refreshed.
         name: A label for lists (the file name or host when not given).
+        user: The user name of a CalDAV calendar that needs a log-in (its password lives
+            in the Secret Service); ``""`` for an ``.ics`` file or address.
     """
 
     source: str
@@ -43,6 +46,12 @@ class Subscription:
     every_minutes: int = DEFAULT_EVERY_MINUTES
     name: str = ""
     id: int | None = None
+    user: str = ""
+
+    @property
+    def is_caldav(self) -> bool:
+        """Read over CalDAV with a log-in (else read as an ``.ics`` file or address)."""
+        return bool(self.user)
 
     @property
     def calendar(self) -> str:

@@ -1,4 +1,5 @@
-"""Passwords of CalDAV links: the desktop's Secret Service where present, else memory.
+"""Passwords of CalDAV links and followed CalDAV calendars: the desktop's Secret Service
+where present, else memory.
 
 The Secret Service (``org.freedesktop.secrets``: GNOME Keyring, KeePassXC, KWallet's
 bridge) is talked to over jeepney's blocking API on a connection of its own per call, so
@@ -35,13 +36,29 @@ IN_MEMORY_NOTE = (
 )
 
 
+Key = int | str
+"""Whose password: a CalDAV link's id (``3``), or a prefixed id of something else that
+logs in (``"s3"``: followed calendar 3, see :func:`subscription_key`)."""
+
+
 class SecretServiceError(Exception):
     """The Secret Service is absent or refused (one line, why)."""
 
 
-def attributes(link_id: int) -> dict[str, str]:
+def subscription_key(subscription_id: int) -> str:
+    """The key of a followed CalDAV calendar's password: its own prefix, so it never
+    meets a link's item of the same number."""
+    return f"s{subscription_id}"
+
+
+def attributes(link_id: Key) -> dict[str, str]:
     """The attributes an item of ours carries (what a lookup searches by)."""
     return {"application": APPLICATION, "link": str(link_id)}
+
+
+def _ref(key: Key) -> str:
+    """How logs name the calendar: ``c3`` for a link, the key itself otherwise."""
+    return f"c{key}" if isinstance(key, int) else key
 
 
 class SecretService:
@@ -54,7 +71,7 @@ class SecretService:
     def __init__(self, bus: str = "SESSION") -> None:
         self._bus = bus
 
-    def store(self, link_id: int, label: str, password: str) -> None:
+    def store(self, link_id: Key, label: str, password: str) -> None:
         """Create (or replace) the item of ``link_id`` in the default collection.
 
         Raises:
@@ -77,7 +94,7 @@ class SecretService:
             if prompt != "/":
                 raise SecretServiceError("the Secret Service's collection is locked")
 
-    def lookup(self, link_id: int) -> str | None:
+    def lookup(self, link_id: Key) -> str | None:
         """The password of ``link_id``, or ``None`` when the service has none (or is locked).
 
         Raises:
@@ -95,7 +112,7 @@ class SecretService:
                 return bytes(value).decode()
             return None
 
-    def delete(self, link_id: int) -> None:
+    def delete(self, link_id: Key) -> None:
         """Remove the items of ``link_id`` (none: nothing happens)."""
         with self._connect() as conn:
             unlocked, _locked = self._call(
@@ -143,16 +160,18 @@ class Passwords:
 
     def __init__(self, service: SecretService | None) -> None:
         self._service = service
-        self._memory: dict[int, str] = {}
+        self._memory: dict[Key, str] = {}
         self._lock = threading.Lock()
 
-    def store(self, link_id: int, label: str, password: str) -> str:
+    def store(self, link_id: Key, label: str, password: str) -> str:
         """Keep the password of ``link_id``; returns where, one line for the person."""
         if self._service is not None:
             try:
                 self._service.store(link_id, label, password)
             except SecretServiceError as exc:
-                log.warning("password of calendar c%d: %s; %s", link_id, exc, IN_MEMORY_NOTE)
+                log.warning(
+                    "password of calendar %s: %s; %s", _ref(link_id), exc, IN_MEMORY_NOTE
+                )
             else:
                 with self._lock:
                     self._memory.pop(link_id, None)
@@ -161,7 +180,7 @@ class Passwords:
             self._memory[link_id] = password
         return IN_MEMORY_NOTE
 
-    def lookup(self, link_id: int) -> str | None:
+    def lookup(self, link_id: Key) -> str | None:
         """The password of ``link_id``, or ``None`` when none is known."""
         with self._lock:
             if link_id in self._memory:
@@ -171,10 +190,10 @@ class Passwords:
         try:
             return self._service.lookup(link_id)
         except SecretServiceError as exc:
-            log.info("password of calendar c%d: %s", link_id, exc)
+            log.info("password of calendar %s: %s", _ref(link_id), exc)
             return None
 
-    def forget(self, link_id: int) -> None:
+    def forget(self, link_id: Key) -> None:
         """Drop the password of ``link_id`` (the link was removed)."""
         with self._lock:
             self._memory.pop(link_id, None)
@@ -182,4 +201,4 @@ class Passwords:
             try:
                 self._service.delete(link_id)
             except SecretServiceError as exc:
-                log.info("password of calendar c%d not removed: %s", link_id, exc)
+                log.info("password of calendar %s not removed: %s", _ref(link_id), exc)

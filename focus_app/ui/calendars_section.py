@@ -52,9 +52,11 @@ ERROR_STYLE = "color: #c0392b;"
 HELP_STYLE = "color: palette(placeholder-text);"
 
 KIND_FILE, KIND_URL, KIND_CALDAV = "file", "url", "caldav"
+KIND_CALDAV_FOLLOW = "caldav-follow"
 ADD_KINDS = {
     KIND_FILE: "An .ics file on this computer",
     KIND_URL: "A calendar's web address (https:// or webcal://)",
+    KIND_CALDAV_FOLLOW: "Follow (CalDAV, read only): a calendar that needs a log-in",
     KIND_CALDAV: "A CalDAV calendar (share blocks between machines, publish availability)",
 }
 BUSY_LABELS = {
@@ -103,6 +105,9 @@ def name_text(summary: dict[str, Any]) -> str:
 def use_text(summary: dict[str, Any]) -> str:
     """What a calendar is for, from its ``calendar.list`` summary."""
     mode = summary.get("caldav")
+    if mode is None and summary.get("user"):
+        label = BUSY_LABELS.get(str(summary.get("busy_kind")), str(summary.get("busy_kind")))
+        return f"CalDAV: counts as {label.split(' (', 1)[0].lower()}"
     if mode == "publish":
         return "CalDAV: publishes availability" + (
             ", focus as busy" if summary.get("focus_as_busy") else ""
@@ -124,7 +129,8 @@ def result_text(summary: dict[str, Any]) -> str:
 
 
 class AddCalendarDialog(QDialog):
-    """What to add: an .ics file, a web address, or a CalDAV calendar.
+    """What to add: an .ics file, a web address, a CalDAV calendar to follow (read only),
+    or a CalDAV calendar to sync with or publish to.
 
     Signals:
         submitted(dict): OK was pressed; the request for ``calendar.add``. The dialog
@@ -201,8 +207,22 @@ class AddCalendarDialog(QDialog):
     def request(self) -> dict[str, Any]:
         """The ``calendar.add`` request the fields make (checked by the command)."""
         source = self.source_edit.text().strip()
-        if self.kind() == KIND_CALDAV:
+        if self.kind() == KIND_CALDAV_FOLLOW:
             request: dict[str, Any] = {
+                "cmd": "calendar.add",
+                "caldav": True,
+                "mode": "follow",
+                "source": source,
+                "user": self.user_edit.text().strip(),
+                "busy": self.busy_combo.currentData(),
+            }
+            if self.name_edit.text().strip():
+                request["name"] = self.name_edit.text().strip()
+            if self.password_edit.text():
+                request["password"] = self.password_edit.text()
+            return request
+        if self.kind() == KIND_CALDAV:
+            request = {
                 "cmd": "calendar.add",
                 "caldav": True,
                 "source": source,
@@ -244,19 +264,25 @@ class AddCalendarDialog(QDialog):
     def _kind_changed(self, *_: object) -> None:
         kind = self.kind()
         caldav = kind == KIND_CALDAV
+        logs_in = kind in (KIND_CALDAV, KIND_CALDAV_FOLLOW)
         self.browse_button.setVisible(kind == KIND_FILE)
         self.source_edit.setPlaceholderText(
             {
                 KIND_FILE: "/home/you/work.ics",
                 KIND_URL: "https://calendar.example.com/you/basic.ics",
+                KIND_CALDAV_FOLLOW: "https://dav.example.com/calendars/you/work/",
                 KIND_CALDAV: "https://dav.example.com/calendars/you/focus/",
             }[kind]
+        )
+        self.name_edit.setPlaceholderText(
+            "the calendar, the user name and the host" if kind == KIND_CALDAV_FOLLOW
+            else "the file name or the host"
         )
         for widget, shown in (
             (self.name_edit, not caldav),
             (self.busy_combo, not caldav),
-            (self.user_edit, caldav),
-            (self.password_edit, caldav),
+            (self.user_edit, logs_in),
+            (self.password_edit, logs_in),
             (self.mode_combo, caldav),
             (self.focus_busy_check, caldav and self.mode_combo.currentData() == "publish"),
         ):
@@ -513,7 +539,7 @@ class CalendarsSection(QGroupBox):
     def open_password(self) -> None:
         """Ask for the selected CalDAV calendar's password and keep it (off the GUI thread)."""
         summary = self.selected()
-        if summary is None or "caldav" not in summary:
+        if summary is None or not _logs_in(summary):
             return
         dialog = PasswordDialog(name_text(summary), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -590,7 +616,8 @@ class CalendarsSection(QGroupBox):
             "The CalDAV link is removed and its password forgotten; the events on the "
             "server and your blocks stay."
             if "caldav" in summary
-            else f"Its {summary.get('blocks', 0)} block(s) are removed too."
+            else f"Its {summary.get('blocks', 0)} block(s) are removed too"
+            + (" and its password forgotten." if summary.get("user") else ".")
         )
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -679,15 +706,20 @@ class CalendarsSection(QGroupBox):
         self.sync_button.setEnabled(not self.busy and bool(self._summaries))
         selected = self.selected()
         self.remove_button.setEnabled(not self.busy and selected is not None)
-        self.password_button.setVisible(any("caldav" in s for s in self._summaries))
+        self.password_button.setVisible(any(_logs_in(s) for s in self._summaries))
         self.password_button.setEnabled(
-            not self.busy and selected is not None and "caldav" in selected
+            not self.busy and selected is not None and _logs_in(selected)
         )
 
     def close_work(self) -> None:
         """Abandon what runs (the window goes, the app quits)."""
         self.background.close()
         self._on_done = None
+
+
+def _logs_in(summary: dict[str, Any]) -> bool:
+    """A CalDAV link, or a followed CalDAV calendar: it has a password to give."""
+    return "caldav" in summary or bool(summary.get("user"))
 
 
 def _ref(summary: dict[str, Any]) -> int | str:

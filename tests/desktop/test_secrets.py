@@ -16,7 +16,12 @@ import pytest
 from jeepney import DBusAddress, new_method_call
 from jeepney.io.blocking import open_dbus_connection
 
-from focus_app.desktop.secrets import IN_MEMORY_NOTE, Passwords, SecretService
+from focus_app.desktop.secrets import (
+    IN_MEMORY_NOTE,
+    Passwords,
+    SecretService,
+    subscription_key,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None,
@@ -84,6 +89,19 @@ def test_a_password_stored_in_gnome_keyring_is_found_again_by_link_and_removed(
     assert fresh.lookup(4) is None
     fresh.forget(3)
     assert Passwords(SecretService(keyring)).lookup(3) is None
+
+
+def test_a_followed_calendars_password_has_its_own_key_beside_the_link_of_that_number(
+    keyring: str,
+) -> None:
+    passwords = Passwords(SecretService(keyring))
+    passwords.store(1, "Focus & Boundaries: alice at https://dav/sync/", "link pw")
+    passwords.store(subscription_key(1), "Focus & Boundaries: alice at https://dav/work/",
+                    "follow pw")
+    fresh = Passwords(SecretService(keyring))
+    assert (fresh.lookup(1), fresh.lookup(subscription_key(1))) == ("link pw", "follow pw")
+    fresh.forget(subscription_key(1))
+    assert (fresh.lookup(1), fresh.lookup(subscription_key(1))) == ("link pw", None)
 
 
 def test_a_second_password_for_one_link_replaces_the_first(keyring: str) -> None:

@@ -1,7 +1,8 @@
 """The settings page's Calendars section, driven by clicks: add an .ics file from
 tests/data, see it listed, sync now (in the background), remove it after the question;
 the empty state; a refused source; a CalDAV link on a real Radicale whose password goes
-to the password keeper, never to the database."""
+to the password keeper, never to the database; a CalDAV calendar followed (read only) as
+busy time."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from focus_app.commands import Commands
 from focus_app.core.model import BlockKind
-from focus_app.desktop.secrets import Passwords
+from focus_app.desktop.secrets import Passwords, subscription_key
 from focus_app.engine import Engine
 from focus_app.ui.calendars_section import (
     EMPTY_TEXT,
     KIND_CALDAV,
+    KIND_CALDAV_FOLLOW,
     AddCalendarDialog,
     CalendarsSection,
     PasswordDialog,
@@ -28,6 +30,7 @@ from focus_app.ui.pages import LazyPage
 from focus_app.ui.settings_page import SettingsPage
 from focus_app.ui.shell import Shell
 from tests.calendars.radicale_server import PASSWORD, USER, RadicaleServer, radicale
+from tests.calendars.test_caldav_follow import STANDUP, WorkCalendar
 from tests.ui.ui_engine import clock, engine, notifier
 
 __all__ = ["clock", "engine", "notifier", "radicale"]
@@ -229,3 +232,54 @@ def test_a_caldav_calendars_password_is_given_again_from_the_section(
     assert section.status_label.text().startswith(f"Password given for {USER} at dav.example.")
     for stored in tmp_path.glob("focus.sqlite3*"):
         assert PASSWORD.encode() not in stored.read_bytes()
+
+
+def test_following_a_caldav_calendar_is_a_choice_of_the_add_dialog_with_busy_time_and_log_in(
+    qtbot: QtBot, section: CalendarsSection, commands: Commands, engine: Engine,
+    radicale: RadicaleServer, tmp_path: Path,
+) -> None:
+    work = WorkCalendar(radicale)
+    work.put(STANDUP)
+    work.close()
+    dialog = open_add(qtbot, section)
+    dialog.set_kind(KIND_CALDAV_FOLLOW)
+    assert dialog.kind_combo.currentText().startswith("Follow (CalDAV, read only)")
+    for shown in (dialog.busy_combo, dialog.user_edit, dialog.password_edit, dialog.name_edit):
+        assert shown.isVisible()
+    assert not dialog.mode_combo.isVisible() and not dialog.browse_button.isVisible()
+    qtbot.keyClicks(dialog.source_edit, work.url)
+    qtbot.keyClicks(dialog.user_edit, USER)
+    qtbot.keyClicks(dialog.password_edit, PASSWORD)
+    dialog.busy_combo.setCurrentIndex(dialog.busy_combo.findData("available"))
+    with qtbot.waitSignal(section.work_finished, timeout=20_000):
+        qtbot.mouseClick(dialog.ok_button, LEFT)  # the password is stored off the GUI thread
+    assert not dialog.isVisible()
+    assert cell(section, 0, 0) == f"work ({USER} at 127.0.0.1)"
+    assert cell(section, 0, 1) == "CalDAV: counts as available"
+    assert commands.passwords is not None
+    assert commands.passwords.lookup(subscription_key(1)) == PASSWORD
+    section.select(f"work ({USER} at 127.0.0.1)")
+    assert section.password_button.isVisible() and section.password_button.isEnabled()
+
+    with qtbot.waitSignal(section.work_finished, timeout=20_000) as finished:
+        qtbot.mouseClick(section.sync_button, LEFT)
+    assert finished.args[0]["ok"] is True
+    assert cell(section, 0, 3) == "OK, 1 changed"
+    [block] = [b for b in engine.blocks() if b.source_calendar == "sub:1"]
+    assert (block.title, block.kind) == ("Standup", BlockKind.AVAILABLE)
+    for stored in tmp_path.glob("focus.sqlite3*"):  # the database, its WAL
+        assert PASSWORD.encode() not in stored.read_bytes()
+
+
+def test_a_followed_caldav_calendars_wrong_password_shows_as_its_result(
+    qtbot: QtBot, section: CalendarsSection, commands: Commands, radicale: RadicaleServer,
+) -> None:
+    url = radicale.calendar_url("work")
+    added = commands.handle({"cmd": "calendar.add", "caldav": True, "mode": "follow",
+                             "source": url, "user": USER, "password": "not it"})
+    assert added["ok"] is True
+    section.refresh()
+    with qtbot.waitSignal(section.work_finished, timeout=20_000):
+        qtbot.mouseClick(section.sync_button, LEFT)
+    assert cell(section, 0, 3).startswith(f"127.0.0.1 refused the password of '{USER}'")
+    assert section.status_label.text().startswith(f"work ({USER} at 127.0.0.1): 127.0.0.1 ")
