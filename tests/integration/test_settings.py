@@ -301,6 +301,7 @@ def test_gate_settings_carry_the_gate_options() -> None:
         repeat_escalation_minutes=7,
         breakthrough_budget=-1,
         pacing_per_minute=2,
+        weekly_breakthroughs=25,
     )
     assert settings.gate_settings() == GateSettings(
         breakthrough_people=("a",),
@@ -311,6 +312,7 @@ def test_gate_settings_carry_the_gate_options() -> None:
         repeat_escalation_minutes=7,
         breakthrough_budget=-1,
         pacing_per_minute=2,
+        weekly_breakthroughs=25,
     )
     assert Settings().gate_settings() == GateSettings()
 
