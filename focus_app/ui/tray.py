@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QCursor, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
+from focus_app.engine import Ingested
 from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
 from focus_app.ui.quick_actions import (
@@ -87,8 +88,19 @@ class TrayController(QObject):
         self.actions.refreshed.connect(self._show_status)
         self.menu.aboutToShow.connect(self.actions.refresh)
         self.actions.engine.requests_changed.connect(self.actions.refresh)
+        # A breakthrough changes the meter but no held count or mode: refresh for it,
+        # at most every quarter second (a flood of priority messages is one refresh).
+        self._meter_timer = QTimer(self)
+        self._meter_timer.setSingleShot(True)
+        self._meter_timer.setInterval(250)
+        self._meter_timer.timeout.connect(self.actions.refresh)
+        self.actions.engine.decided.connect(self._on_decided)
         self._shown_icon_key: tuple[str, int] | None = None
         self._show_status(self.actions.status)
+
+    def _on_decided(self, ingested: Ingested) -> None:
+        if ingested.decision.breakthrough and not self._meter_timer.isActive():
+            self._meter_timer.start()
 
     def show(self) -> None:
         """Put the icon into the tray."""
