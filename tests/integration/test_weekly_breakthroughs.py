@@ -6,6 +6,7 @@ from the store once, at start and when a new week begins, and the gate adds to i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -160,4 +161,21 @@ def test_the_week_turns_at_local_monday_midnight_after_a_daylight_saving_change(
     decision = send(engine, clock)
     assert decision.outcome is Outcome.DELIVERED and decision.breakthrough
     assert engine.week_budget().breakthroughs == 1
+    close(engine)
+
+
+def test_a_new_time_zone_moves_monday_midnight_and_the_week_is_counted_again(
+    qapp: object, tmp_path: Path
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 29, 22, 30, tzinfo=UTC))  # Sunday 23:30 in Berlin
+    engine = open_engine(tmp_path / "focus.sqlite3", clock)
+    engine.start_override(Mode.FOCUS, timedelta(hours=3))
+    assert [send(engine, clock).outcome for _ in range(3)] == [Outcome.DELIVERED] * 3
+    clock.advance(timedelta(hours=1))  # Monday 00:30 in Berlin: a new week
+    assert send(engine, clock).outcome is Outcome.DELIVERED
+    # In London it is still Sunday 23:30: the week of the first three, now four.
+    engine.update_settings(dataclasses.replace(SETTINGS, timezone="Europe/London"))
+    held = send(engine, clock)
+    assert held.outcome is Outcome.HELD
+    assert "this week's breakthroughs are used (4 of 3)" in held.reason
     close(engine)
