@@ -108,6 +108,7 @@ class TrayController(QObject):
 
     def hide(self) -> None:
         """Take the icon out of the tray (before quitting, so no ghost icon stays)."""
+        self._meter_timer.stop()  # nothing refreshes after the engine's store is closed
         self.icon.hide()
 
     def _build_menu(self) -> None:
@@ -139,6 +140,7 @@ class TrayController(QObject):
         """Icon, tooltip and submenu titles from the engine's status."""
         if not status:
             return
+        self._meter_timer.stop()  # this refresh shows every breakthrough decided so far
         now = self.actions.engine.clock.now()
         key = (str(status["mode"]), int(status.get("held", 0)))
         if key != self._shown_icon_key:  # setIcon makes the panel redraw: only on change

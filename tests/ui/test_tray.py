@@ -383,3 +383,17 @@ def test_the_meter_follows_breakthroughs_and_says_when_the_rest_wait(
     line = "▱▱▱▱▱▱▱▱▱▱ 0 of 5 h committed, 2 of 2 breakthroughs, the rest wait"
     qtbot.waitUntil(lambda: tray.tooltip().endswith(line))
     assert menu_texts(tray)[1] == line
+
+
+def test_a_flood_of_priority_breakthroughs_refreshes_the_meter_once(
+    tray: TrayController, engine: Engine, clock: FakeClock, qtbot: QtBot
+) -> None:
+    engine.update_settings(dataclasses.replace(engine.settings, priority_people=("boss",)))
+    engine.start_override(Mode.FOCUS, timedelta(hours=1))
+    refreshes: list[object] = []
+    tray.actions.refreshed.connect(refreshes.append)
+    for _ in range(200):
+        engine.ingest(Notification(title="ping", sender="boss", received_at=clock.now()))
+    qtbot.waitUntil(lambda: tray.tooltip().endswith("200 of 10 breakthroughs, the rest wait"))
+    qtbot.wait(300)
+    assert len(refreshes) == 1
