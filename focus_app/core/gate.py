@@ -4,7 +4,8 @@ The order of questions is fixed, so a decision can always be explained in one li
 
 1. Rules, in order, first match wins: ``mute`` mutes in every mode; ``priority``
    delivers in every mode; ``hold`` holds in every mode but paused; ``allow`` passes
-   focus (within the breakthrough budget) and is held in off-time.
+   focus (within the focus block's breakthrough budget, then the week's allowance)
+   and is held in off-time.
 2. Built-ins, when no rule matched: priority people and apps (like ``priority``), then
    breakthrough people and apps, critical urgency and repeat escalation (like ``allow``;
    only for the kinds of source in ``repeat_escalation_kinds``, chat by default).
@@ -339,7 +340,8 @@ class Gate:
         """Deliver, hold or mute ``n`` at ``now`` in the situation ``ctx``.
 
         Updates the counters: every notification counts as a sighting of its sender,
-        every delivery as a pop-up, every budgeted breakthrough in focus as spent.
+        every delivery as a pop-up, every budgeted breakthrough in focus as spent, and
+        every breakthrough (priority ones too) as one of the week's.
         """
         counters = self._counters
         sender = n.sender.casefold()
