@@ -17,14 +17,15 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from focus_app import DISPLAY_NAME, boundaries
-from focus_app.core.budget import WeekBudget
+from focus_app.core.booking import Span
+from focus_app.core.budget import WeekBudget, week_of
 from focus_app.core.contact_availability import AvailabilityCache
 from focus_app.core.digest import build_digest, build_paced_summary
 from focus_app.core.gate import Gate, budget_key
@@ -180,6 +181,8 @@ class Engine(QObject):
         self._review_shown_for: datetime | None = self._last_review_at(clock.now())
         self._held_count = self._store.held_count()
         self._budget_restored_for = ""
+        self._week: Span | None = None
+        """The local week the gate counts breakthroughs in (UTC bounds): ``_week_start``."""
         self._next_return: datetime | None = None
         self._contact_schedules: dict[int, Schedule] = {}
         self._contact_problems: dict[int, str] = {}
@@ -222,6 +225,7 @@ class Engine(QObject):
             if str(zone) != str(self._tz):
                 log.info("system time zone changed from %s to %s", self._tz, zone)
                 self._tz = zone
+                self._week = None  # Monday 00:00 moved with the zone
                 self._schedule = self._build_schedule()
                 self.settings_changed.emit()
                 self.reconcile()
@@ -505,7 +509,25 @@ class Engine(QObject):
             state=state,
             release_at=next_release_at(self._schedule, override, now),
             next_window_at=next_window_after(self._schedule, override, now),
+            week_start=self._week_start(now),
         )
+
+    def _week_start(self, now: datetime) -> datetime:
+        """The start of the local week containing ``now``, the gate's weekly counter seeded.
+
+        The week's breakthroughs are counted in the store once: at the first batch after
+        the start and when a new week (or zone) begins; the gate adds each one it lets
+        through. So the weekly allowance survives a restart, agrees with the tray's
+        meter (the same count), and costs two comparisons per batch, not a query.
+        """
+        week = self._week
+        if week is None or not week.start <= now < week.end:
+            local = week_of(now, self._tz)
+            week = self._week = Span(local.start.astimezone(UTC), local.end.astimezone(UTC))
+            self._gate.restore_week(
+                week.start, self._store.breakthroughs_between(week.start, week.end)
+            )
+        return week.start
 
     def _decide_and_record(
         self,
@@ -1079,6 +1101,7 @@ class Engine(QObject):
             save_settings(self._settings_path, settings)  # first: a failed save changes nothing
         self._settings = settings
         self._tz = settings.tzinfo()
+        self._week = None  # the zone may have changed, and with it Monday 00:00
         # A reminder moved to a time already past this week waits for next week.
         self._review_shown_for = self._last_review_at(self._clock.now())
         self._gate = self._gate.with_config(self._gate_rules(), settings.gate_settings())

@@ -512,9 +512,11 @@ class Settings:
         metadata=_declare(
             "boundaries",
             "weekly_breakthroughs",
-            "Breakthroughs per week you are willing to allow (shown in the tray's meter).",
-            _whole_number(0, 1000),
-            "0 to 1000",
+            "Breakthroughs you allow per week (Monday to Sunday, priority ones counted); once "
+            "used, the rest wait as after a spent focus-block budget, only priority passes. "
+            "0 = no weekly limit.",
+            _whole_number(1, 1000, unlimited=0),
+            "0 (no weekly limit) or 1 to 1000",
             label="Breakthroughs per week",
         ),
     )
@@ -554,6 +556,7 @@ class Settings:
             repeat_escalation_kinds=self.repeat_escalation_kinds,
             breakthrough_budget=self.breakthrough_budget,
             pacing_per_minute=self.pacing_per_minute,
+            weekly_breakthroughs=self.weekly_breakthroughs,
         )
 
     def tzinfo(self) -> tzinfo:

@@ -64,8 +64,11 @@ class WeekBudget:
         week: The week.
         committed: Real time of commitments booked in the week.
         hours: The allowed hours of commitments.
-        breakthroughs: Breakthroughs delivered in the week.
-        breakthrough_limit: The allowed breakthroughs.
+        breakthroughs: Breakthroughs delivered in the week (through focus or off-time,
+            priority ones included): the count the gate's weekly allowance uses.
+        breakthrough_limit: The allowed breakthroughs; 0 = no weekly limit. Once
+            reached, budgeted breakthroughs wait (priority still passes, so the count
+            can go past it).
     """
 
     week: Span
@@ -94,12 +97,27 @@ class WeekBudget:
             return 1.0 if self.committed > timedelta() else 0.0
         return self.committed / self.limit
 
+    @property
+    def breakthroughs_used_up(self) -> bool:
+        """Whether the week's breakthroughs are used: the rest wait (priority passes)."""
+        return 0 < self.breakthrough_limit <= self.breakthroughs
+
     def text(self) -> str:
-        """``3.5 of 5 h committed, 2 of 10 breakthroughs``."""
-        return (
-            f"{_hours(self.committed)} of {_number(self.hours)} h committed, "
-            f"{self.breakthroughs} of {self.breakthrough_limit} breakthroughs"
-        )
+        """``3.5 of 5 h committed, 2 of 10 breakthroughs``.
+
+        Once the breakthroughs are used: ``..., 10 of 10 breakthroughs, the rest wait``;
+        without a weekly limit: ``..., 2 breakthroughs (no weekly limit)``.
+        """
+        hours = f"{_hours(self.committed)} of {_number(self.hours)} h committed"
+        count, limit = self.breakthroughs, self.breakthrough_limit
+        if limit <= 0:
+            return f"{hours}, {count} {_breakthroughs(count)} (no weekly limit)"
+        rest = ", the rest wait" if self.breakthroughs_used_up else ""
+        return f"{hours}, {count} of {limit} breakthroughs{rest}"
+
+
+def _breakthroughs(count: int) -> str:
+    return "breakthrough" if count == 1 else "breakthroughs"
 
 
 def _hours(delta: timedelta) -> str:

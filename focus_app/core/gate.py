@@ -4,18 +4,21 @@ The order of questions is fixed, so a decision can always be explained in one li
 
 1. Rules, in order, first match wins: ``mute`` mutes in every mode; ``priority``
    delivers in every mode; ``hold`` holds in every mode but paused; ``allow`` passes
-   focus (within the breakthrough budget) and is held in off-time.
+   focus (within the focus block's breakthrough budget, then the week's allowance)
+   and is held in off-time.
 2. Built-ins, when no rule matched: priority people and apps (like ``priority``), then
    breakthrough people and apps, critical urgency and repeat escalation (like ``allow``;
    only for the kinds of source in ``repeat_escalation_kinds``, chat by default).
 3. The mode: paused delivers everything; available delivers, paced to a few pop-ups a
    minute; focus and off-time hold the rest until ``ctx.release_at``.
 
-The gate keeps three small counters in memory, fed by the ``now`` passed to
+The gate keeps four small counters in memory, fed by the ``now`` passed to
 ``decide``: when each sender was last seen (repeat escalation), breakthroughs used per
-focus period (the budget) and recent pop-up times (pacing). They are bounded, and a
-gate rebuilt for new rules or settings with ``with_config`` keeps them, and
-``restore_breakthroughs`` seeds the budget after a restart (the engine persists it).
+focus period (the budget), breakthroughs this week (the weekly allowance, keyed by
+``GateContext.week_start``) and recent pop-up times (pacing). They are bounded, and a
+gate rebuilt for new rules or settings with ``with_config`` keeps them;
+``restore_breakthroughs`` and ``restore_week`` seed them after a restart (the engine
+persists the first and counts the second from the store, once a week).
 """
 
 from __future__ import annotations
@@ -132,13 +135,22 @@ class _Counters:
         self.last_seen: dict[str, datetime] = {}
         self.breakthroughs: OrderedDict[str, int] = OrderedDict()
         self.popups: deque[datetime] = deque(maxlen=_MAX_POPUPS)
+        self.week: datetime | None = None
+        self.week_used = 0
 
     def copy(self) -> _Counters:
         other = _Counters()
         other.last_seen = dict(self.last_seen)
         other.breakthroughs = OrderedDict(self.breakthroughs)
         other.popups = deque(self.popups, maxlen=_MAX_POPUPS)
+        other.week, other.week_used = self.week, self.week_used
         return other
+
+    def used_in_week(self, week: datetime) -> int:
+        """Breakthroughs in the week starting ``week``; a new week starts from 0."""
+        if week is not self.week and week != self.week:
+            self.week, self.week_used = week, 0
+        return self.week_used
 
     def see_sender(self, folded_sender: str, now: datetime, keep: timedelta) -> None:
         """Remember that ``folded_sender`` was seen at ``now``; forget stale senders."""
@@ -260,6 +272,7 @@ class Gate:
         self._repeat_window = timedelta(minutes=self._repeat_minutes)
         self._repeat_kinds = frozenset(settings.repeat_escalation_kinds)
         self._pacing = min(max(settings.pacing_per_minute, 0), _MAX_POPUPS)
+        self._weekly = max(settings.weekly_breakthroughs, 0)
         self._counters = _Counters()
         # The engine passes the same state object until the next transition, so the
         # period's name and budget key are worked out once per state.
@@ -304,11 +317,31 @@ class Gate:
             while len(counters.breakthroughs) > _MAX_PERIODS:
                 counters.breakthroughs.popitem(last=False)
 
+    def week_breakthroughs(self, week_start: datetime) -> int:
+        """Breakthroughs counted in the week starting ``week_start`` (0 for another week)."""
+        counters = self._counters
+        return counters.week_used if week_start == counters.week else 0
+
+    def restore_week(self, week_start: datetime, used: int) -> None:
+        """Count from ``used`` breakthroughs in the week starting ``week_start``.
+
+        The engine counts the week's breakthroughs in the store once (at start, and when
+        a new week begins) and the gate adds each one it lets through, so the weekly
+        allowance survives a restart without a query per notification. Never lowers a
+        count the gate already has for that week.
+        """
+        counters = self._counters
+        if week_start == counters.week:
+            counters.week_used = max(counters.week_used, used)
+        else:
+            counters.week, counters.week_used = week_start, max(used, 0)
+
     def decide(self, n: Notification, ctx: GateContext, now: datetime) -> Decision:
         """Deliver, hold or mute ``n`` at ``now`` in the situation ``ctx``.
 
         Updates the counters: every notification counts as a sighting of its sender,
-        every delivery as a pop-up, every budgeted breakthrough in focus as spent.
+        every delivery as a pop-up, every budgeted breakthrough in focus as spent, and
+        every breakthrough (priority ones too) as one of the week's.
         """
         counters = self._counters
         sender = n.sender.casefold()
@@ -419,6 +452,12 @@ class Gate:
 
         if level is _PRIORITY:
             passes = "focus" if mode is _FOCUS else "off-time"
+            week = ctx.week_start
+            if week is not None:
+                # Priority is never held for the week, but it did break through: the
+                # week's count is the one the tray's meter shows.
+                self._counters.used_in_week(week)
+                self._counters.week_used += 1
             return self._decision(
                 _DELIVERED,
                 f"delivered: {v.why} (priority passes {passes})",
@@ -436,7 +475,9 @@ class Gate:
 
         # Focus.
         if level is _BREAKTHROUGH:
-            return self._breakthrough(v, _shown(state.label), key, release_at, now, rule_id)
+            return self._breakthrough(
+                v, _shown(state.label), key, release_at, now, rule_id, ctx.week_start
+            )
         who = n.sender or n.source
         why_not = (
             f"no rule lets {_shown(who)} through"
@@ -455,11 +496,16 @@ class Gate:
         release_at: datetime | None,
         now: datetime,
         rule_id: int | None,
+        week: datetime | None,
     ) -> Decision:
-        """A budgeted breakthrough in focus: delivered while the budget lasts."""
+        """A budgeted breakthrough in focus: delivered while both budgets last.
+
+        The focus block's budget is asked first, then the week's allowance.
+        """
+        counters = self._counters
         budget = self._budget
         if budget >= 0:
-            used = self._counters.used(period)
+            used = counters.used(period)
             if used >= budget:
                 return self._decision(
                     _HELD,
@@ -468,7 +514,19 @@ class Gate:
                     release_at,
                     rule_id=rule_id,
                 )
-        used = self._counters.spend(period)
+        if week is not None:
+            this_week = counters.used_in_week(week)
+            weekly = self._weekly
+            if weekly and this_week >= weekly:
+                return self._decision(
+                    _HELD,
+                    f"held: this week's breakthroughs are used ({this_week} of {weekly}); "
+                    f"{v.why} but it waits {_until(release_at, now)}",
+                    release_at,
+                    rule_id=rule_id,
+                )
+            counters.week_used = this_week + 1
+        used = counters.spend(period)
         of = f" of {budget}" if budget >= 0 else ""
         return self._decision(
             _DELIVERED,

@@ -352,6 +352,12 @@ class GateSettings:
             or CI run does not.
         breakthrough_budget: Breakthroughs allowed per focus block; once spent, even
             allowed items are held (``priority`` still passes). Negative = unlimited.
+        weekly_breakthroughs: Breakthroughs allowed per local week (issue 11), counted
+            like the tray's meter: every breakthrough delivered through focus or
+            off-time, priority ones included. Once used, budgeted breakthroughs in focus
+            are held like a spent per-block budget holds them; priority still passes
+            (and still counts). 0 = no weekly limit. Applies only when the engine says
+            which week it is (``GateContext.week_start``).
         pacing_per_minute: At most this many pop-ups a minute while available, the rest
             folded into one summary; 0 turns pacing off.
     """
@@ -365,6 +371,7 @@ class GateSettings:
     repeat_escalation_kinds: tuple[str, ...] = ("chat",)
     breakthrough_budget: int = 3
     pacing_per_minute: int = 4
+    weekly_breakthroughs: int = 10
 
 
 @dataclass(frozen=True)
@@ -377,11 +384,16 @@ class GateContext:
             flow again), or ``None`` if no such instant is known.
         next_window_at: For ``hold`` rules while available: the start of the next
             availability window after the current one, or ``None``.
+        week_start: The start of the local week containing now (Monday 00:00 in the
+            schedule's zone, ``focus_app.core.budget.week_of``): the gate counts the
+            week's breakthroughs under it and starts from 0 when it changes. ``None``:
+            no weekly allowance applies.
     """
 
     state: ModeState
     release_at: datetime | None = None
     next_window_at: datetime | None = None
+    week_start: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from PySide6.QtGui import QAction, QCursor, QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focus_app.core.model import Mode
+from focus_app.engine import Ingested
 from focus_app.status_text import Status, desktop_gate_text, format_status
 from focus_app.ui.icons import mode_icon
 from focus_app.ui.quick_actions import (
@@ -87,8 +88,19 @@ class TrayController(QObject):
         self.actions.refreshed.connect(self._show_status)
         self.menu.aboutToShow.connect(self.actions.refresh)
         self.actions.engine.requests_changed.connect(self.actions.refresh)
+        # A breakthrough changes the meter but no held count or mode: refresh for it,
+        # at most every quarter second (a flood of priority messages is one refresh).
+        self._meter_timer = QTimer(self)
+        self._meter_timer.setSingleShot(True)
+        self._meter_timer.setInterval(250)
+        self._meter_timer.timeout.connect(self.actions.refresh)
+        self.actions.engine.decided.connect(self._on_decided)
         self._shown_icon_key: tuple[str, int] | None = None
         self._show_status(self.actions.status)
+
+    def _on_decided(self, ingested: Ingested) -> None:
+        if ingested.decision.breakthrough and not self._meter_timer.isActive():
+            self._meter_timer.start()
 
     def show(self) -> None:
         """Put the icon into the tray."""
@@ -96,6 +108,7 @@ class TrayController(QObject):
 
     def hide(self) -> None:
         """Take the icon out of the tray (before quitting, so no ghost icon stays)."""
+        self._meter_timer.stop()  # nothing refreshes after the engine's store is closed
         self.icon.hide()
 
     def _build_menu(self) -> None:
@@ -127,6 +140,7 @@ class TrayController(QObject):
         """Icon, tooltip and submenu titles from the engine's status."""
         if not status:
             return
+        self._meter_timer.stop()  # this refresh shows every breakthrough decided so far
         now = self.actions.engine.clock.now()
         key = (str(status["mode"]), int(status.get("held", 0)))
         if key != self._shown_icon_key:  # setIcon makes the panel redraw: only on change

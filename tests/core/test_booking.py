@@ -196,3 +196,18 @@ def test_the_budget_says_what_is_left_and_what_fits() -> None:
     assert not budget.fits(timedelta(hours=1, minutes=31))
     assert budget.room == timedelta(hours=1, minutes=30)
     assert budget.fraction == 0.7
+
+
+def test_the_budget_text_says_when_the_rest_wait_and_when_there_is_no_weekly_limit() -> None:
+    week = week_of(at(30, 12), BERLIN)
+    used_up = WeekBudget(week, timedelta(hours=2), 5, 10, 10)
+    assert used_up.breakthroughs_used_up
+    assert used_up.text() == "2 of 5 h committed, 10 of 10 breakthroughs, the rest wait"
+    past = WeekBudget(week, timedelta(hours=2), 5, 12, 10)  # priority passes a used-up week
+    assert past.text() == "2 of 5 h committed, 12 of 10 breakthroughs, the rest wait"
+    assert not WeekBudget(week, timedelta(), 5, 9, 10).breakthroughs_used_up
+    unlimited = WeekBudget(week, timedelta(), 5, 1, 0)
+    assert not unlimited.breakthroughs_used_up
+    assert unlimited.text() == "0 of 5 h committed, 1 breakthrough (no weekly limit)"
+    none_yet = WeekBudget(week, timedelta(), 5, 0, 0)
+    assert none_yet.text().endswith(", 0 breakthroughs (no weekly limit)")

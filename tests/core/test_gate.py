@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from focus_app.core.budget import week_of
 from focus_app.core.gate import Gate
 from focus_app.core.model import (
     Block,
@@ -608,3 +611,160 @@ def test_held_outside_available_never_marked_paced(mode: Mode) -> None:
     gate = Gate([], GateSettings(pacing_per_minute=1))
     for i in range(5):
         assert not decide(gate, note(f"s{i}"), ctx(mode)).paced
+
+
+# The weekly breakthrough allowance (issue 11, item 5)
+
+WEEK = datetime(2024, 5, 6, 0, 0, tzinfo=TZ)
+NEXT_WEEK = WEEK + timedelta(days=7)
+WEEKLY = GateSettings(
+    breakthrough_people=("alice",),
+    priority_people=("boss",),
+    breakthrough_budget=-1,
+    repeat_escalation_minutes=0,
+    weekly_breakthroughs=3,
+)
+
+
+def in_week(context: GateContext, week: datetime | None = WEEK) -> GateContext:
+    return replace(context, week_start=week)
+
+
+def outcomes(gate: Gate, senders: list[str], context: GateContext) -> list[Outcome]:
+    return [decide(gate, note(s), context).outcome for s in senders]
+
+
+def test_once_the_week_s_breakthroughs_are_used_the_next_waits_with_its_own_reason() -> None:
+    gate = Gate([], WEEKLY)
+    assert outcomes(gate, ["Alice"] * 3, in_week(FOCUS)) == [Outcome.DELIVERED] * 3
+    d = decide(gate, note("Alice"), in_week(FOCUS))
+    assert d.outcome is Outcome.HELD
+    assert not d.breakthrough
+    assert d.release_at == RELEASE
+    assert d.reason == (
+        "held: this week's breakthroughs are used (3 of 3); "
+        "a short rule lets Alice through but it waits until 11:30"
+    )
+    assert gate.week_breakthroughs(WEEK) == 3
+
+
+def test_critical_urgency_and_allow_rules_wait_too_once_the_week_is_used() -> None:
+    allow_ops = rule(RuleAction.ALLOW, "ops", rule_id=7, sender="ops")
+    gate = Gate([allow_ops], replace(WEEKLY, weekly_breakthroughs=1))
+    assert decide(gate, note("Alice"), in_week(FOCUS)).outcome is Outcome.DELIVERED
+    critical = decide(gate, note("Bob", urgency=Urgency.CRITICAL), in_week(FOCUS))
+    assert critical.outcome is Outcome.HELD
+    assert "critical urgency passes focus but it waits until 11:30" in critical.reason
+    allowed = decide(gate, note("ops"), in_week(FOCUS))
+    assert allowed.outcome is Outcome.HELD
+    assert allowed.reason == (
+        "held: this week's breakthroughs are used (1 of 1); "
+        "rule 'ops' lets it through but it waits until 11:30"
+    )
+    assert allowed.rule_id == 7
+
+
+def test_priority_passes_a_used_up_week_and_counts_like_the_meter() -> None:
+    gate = Gate([rule(RuleAction.PRIORITY, "deploys", keywords=("deploy",))], WEEKLY)
+    # Priority breakthroughs count (in focus and off-time), so they can use up the week...
+    assert decide(gate, note("Boss"), in_week(FOCUS)).outcome is Outcome.DELIVERED
+    assert decide(gate, note("Boss"), in_week(OFF)).outcome is Outcome.DELIVERED
+    assert decide(gate, note("Alice"), in_week(FOCUS)).outcome is Outcome.DELIVERED
+    assert decide(gate, note("Alice"), in_week(FOCUS)).outcome is Outcome.HELD
+    # ...and still pass it, going past the allowance.
+    deploy = decide(gate, note("ci", title="deploy failed"), in_week(FOCUS))
+    assert deploy.outcome is Outcome.DELIVERED and deploy.breakthrough
+    assert gate.week_breakthroughs(WEEK) == 4
+    assert "(4 of 3)" in decide(gate, note("Alice"), in_week(FOCUS)).reason
+
+
+def test_held_paused_and_available_notifications_do_not_count_for_the_week() -> None:
+    gate = Gate([], replace(WEEKLY, pacing_per_minute=0))
+    outcomes(gate, ["Bob", "Bob"], in_week(FOCUS))  # held: no rule lets Bob through
+    outcomes(gate, ["Alice", "Boss"], in_week(AVAILABLE))
+    outcomes(gate, ["Alice", "Boss"], in_week(PAUSED))
+    outcomes(gate, ["Alice"], in_week(OFF))  # held: breakthroughs pass focus only
+    assert gate.week_breakthroughs(WEEK) == 0
+
+
+def test_the_focus_block_budget_is_asked_first_and_its_holds_do_not_count() -> None:
+    gate = Gate([], replace(WEEKLY, breakthrough_budget=1))
+    assert outcomes(gate, ["Alice", "Alice"], in_week(FOCUS)) == [Outcome.DELIVERED, Outcome.HELD]
+    assert "breakthrough budget for 'Deep work' spent (1 of 1)" in (
+        decide(gate, note("Alice"), in_week(FOCUS)).reason
+    )
+    assert gate.week_breakthroughs(WEEK) == 1
+    other_block = in_week(ctx(Mode.FOCUS, "Writing", period_key="p2"))
+    assert outcomes(gate, ["Alice", "Alice"], other_block) == [Outcome.DELIVERED, Outcome.HELD]
+    assert gate.week_breakthroughs(WEEK) == 2
+
+
+def test_a_new_week_starts_the_allowance_from_zero() -> None:
+    gate = Gate([], WEEKLY)
+    outcomes(gate, ["Alice"] * 3, in_week(FOCUS))
+    assert decide(gate, note("Alice"), in_week(FOCUS)).outcome is Outcome.HELD
+    later = NOW + timedelta(days=7)
+    d = gate.decide(note("Alice"), in_week(FOCUS, NEXT_WEEK), later)
+    assert d.outcome is Outcome.DELIVERED
+    assert (gate.week_breakthroughs(NEXT_WEEK), gate.week_breakthroughs(WEEK)) == (1, 0)
+
+
+def test_zero_means_no_weekly_limit_and_no_week_in_the_context_means_none_applies() -> None:
+    unlimited = Gate([], replace(WEEKLY, weekly_breakthroughs=0))
+    assert outcomes(unlimited, ["Alice"] * 40, in_week(FOCUS)) == [Outcome.DELIVERED] * 40
+    assert unlimited.week_breakthroughs(WEEK) == 40
+    no_week = Gate([], WEEKLY)
+    assert outcomes(no_week, ["Alice"] * 40, FOCUS) == [Outcome.DELIVERED] * 40
+
+
+def test_restore_week_seeds_the_count_never_lowers_it_and_survives_new_rules() -> None:
+    gate = Gate([], WEEKLY)
+    gate.restore_week(WEEK, 2)
+    assert outcomes(gate, ["Alice", "Alice"], in_week(FOCUS)) == [Outcome.DELIVERED, Outcome.HELD]
+    gate.restore_week(WEEK, 1)
+    assert gate.week_breakthroughs(WEEK) == 3
+    rebuilt = gate.with_config([], replace(WEEKLY, weekly_breakthroughs=4))
+    two = outcomes(rebuilt, ["Alice", "Alice"], in_week(FOCUS))
+    assert two == [Outcome.DELIVERED, Outcome.HELD]
+    assert gate.week_breakthroughs(WEEK) == 3  # the old gate's counters were copied
+    rebuilt.restore_week(NEXT_WEEK, 0)  # the engine seeds a new week: it replaces the old
+    assert (rebuilt.week_breakthroughs(NEXT_WEEK), rebuilt.week_breakthroughs(WEEK)) == (0, 0)
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# The Mondays after Berlin's 2026 changes: CEST from Sunday 29 March, CET from Sunday 25 Oct.
+DST_MONDAYS = (
+    datetime(2026, 3, 30, tzinfo=BERLIN),
+    datetime(2026, 10, 26, tzinfo=BERLIN),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(DST_MONDAYS),
+    st.lists(st.integers(-9 * 24 * 60, 2 * 24 * 60), min_size=1, max_size=40),
+    st.integers(1, 4),
+)
+def test_across_a_daylight_saving_week_the_allowance_holds_per_local_week(
+    monday: datetime, minutes: list[int], limit: int
+) -> None:
+    """Each local week (Monday 00:00 Berlin, a 167 or 169 hour week) lets ``limit`` through.
+
+    The instants straddle the Monday after a change, so a week computed from a fixed
+    UTC offset would split them an hour off.
+    """
+    gate = Gate([], replace(WEEKLY, weekly_breakthroughs=limit))
+    delivered: dict[datetime, int] = {}
+    for offset in sorted(minutes):
+        t = (monday + timedelta(minutes=offset)).astimezone(UTC)
+        week = week_of(t, BERLIN)
+        local = week.start.astimezone(BERLIN)
+        assert (local.weekday(), local.hour, local.minute) == (0, 0, 0)
+        assert week.start <= t < week.end
+        d = gate.decide(note("Alice"), in_week(FOCUS, week.start), t)
+        expected = delivered.get(week.start, 0) < limit
+        assert (d.outcome is Outcome.DELIVERED) == expected, (t, week)
+        if expected:
+            delivered[week.start] = delivered.get(week.start, 0) + 1
+    for start, count in delivered.items():
+        assert gate.week_breakthroughs(start) in (0, count)  # only the latest week is kept

@@ -143,6 +143,11 @@ def test_invalid_value_names_the_key_uses_its_default_and_leaves_the_file_alone(
             " (or -1 for unlimited); using 3",
         ),
         (
+            "[boundaries]\nweekly_breakthroughs = -1",
+            "[boundaries] weekly_breakthroughs = -1 must be between 1 and 1000"
+            " (or 0 for unlimited); using 10",
+        ),
+        (
             "[gate]\nbreakthrough_budget = true",
             "[gate] breakthrough_budget = true is not a whole number; using 3",
         ),
@@ -301,6 +306,7 @@ def test_gate_settings_carry_the_gate_options() -> None:
         repeat_escalation_minutes=7,
         breakthrough_budget=-1,
         pacing_per_minute=2,
+        weekly_breakthroughs=25,
     )
     assert settings.gate_settings() == GateSettings(
         breakthrough_people=("a",),
@@ -311,6 +317,7 @@ def test_gate_settings_carry_the_gate_options() -> None:
         repeat_escalation_minutes=7,
         breakthrough_budget=-1,
         pacing_per_minute=2,
+        weekly_breakthroughs=25,
     )
     assert Settings().gate_settings() == GateSettings()
 
@@ -432,3 +439,12 @@ def test_repeat_escalation_kinds_are_checked_like_every_setting(
         assert problems == []
     else:
         assert len(problems) == 1 and problem in problems[0]
+
+
+def test_zero_weekly_breakthroughs_is_no_weekly_limit_for_the_gate(path: Path) -> None:
+    write(path, "[boundaries]\nweekly_breakthroughs = 0\n")
+    settings, problems = load_settings(path)
+    assert problems == []
+    assert settings.gate_settings().weekly_breakthroughs == 0
+    option = next(o for o in OPTIONS if o.key == "weekly_breakthroughs")
+    assert "0 = no weekly limit" in option.doc and "only priority passes" in option.doc

@@ -241,6 +241,7 @@ def test_labels_are_words_from_the_declarations_not_key_names(page: SettingsPage
         ("day_starts_hour", 0, 23, ":00"),
         ("breakthrough_budget", -1, 100, ""),
         ("history_weeks", 1, 520, " weeks"),
+        ("weekly_breakthroughs", 0, 1000, ""),
     ],
 )
 def test_numbers_are_spin_boxes_with_the_parsers_range_and_a_unit(
@@ -473,3 +474,9 @@ def test_two_priorities_are_refused_in_plain_words_not_as_a_python_list(
     field.widget.setPlainText("Ship v2\nMentoring\nHealth")
     assert not field.error.isVisible()
     assert page.apply() and engine.settings.priorities == ("Ship v2", "Mentoring", "Health")
+
+
+def test_no_weekly_breakthrough_limit_is_the_spin_box_s_unlimited_step(page: SettingsPage) -> None:
+    box = spin(page, "weekly_breakthroughs")
+    box.setValue(0)
+    assert box.text() == "Unlimited"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QDialogButtonBox, QSystemTrayIcon
+from pytestqt.qtbot import QtBot
 
 from focus_app.clock import FakeClock
-from focus_app.core.model import Block, BlockKind, Mode, ModeSource, Recurrence
+from focus_app.core.model import Block, BlockKind, Mode, ModeSource, Notification, Recurrence
 from focus_app.desktop import autostart
 from focus_app.engine import Engine
 from focus_app.ui.main_window import MainWindow
@@ -356,3 +358,42 @@ def test_an_override_running_out_updates_the_menu(
     assert not sub_action(tray, Mode.FOCUS, "&25 min").isChecked()
     assert tray.submenus[Mode.FOCUS].title() == "&Focus now"
     assert tray.tooltip().splitlines()[0] == "Available · 0 held"
+
+
+def test_the_meter_follows_breakthroughs_and_says_when_the_rest_wait(
+    tray: TrayController, engine: Engine, clock: FakeClock, qtbot: QtBot
+) -> None:
+    engine.update_settings(
+        dataclasses.replace(
+            engine.settings,
+            breakthrough_people=("alice",),
+            breakthrough_budget=-1,
+            weekly_breakthroughs=2,
+        )
+    )
+    engine.start_override(Mode.FOCUS, timedelta(hours=1))
+
+    def alice() -> None:
+        engine.ingest(Notification(title="ping", sender="alice", received_at=clock.now()))
+
+    alice()
+    qtbot.waitUntil(lambda: tray.tooltip().endswith("0 of 5 h committed, 1 of 2 breakthroughs"))
+    alice()
+    alice()  # held: the week's two are used
+    line = "▱▱▱▱▱▱▱▱▱▱ 0 of 5 h committed, 2 of 2 breakthroughs, the rest wait"
+    qtbot.waitUntil(lambda: tray.tooltip().endswith(line))
+    assert menu_texts(tray)[1] == line
+
+
+def test_a_flood_of_priority_breakthroughs_refreshes_the_meter_once(
+    tray: TrayController, engine: Engine, clock: FakeClock, qtbot: QtBot
+) -> None:
+    engine.update_settings(dataclasses.replace(engine.settings, priority_people=("boss",)))
+    engine.start_override(Mode.FOCUS, timedelta(hours=1))
+    refreshes: list[object] = []
+    tray.actions.refreshed.connect(refreshes.append)
+    for _ in range(200):
+        engine.ingest(Notification(title="ping", sender="boss", received_at=clock.now()))
+    qtbot.waitUntil(lambda: tray.tooltip().endswith("200 of 10 breakthroughs, the rest wait"))
+    qtbot.wait(300)
+    assert len(refreshes) == 1
