@@ -515,7 +515,9 @@ class ReviewPage(QWidget):
                 (week, "budget", "hours", "Used", hours),
                 (week, "budget", "hours", "Allowed", f"{budget.hours:g}"),
                 (week, "budget", "breakthroughs", "Used", str(budget.breakthroughs)),
-                (week, "budget", "breakthroughs", "Allowed", str(budget.breakthrough_limit)),
+                # 0 means no weekly limit: left empty rather than a misleading "0 allowed".
+                (week, "budget", "breakthroughs", "Allowed",
+                 str(budget.breakthrough_limit) if budget.breakthrough_limit else ""),
             ]
         return rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -321,6 +322,15 @@ def test_the_week_shows_requests_by_triage_outcome_and_the_budget_used_also_in_t
     assert counts == {"accepted": "1", "deferred": "1", "declined": "1", "referred": "0"}
     allowed = [r for r in rows if r["label"] == "hours" and r["measure"] == "Allowed"]
     assert allowed[0]["value"] == f"{engine.settings.budget_hours:g}"
+    [limit] = [r["value"] for r in rows
+               if r["label"] == "breakthroughs" and r["measure"] == "Allowed"]
+    assert limit == str(engine.settings.weekly_breakthroughs)
+    engine.update_settings(dataclasses.replace(engine.settings, weekly_breakthroughs=0))
+    page.export_csv(path)
+    with path.open(encoding="utf-8") as f:
+        unlimited = [r["value"] for r in csv.DictReader(f)
+                     if r["label"] == "breakthroughs" and r["measure"] == "Allowed"]
+    assert unlimited == [""]  # no weekly limit: empty, not "0 allowed"
     # The week before has none of them.
     page.show_week(THIS_MONDAY - timedelta(weeks=1))
     assert page.requests_label.text().startswith("Requests: 0 accepted, 0 deferred")
