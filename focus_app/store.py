@@ -76,7 +76,6 @@ from focus_app.core.review import (
     monday_of,
     review_from_activity,
     review_from_totals,
-    week_activity,
     week_range,
     week_totals,
 )
@@ -2566,12 +2565,11 @@ class Store:
 
         What :func:`~focus_app.core.review.week_activity` makes of :meth:`review_items`,
         without a Python object per decision (building those was most of the time of a
-        heavy week's review, docs/benchmarks.md): the decisions that are not
-        breakthroughs come back as counts (``GROUP BY`` over the covering index
-        ``decisions_review`` joined to their notifications), the breakthroughs (about a
-        fifth) as rows, since their cause is read from the gate's reason and their
-        local hour places them on the heat map, and the held-to-read waits as one
-        number each.
+        heavy week's review, docs/benchmarks.md): two ``GROUP BY`` queries over the
+        covering index ``decisions_review`` joined to their notifications count alike
+        decisions (breakthroughs, whose cause is read from the gate's reason, apart),
+        and bring per group the breakthroughs' decision times (their local hour places
+        them on the heat map) and the held-to-read waits.
 
         Args:
             since: The start of the range.
@@ -2594,48 +2592,51 @@ class Store:
             return self._activity(join, span)
 
     def _activity(self, join: str, span: tuple[Any, ...]) -> WeekActivity:
+        # Two GROUP BY queries, so that only groups come back to Python, never a row
+        # per decision: what the review needs per decision comes along in its group as
+        # text (group_concat skips NULLs), the breakthroughs' decision times (their
+        # local hour places them on the heat map, which SQL cannot work out across
+        # zones) and the held-to-read waits. ``%!.17g`` gives every bit of a double
+        # back to float() (SQLite's own text form keeps 15 digits). One query for all
+        # (one pass over the pages) was slower: its sort carried every decision's
+        # reason, which breakthroughs alone need (docs/benchmarks.md).
         who = "coalesce(nullif(n.sender, ''), nullif(n.source, ''), 'unknown')"
         # The latest verdict on a notification wins (feedback ids grow with time).
         verdict = (
             "coalesce((SELECT f.verdict FROM feedback f WHERE f.notification_id = n.id"
             " ORDER BY f.id DESC LIMIT 1), '')"
         )
+        # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
+        wait = (
+            "CASE WHEN d.outcome = 'held' AND n.status IN ('released', 'dismissed')"
+            " AND n.status_at IS NOT NULL THEN printf('%!.17g', max(0.0,"
+            " (julianday(n.status_at) - 2440587.5) * 86400.0 - n.received_ts)) END"
+        )
         cursor = self._db.cursor()
         cursor.row_factory = None
-        groups = [
-            ReviewGroup(w, p, k, o, False, "", None, st, fb, c)
-            for w, p, k, o, st, fb, c in cursor.execute(
-                f"SELECT {who}, n.source, coalesce(n.program, ''), d.outcome,"
-                " CASE WHEN d.outcome = 'held' THEN n.status ELSE '' END, "
-                f"{verdict}, count(*){join}"
-                " AND NOT (d.breakthrough AND d.outcome = 'delivered')"
-                " GROUP BY 1, 2, 3, 4, 5, 6",
-                span,
-            )
-        ]
-        through = week_activity(
-            ReviewItem(0.0, t, w, p, k, "delivered", True, r, rule, "", None, fb)
-            for t, w, p, k, r, rule, fb in cursor.execute(
-                f"SELECT d.decided_ts, {who}, n.source, coalesce(n.program, ''), d.reason,"
-                f" d.rule_id, {verdict}{join} AND d.breakthrough AND d.outcome = 'delivered'",
-                span,
-            )
-        )
-        # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
-        waits = [
-            row[0]
-            for row in cursor.execute(
-                "SELECT max(0.0, (julianday(n.status_at) - 2440587.5) * 86400.0"
-                f" - n.received_ts){join} AND d.outcome = 'held'"
-                " AND +n.status IN ('released', 'dismissed') AND n.status_at IS NOT NULL",
-                span,
-            )
-        ]
-        return WeekActivity(
-            groups=(*groups, *through.groups),
-            breakthrough_ts=through.breakthrough_ts,
-            waits=waits,
-        )
+        groups: list[ReviewGroup] = []
+        times: list[float] = []
+        waits: list[float] = []
+        for w, p, k, o, st, fb, c, waited in cursor.execute(
+            f"SELECT {who}, n.source, coalesce(n.program, ''), d.outcome,"
+            " CASE WHEN d.outcome = 'held' THEN n.status ELSE '' END, "
+            f"{verdict}, count(*), group_concat({wait}){join}"
+            " AND NOT (d.breakthrough AND d.outcome = 'delivered')"
+            " GROUP BY 1, 2, 3, 4, 5, 6",
+            span,
+        ):
+            groups.append(ReviewGroup(w, p, k, o, False, "", None, st, fb, c))
+            if waited is not None:
+                waits.extend(map(float, waited.split(",")))
+        for w, p, k, r, rule, fb, c, at in cursor.execute(
+            f"SELECT {who}, n.source, coalesce(n.program, ''), d.reason, d.rule_id,"
+            f" {verdict}, count(*), group_concat(printf('%!.17g', d.decided_ts)){join}"
+            " AND d.breakthrough AND d.outcome = 'delivered' GROUP BY 1, 2, 3, 4, 5, 6",
+            span,
+        ):
+            groups.append(ReviewGroup(w, p, k, "delivered", True, r, rule, "", fb, c))
+            times.extend(map(float, at.split(",")))
+        return WeekActivity(groups=tuple(groups), breakthrough_ts=times, waits=waits)
 
     def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
         """Decisions made in ``[since, until)`` in the slim form the weekly review reads,
