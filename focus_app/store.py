@@ -2584,28 +2584,23 @@ class Store:
             span = (*span, json.dumps(sorted(only)))
         if final_only:
             where += " AND +n.status NOT IN ('held', 'queued')"
-        join = (
-            " FROM decisions d"
-            " JOIN notifications n ON n.id = d.notification_id WHERE " + where
-        )
         with self._snapshot():
-            return self._activity(join, span)
+            return self._activity(where, span)
 
-    def _activity(self, join: str, span: tuple[Any, ...]) -> WeekActivity:
-        # Two GROUP BY queries, so that only groups come back to Python, never a row
-        # per decision: what the review needs per decision comes along in its group as
-        # text (group_concat skips NULLs), the breakthroughs' decision times (their
-        # local hour places them on the heat map, which SQL cannot work out across
-        # zones) and the held-to-read waits. ``%!.17g`` gives every bit of a double
-        # back to float() (SQLite's own text form keeps 15 digits). One query for all
-        # (one pass over the pages) was slower: its sort carried every decision's
-        # reason, which breakthroughs alone need (docs/benchmarks.md).
-        who = "coalesce(nullif(n.sender, ''), nullif(n.source, ''), 'unknown')"
-        # The latest verdict on a notification wins (feedback ids grow with time).
-        verdict = (
-            "coalesce((SELECT f.verdict FROM feedback f WHERE f.notification_id = n.id"
-            " ORDER BY f.id DESC LIMIT 1), '')"
-        )
+    def _activity(self, where: str, params: tuple[Any, ...]) -> WeekActivity:
+        # Costs per decision are what matter (a heavy week has ~19,000, compaction folds
+        # a year of them), so: the groups are formed on the raw columns, and the names
+        # the review shows made from them per group, in Python; what the review needs
+        # per decision comes along in its group as text (group_concat skips NULLs): the
+        # breakthroughs' decision times (their local hour places them on the heat map,
+        # which SQL cannot work out across zones) and the held-to-read waits, where
+        # ``%!.17g`` gives every bit of a double back to float() (SQLite's own text
+        # form keeps 15 digits). Feedback, on a few decisions, is not looked up for
+        # every decision: its decisions are counted again with their verdict and moved
+        # to their verdict's group (docs/benchmarks.md has the figures).
+        join = (" FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+                " WHERE " + where)
+        through = "(d.breakthrough AND d.outcome = 'delivered')"
         # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
         wait = (
             "CASE WHEN d.outcome = 'held' AND n.status IN ('released', 'dismissed')"
@@ -2614,29 +2609,82 @@ class Store:
         )
         cursor = self._db.cursor()
         cursor.row_factory = None
-        groups: list[ReviewGroup] = []
+        Key = tuple[str, str, str | None, str, bool, str, int | None, str]
+        counts: dict[tuple[Key, str], int] = {}
         times: list[float] = []
         waits: list[float] = []
-        for w, p, k, o, st, fb, c, waited in cursor.execute(
-            f"SELECT {who}, n.source, coalesce(n.program, ''), d.outcome,"
-            " CASE WHEN d.outcome = 'held' THEN n.status ELSE '' END, "
-            f"{verdict}, count(*), group_concat({wait}){join}"
-            " AND NOT (d.breakthrough AND d.outcome = 'delivered')"
-            " GROUP BY 1, 2, 3, 4, 5, 6",
-            span,
+        for sender, source, program, outcome, status, n, waited in cursor.execute(
+            f"SELECT n.sender, n.source, n.program, d.outcome, n.status, count(*),"
+            f" group_concat({wait}){join} AND NOT {through} GROUP BY 1, 2, 3, 4, 5",
+            params,
         ):
-            groups.append(ReviewGroup(w, p, k, o, False, "", None, st, fb, c))
+            key: Key = (sender, source, program, outcome, False, "", None,
+                        status if outcome == "held" else "")
+            counts[key, ""] = counts.get((key, ""), 0) + n
             if waited is not None:
                 waits.extend(map(float, waited.split(",")))
-        for w, p, k, r, rule, fb, c, at in cursor.execute(
-            f"SELECT {who}, n.source, coalesce(n.program, ''), d.reason, d.rule_id,"
-            f" {verdict}, count(*), group_concat(printf('%!.17g', d.decided_ts)){join}"
-            " AND d.breakthrough AND d.outcome = 'delivered' GROUP BY 1, 2, 3, 4, 5, 6",
-            span,
+        for sender, source, program, reason, rule_id, n, at in cursor.execute(
+            "SELECT n.sender, n.source, n.program, d.reason, d.rule_id, count(*),"
+            f" group_concat(printf('%!.17g', d.decided_ts)){join} AND {through}"
+            " GROUP BY 1, 2, 3, 4, 5",
+            params,
         ):
-            groups.append(ReviewGroup(w, p, k, "delivered", True, r, rule, "", fb, c))
+            key = (sender, source, program, "delivered", True, reason, rule_id, "")
+            counts[key, ""] = counts.get((key, ""), 0) + n
             times.extend(map(float, at.split(",")))
-        return WeekActivity(groups=tuple(groups), breakthrough_ts=times, waits=waits)
+        for sender, source, program, outcome, bt, reason, rule_id, status, verdict, n in (
+            self._verdicts(where, params)
+        ):
+            key = (sender, source, program, outcome, bool(bt), reason, rule_id,
+                   status if outcome == "held" else "")
+            counts[key, ""] -= n
+            counts[key, verdict] = counts.get((key, verdict), 0) + n
+        merged: dict[tuple[str, str, str, str, bool, str, int | None, str, str], int] = {}
+        for ((sender, source, program, outcome, bt, reason, rule_id, status), verdict), n in (
+            counts.items()
+        ):
+            if n:
+                group = (sender or source or "unknown", source, program or "", outcome, bt,
+                         reason, rule_id, status, verdict)
+                merged[group] = merged.get(group, 0) + n
+        return WeekActivity(
+            groups=tuple(ReviewGroup(*g, n) for g, n in merged.items()),
+            breakthrough_ts=times,
+            waits=waits,
+        )
+
+    def _verdicts(self, where: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The decisions in ``where`` that have feedback, counted by their raw group
+        and the latest verdict (feedback ids grow with time)."""
+        through = "(d.breakthrough AND d.outcome = 'delivered')"
+        columns = (
+            f"SELECT n.sender, n.source, n.program, d.outcome, {through},"
+            f" CASE WHEN {through} THEN d.reason ELSE '' END,"
+            f" CASE WHEN {through} THEN d.rule_id END, n.status, f.verdict, count(*)"
+        )
+        latest = (" AND f.id = (SELECT max(g.id) FROM feedback g"
+                  " WHERE g.notification_id = f.notification_id)")
+        group = " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+        lo, hi, decided = self._db.execute(
+            "SELECT min(d.notification_id), max(d.notification_id), count(*)"
+            " FROM decisions d WHERE d.decided_ts >= ? AND d.decided_ts < ?",
+            params[:2],
+        ).fetchone()
+        if not decided:
+            return []
+        if hi - lo <= 4 * decided + 1000:
+            # Ids grow with time: the week's feedback is one range of its index, read
+            # from there (a few rows), not looked up once per decision.
+            sql = (f"{columns} FROM feedback f CROSS JOIN decisions d"
+                   " CROSS JOIN notifications n"
+                   " WHERE f.notification_id BETWEEN ? AND ?"
+                   " AND d.notification_id = f.notification_id AND n.id = f.notification_id"
+                   f" AND {where}{latest}{group}")
+            return self._db.execute(sql, (lo, hi, *params)).fetchall()
+        # A week whose ids are far apart (items queued long before): per decision.
+        sql = (f"{columns} FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+               f" JOIN feedback f ON f.notification_id = n.id WHERE {where}{latest}{group}")
+        return self._db.execute(sql, params).fetchall()
 
     def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
         """Decisions made in ``[since, until)`` in the slim form the weekly review reads,

@@ -599,6 +599,39 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
         store.close()
 
 
+def test_review_activity_counts_feedback_of_a_week_whose_ids_are_far_apart(
+    tmp_path: Path,
+) -> None:
+    """The feedback of a week is read as one range of ids unless they are scattered (an
+    item queued long before): then per decision, with the same counts either way."""
+    store, _ = Store.open(tmp_path / "focus.sqlite3")
+    try:
+        old = MONDAY - timedelta(days=30)
+        at = MONDAY + timedelta(hours=10)
+        queued = store.add_queued(Notification(title="old", sender="Ann", received_at=old))
+        for i in range(1200):  # between the two: the ids are far apart
+            store.record(Notification(title=f"n{i}", sender="Bob", received_at=old),
+                         Decision(Outcome.DELIVERED, "delivered: available"), Mode.AVAILABLE)
+        through = store.record(
+            Notification(title="new", sender="Cy", received_at=at),
+            Decision(Outcome.DELIVERED, "delivered: Cy is on the breakthrough list",
+                     breakthrough=True),
+            Mode.FOCUS,
+        )
+        store.decide_queued(queued, Decision(Outcome.HELD, "held: focus"), Mode.FOCUS, at)
+        store.add_feedback(queued, Verdict.SHOULD_HAVE_REACHED, at)
+        store.add_feedback(through, Verdict.SHOULD_HAVE_REACHED, at)
+        store.add_feedback(through, Verdict.COULD_WAIT, at + timedelta(minutes=1))
+        start, end = week_range(WEEK, BERLIN)
+        got = store.review_activity(start, end)
+        want = week_activity(store.review_items(start, end))
+        assert sorted(got.groups) == sorted(want.groups)
+        assert {(g.who, g.feedback, g.total) for g in got.groups} == {
+            ("Ann", "should_have_reached", 1), ("Cy", "could_wait", 1)}
+    finally:
+        store.close()
+
+
 # Compaction by swapping tables (a year at once) -----------------------------------------
 
 
