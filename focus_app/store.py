@@ -38,6 +38,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -92,6 +93,20 @@ APP_BUSY_TIMEOUT_MS = 200
 Its writes run on the GUI thread: a program holding the database (a ``sqlite3`` shell in
 a transaction) must cost one clear error after a blink, not five frozen seconds per batch.
 """
+
+
+class _Starting:
+    """How many write transactions of this process are being begun right now (waiting
+    for the write lock, most likely): the history compaction on its worker thread lets
+    go of the lock between its steps only while one is (``writers_waiting``)."""
+
+    lock = threading.Lock()
+    count = 0
+
+
+def writers_waiting() -> bool:
+    """Whether a connection of this process waits to begin a write transaction."""
+    return _Starting.count > 0
 
 
 class StoreError(Exception):
@@ -1040,7 +1055,13 @@ class Store:
         On any error nothing of it is kept: SQLite may already have rolled back by
         itself (a full disk does), so the rollback only runs while a transaction is open.
         """
-        self._db.execute("BEGIN IMMEDIATE")
+        with _Starting.lock:
+            _Starting.count += 1
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        finally:
+            with _Starting.lock:
+                _Starting.count -= 1
         try:
             yield self._db
             self._db.execute("COMMIT")
@@ -2268,7 +2289,9 @@ class Store:
         return bool(going >= min_rows and going >= 3 * stay)
 
     def _all_folded(self, limit: float, tz: tzinfo) -> bool:
-        """Whether every week before ``limit`` with decisions has stored figures."""
+        """Whether every week before ``limit`` with decisions that would go has stored
+        figures. A week whose items are all still held or queued has none (its rows all
+        stay, and its review reads them) and needs none."""
         first = self._db.execute(
             "SELECT min(decided_ts) FROM decisions WHERE decided_ts < ?", (limit,)
         ).fetchone()[0]
@@ -2278,7 +2301,9 @@ class Store:
         folded = {r[0] for r in self._db.execute("SELECT week FROM week_reviews")}
         while (span := week_range(monday, tz))[0].timestamp() < limit:
             if monday.isoformat() not in folded and self._db.execute(
-                "SELECT 1 FROM decisions WHERE decided_ts >= ? AND decided_ts < ? LIMIT 1",
+                "SELECT 1 FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+                " WHERE d.decided_ts >= ? AND d.decided_ts < ?"
+                " AND +n.status NOT IN ('held', 'queued') LIMIT 1",
                 (_ts(span[0]), _ts(span[1])),
             ).fetchone():
                 return False

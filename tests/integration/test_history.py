@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time as clock
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,9 +30,16 @@ from focus_app.core.review import ReviewItem, WeekActivity, WeekReview, week_act
 from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
-from focus_app.retention import retention_cutoff, swap_out
+from focus_app.retention import let_writers_in, retention_cutoff, swap_out
 from focus_app.settings import Settings
-from focus_app.store import HistoryFilter, Store, Verdict, override_spans, week_start
+from focus_app.store import (
+    HistoryFilter,
+    Store,
+    Verdict,
+    override_spans,
+    week_start,
+    writers_waiting,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 2026-03-23 00:00 Berlin: that week has the spring-forward night (29 March).
@@ -705,6 +714,60 @@ def test_a_swap_keeps_every_review_figure_and_only_the_rows_that_stay(store: Sto
     plan = db.execute("EXPLAIN QUERY PLAN SELECT notification_id FROM decisions"
                       " WHERE decided_ts >= 0 AND decided_ts < 1").fetchall()
     assert "decisions_review" in plan[0][3]
+
+
+def test_a_swap_goes_ahead_when_the_oldest_week_holds_only_items_still_held(
+    store: Store,
+) -> None:
+    """A week whose items are all still held has no figures to fold (its rows stay): the
+    swap must not wait for them, or it was refused, and copied again, every day."""
+    held = add(store, MONDAY + timedelta(hours=9), Outcome.HELD, sender="Ann")
+    for k in range(60):
+        add(store, MONDAY + timedelta(weeks=1, hours=9, minutes=k))
+    cutoff = MONDAY + timedelta(weeks=2)
+    before = [review(store, WEEK + timedelta(weeks=k)) for k in range(2)]
+
+    assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == 60
+
+    assert store.swap_state() == ""
+    left = store.history_page(HistoryFilter(until=cutoff), limit=100)
+    assert [r.notification.id for r in left] == [held]
+    for k, old in enumerate(before):
+        assert_same_figures(review(store, WEEK + timedelta(weeks=k)), old)
+
+
+def test_the_compaction_pauses_only_while_a_writer_of_the_app_waits_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    """Between its steps the worker sleeps only if a write of this process is waiting
+    (pausing after every step anyway was a tenth of a year's compaction); the waiting
+    writer is seen while SQLite's busy handler holds it."""
+    path = tmp_path / "focus.sqlite3"
+    worker, _ = Store.open(path)
+    wrote: list[int] = []
+
+    def app_write() -> None:
+        app, _ = Store.open(path, busy_timeout_ms=5000)
+        try:
+            wrote.append(add(app, MONDAY))
+        finally:
+            app.close()
+
+    try:
+        started = clock.monotonic()
+        let_writers_in(1.0)
+        assert clock.monotonic() - started < 0.5 and not writers_waiting()
+        writer = threading.Thread(target=app_write)
+        with worker._write():  # a step of the worker holds the write lock
+            writer.start()
+            deadline = clock.monotonic() + 5
+            while not writers_waiting() and clock.monotonic() < deadline:
+                clock.sleep(0.002)
+            assert writers_waiting() and not wrote
+        writer.join(5)
+        assert wrote and not writers_waiting()
+    finally:
+        worker.close()
 
 
 def test_a_swap_is_not_worth_it_while_much_of_the_history_stays(store: Store) -> None:
