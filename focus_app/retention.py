@@ -51,11 +51,12 @@ for it (:func:`~focus_app.store.writers_waiting`; with none waiting it goes stra
 on: pausing after every step anyway was a tenth of a year's compaction). SQLite's busy
 handler sleeps in steps of up to 25 ms, so a shorter pause could end before a waiting
 writer looks again, and the worker would take the lock back first."""
-FOLD_CHECKPOINT_S = 0.5
-"""While weeks are folded, the worker checkpoints at most this often. Each week writes
-one small row, so the WAL grows by what the app writes meanwhile (a few pages a
-notification): far below the 1000 pages past which the app's next commit would have to
-copy it back. A checkpoint after every week cost a sixth of the fold (its syncs)."""
+CHECKPOINT_EVERY_S = 0.5
+"""While weeks are folded and the swapped-out tables dropped, the worker checkpoints at
+most this often (after each chunk of copied rows, always). Those steps write a few pages
+each, so the WAL grows by what the app writes meanwhile (a few pages a notification):
+far below the 1000 pages past which the app's next commit would have to copy it back. A
+checkpoint after every step (~90 in a year's swap, each with its syncs) cost ~0.5 s."""
 CACHE_KIB = 65536
 """The worker's page cache: deleting touches every index, 2 MiB (the default) thrashes."""
 
@@ -114,14 +115,18 @@ def swap_out(
         store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         last[0] = _time.monotonic()
 
-    def folded() -> None:
-        if _time.monotonic() - last[0] >= FOLD_CHECKPOINT_S:
+    def now_and_then() -> None:
+        if _time.monotonic() - last[0] >= CHECKPOINT_EVERY_S:
             checkpoint()
 
     def finish() -> None:
+        steps = 0
         while not stopped() and store.finish_swap():
-            checkpoint()
+            steps += 1
+            now_and_then()
             let_writers_in(pause)
+        if steps:
+            checkpoint()
 
     if store.swap_state() == "new":
         store.abandon_swap()
@@ -130,7 +135,7 @@ def swap_out(
         cutoff, tz, SWAP_MIN_ROWS if min_rows is None else min_rows
     ):
         return 0
-    store.fold_history(cutoff, tz, schedule, between=folded)
+    store.fold_history(cutoff, tz, schedule, between=now_and_then)
     checkpoint()
     ids = store.begin_swap(cutoff, tz)
     for i in range(0, len(ids), SWAP_COPY_ROWS):

@@ -2208,7 +2208,8 @@ class Store:
         with self._snapshot():  # the kept ids and the figures of the rest agree
             if stored is None:
                 kept = self._unfinished(start, end)
-                activity = self.review_activity(start, end, final_only=True)
+                activity = self.review_activity(start, end, final_only=True,
+                                                whole_minutes=True)
                 return self._fold(monday, tz, schedule, activity), kept
             was = {int(i) for i in json.loads(stored["kept"])}
             kept = self._unfinished(start, end, only=was) if was else set()
@@ -2216,7 +2217,7 @@ class Store:
                 return None, kept
             base = WeekTotals.from_json(json.loads(stored["totals"]))
             more = self._fold(monday, tz, schedule, self.review_activity(
-                start, end, only=newly, final_only=True))
+                start, end, only=newly, final_only=True, whole_minutes=True))
             return merge_totals(base, more), kept
 
     def fold_history(
@@ -2571,7 +2572,8 @@ class Store:
             activity = self.review_activity(start, end)
             return review_from_activity(monday, tz, schedule, overrides, activity)
         base, kept = compacted
-        activity = (self.review_activity(start, end, only=kept) if kept else WeekActivity())
+        activity = (self.review_activity(start, end, only=kept, whole_minutes=True)
+                    if kept else WeekActivity())
         more = week_totals(review_from_activity(monday, tz, schedule, overrides, activity),
                            activity.waits)
         return review_from_totals(merge_totals(base, more), tz)
@@ -2585,6 +2587,7 @@ class Store:
         *,
         only: Iterable[int] | None = None,
         final_only: bool = False,
+        whole_minutes: bool = False,
     ) -> WeekActivity:
         """Decisions made in ``[since, until)``, counted in SQL the way the review needs.
 
@@ -2601,6 +2604,9 @@ class Store:
             until: Its end (exclusive).
             only: Read just these notifications (a compacted week's kept items).
             final_only: Leave out items still held or queued (what compaction folds).
+            whole_minutes: Each wait rounded down to whole minutes (in seconds): all
+                that a week's stored figures keep (:func:`week_totals`), and cheaper
+                to bring over than every bit of each wait.
         """
         span: tuple[Any, ...] = (_ts(since), _ts(until))
         where = "d.decided_ts >= ? AND d.decided_ts < ?"
@@ -2610,9 +2616,11 @@ class Store:
         if final_only:
             where += " AND +n.status NOT IN ('held', 'queued')"
         with self._snapshot():
-            return self._activity(where, span)
+            return self._activity(where, span, whole_minutes)
 
-    def _activity(self, where: str, params: tuple[Any, ...]) -> WeekActivity:
+    def _activity(
+        self, where: str, params: tuple[Any, ...], whole_minutes: bool = False
+    ) -> WeekActivity:
         # Costs per decision are what matter (a heavy week has ~19,000, compaction folds
         # a year of them), so: the groups are formed on the raw columns, and the names
         # the review shows made from them per group, in Python; what the review needs
@@ -2627,10 +2635,13 @@ class Store:
                 " WHERE " + where)
         through = "(d.breakthrough AND d.outcome = 'delivered')"
         # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
+        seconds = "max(0.0, (julianday(n.status_at) - 2440587.5) * 86400.0 - n.received_ts)"
+        # Truncating a wait (>= 0) to whole seconds, then minutes: int(wait // 60).
+        text = (f"CAST({seconds} AS INTEGER) / 60 * 60" if whole_minutes
+                else f"printf('%!.17g', {seconds})")
         wait = (
             "CASE WHEN d.outcome = 'held' AND n.status IN ('released', 'dismissed')"
-            " AND n.status_at IS NOT NULL THEN printf('%!.17g', max(0.0,"
-            " (julianday(n.status_at) - 2440587.5) * 86400.0 - n.received_ts)) END"
+            f" AND n.status_at IS NOT NULL THEN {text} END"
         )
         cursor = self._db.cursor()
         cursor.row_factory = None

@@ -570,7 +570,8 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
 ) -> None:
     """The review reads a week as SQL counts (``Store.review_activity``); they must be
     exactly what :func:`week_activity` makes of the same week's items, for the whole
-    week, for a compacted week's kept ids (``only``) and for what compaction folds."""
+    week, for a compacted week's kept ids (``only``) and for what compaction folds
+    (with the waits in whole minutes)."""
     store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
     try:
         ids = []
@@ -602,8 +603,13 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
         with_ids = list(zip(store._week_items(start, end)[0], week_items, strict=True))
         same(store.review_activity(start, end, only=only),
              [i for nid, i in with_ids if nid in only])
-        same(store.review_activity(start, end, final_only=True),
-             [i for _, i in with_ids if i.status not in ("held", "queued")])
+        final = [i for _, i in with_ids if i.status not in ("held", "queued")]
+        same(store.review_activity(start, end, final_only=True), final)
+        # What compaction folds: the waits in whole minutes, all that its figures keep.
+        minutes = store.review_activity(start, end, final_only=True, whole_minutes=True)
+        assert sorted(minutes.groups) == sorted(week_activity(final).groups)
+        assert sorted(minutes.waits) == sorted(
+            float(w // 60 * 60) for w in week_activity(final).waits)
     finally:
         store.close()
 
