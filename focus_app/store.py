@@ -87,6 +87,9 @@ from focus_app.paths import private_dir, private_file, tighten
 BUSY_TIMEOUT_MS = 5000
 """How long opening (and the command line's connection) waits for another writer."""
 
+ACTIVITIES_KEPT = 8
+"""Weeks :meth:`Store.review_activity` keeps in memory while the file does not change."""
+
 APP_BUSY_TIMEOUT_MS = 200
 """How long the running app's connection waits for a lock once open.
 
@@ -891,6 +894,9 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # Weeks read lately (review_activity), with the state of the file they were
+        # read from: paging back and forth on the Review page reads each once.
+        self._activities: dict[tuple[Any, ...], tuple[tuple[int, ...], WeekActivity]] = {}
 
     # Opening -----------------------------------------------------------------------------
 
@@ -2607,6 +2613,11 @@ class Store:
             whole_minutes: Each wait rounded down to whole minutes (in seconds): all
                 that a week's stored figures keep (:func:`week_totals`), and cheaper
                 to bring over than every bit of each wait.
+
+        A range read again while nothing in the file changed (no change on this
+        connection, ``total_changes``, no commit on any other, ``PRAGMA data_version``,
+        and the same schema) comes from memory: the last :data:`ACTIVITIES_KEPT` reads
+        are kept (not ones made inside a transaction, which may be rolled back).
         """
         span: tuple[Any, ...] = (_ts(since), _ts(until))
         where = "d.decided_ts >= ? AND d.decided_ts < ?"
@@ -2615,8 +2626,22 @@ class Store:
             span = (*span, json.dumps(sorted(only)))
         if final_only:
             where += " AND +n.status NOT IN ('held', 'queued')"
-        with self._snapshot():
+        if self._db.in_transaction:  # it may yet be rolled back: read, keep nothing
             return self._activity(where, span, whole_minutes)
+        key = (*span, final_only, whole_minutes)
+        state = (self._db.total_changes, *(
+            self._db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("data_version", "schema_version")
+        ))
+        kept = self._activities.get(key)
+        if kept is not None and kept[0] == state:
+            return kept[1]
+        with self._snapshot():
+            activity = self._activity(where, span, whole_minutes)
+        if kept is None and len(self._activities) >= ACTIVITIES_KEPT:
+            del self._activities[next(iter(self._activities))]  # the oldest read
+        self._activities[key] = (state, activity)
+        return activity
 
     def _activity(
         self, where: str, params: tuple[Any, ...], whole_minutes: bool = False
@@ -2685,8 +2710,8 @@ class Store:
                 merged[group] = merged.get(group, 0) + n
         return WeekActivity(
             groups=tuple(ReviewGroup(*g, n) for g, n in merged.items()),
-            breakthrough_ts=times,
-            waits=waits,
+            breakthrough_ts=tuple(times),
+            waits=tuple(waits),
         )
 
     def _verdicts(self, where: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:

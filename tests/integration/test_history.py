@@ -647,6 +647,31 @@ def test_review_activity_counts_feedback_of_a_week_whose_ids_are_far_apart(
         store.close()
 
 
+def test_a_week_read_again_comes_from_memory_until_the_file_changes(tmp_path: Path) -> None:
+    """Paging back and forth on the Review page reads each week once; any change, by
+    this connection or by another (the compaction's worker), is read again."""
+    path = tmp_path / "focus.sqlite3"
+    store, _ = Store.open(path)
+    other, _ = Store.open(path)
+    try:
+        nid = add(store, MONDAY + timedelta(hours=9), Outcome.HELD, sender="Ann")
+        start, end = week_range(WEEK, BERLIN)
+        first = store.review_activity(start, end)
+        assert store.review_activity(start, end) is first
+        store.add_feedback(nid, Verdict.COULD_WAIT, MONDAY + timedelta(hours=10))
+        mine = store.review_activity(start, end)
+        assert mine is not first and {g.feedback for g in mine.groups} == {"could_wait"}
+        other.mark_released([nid], MONDAY + timedelta(hours=11))
+        theirs = store.review_activity(start, end)
+        assert {g.status for g in theirs.groups} == {"released"} and len(theirs.waits) == 1
+        assert store.review_activity(start, end) is theirs
+        assert sorted(theirs.groups) == sorted(
+            week_activity(store.review_items(start, end)).groups)
+    finally:
+        other.close()
+        store.close()
+
+
 # Compaction by swapping tables (a year at once) -----------------------------------------
 
 
