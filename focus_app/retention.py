@@ -41,8 +41,10 @@ MMAP_BYTES = 2**30
 """The worker reads the file through a memory map (up to 1 GiB of it): folding a year
 reads every page once and dropping a table visits every page; without a copy into
 SQLite's page cache both take a fifth less (docs/benchmarks.md)."""
-SWAP_COPY_ROWS = 2500
-"""Notifications copied into the fresh tables per transaction (with their indexes)."""
+SWAP_COPY_ROWS = 1250
+"""Notifications copied into the fresh tables per transaction (with their indexes):
+~25 ms of CPU here, so a writer of the app that waits for one gets in well under
+100 ms even on a busy machine (2,500 took up to 85 ms at load 3.5)."""
 SWAP_MIN_ROWS = 50_000
 """Below this many notifications to compact, deleting them beats copying what stays."""
 PAUSE_BETWEEN_CHUNKS = 0.025
