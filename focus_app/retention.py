@@ -20,7 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from focus_app.core.schedule import Schedule
-from focus_app.store import Store, StoreError, week_start
+from focus_app.store import Store, StoreError, week_start, writers_waiting
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,24 @@ MMAP_BYTES = 2**30
 """The worker reads the file through a memory map (up to 1 GiB of it): folding a year
 reads every page once and dropping a table visits every page; without a copy into
 SQLite's page cache both take a fifth less (docs/benchmarks.md)."""
-SWAP_COPY_ROWS = 2500
-"""Notifications copied into the fresh tables per transaction (with their indexes)."""
+SWAP_COPY_ROWS = 1250
+"""Notifications copied into the fresh tables per transaction (with their indexes):
+~25 ms of CPU here, so a writer of the app that waits for one gets in well under
+100 ms even on a busy machine (2,500 took up to 85 ms at load 3.5)."""
 SWAP_MIN_ROWS = 50_000
 """Below this many notifications to compact, deleting them beats copying what stays."""
 PAUSE_BETWEEN_CHUNKS = 0.025
-"""Seconds the worker lets go of the lock between chunks. SQLite's busy handler sleeps
-in steps of up to 25 ms, so a shorter pause could end before a waiting writer of the app
-looks again, and the worker would take the lock back first."""
+"""Seconds the worker lets go of the lock between chunks while a writer of the app waits
+for it (:func:`~focus_app.store.writers_waiting`; with none waiting it goes straight
+on: pausing after every step anyway was a tenth of a year's compaction). SQLite's busy
+handler sleeps in steps of up to 25 ms, so a shorter pause could end before a waiting
+writer looks again, and the worker would take the lock back first."""
+CHECKPOINT_EVERY_S = 0.5
+"""While weeks are folded the worker checkpoints at most this often (after every other
+step of a swap, always). A week's figures are one small row, so the WAL grows by what
+the app writes meanwhile (a few pages a notification): far below the 1000 pages past
+which the app's next commit would have to copy it back. A checkpoint after every week
+(52 in a year, each with its syncs, 4–8 ms here) cost ~0.3 s."""
 CACHE_KIB = 65536
 """The worker's page cache: deleting touches every index, 2 MiB (the default) thrashes."""
 
@@ -61,6 +71,19 @@ def retention_cutoff(now: datetime, tz: tzinfo, weeks: int) -> datetime:
     """
     monday = week_start(now, tz).date() - timedelta(weeks=weeks)
     return datetime.combine(monday, time(0), tzinfo=tz)
+
+
+def let_writers_in(pause: float) -> None:
+    """Between two steps of the worker: sleep ``pause`` seconds if a writer of the app
+    (this process) waits for the write lock, so that it gets it, else go straight on.
+
+    A writer that starts waiting just after this looks waits one step more at most: the
+    next look sees it. Writers of other processes (a ``sqlite3`` shell) are not seen;
+    they get in while weeks are folded (reads, the lock held a moment a week), and the
+    steps that follow back to back last well under their 5 s busy timeout.
+    """
+    if pause > 0 and writers_waiting():
+        _time.sleep(pause)
 
 
 def swap_out(
@@ -76,25 +99,34 @@ def swap_out(
     """Compact by copying what stays into fresh tables, when most of the history goes.
 
     The fast way for a year at once (``Store.swap_history`` and the steps around it,
-    each its own short transaction with ``pause`` seconds between them so the app's
-    writes get the lock). First finishes or abandons a swap a crash interrupted; does
-    nothing more unless :meth:`Store.worth_swapping`. The chunked deletion
+    each its own short transaction, with ``pause`` seconds between them while a writer
+    of the app waits, so that it gets the lock: :func:`let_writers_in`). First
+    finishes or abandons a swap a crash interrupted; does nothing more unless
+    :meth:`Store.worth_swapping`. The chunked deletion
     (``Store.compact_history``) handles whatever is left, and every ordinary day.
 
     Returns:
         How many notifications went.
     """
     stopped = stop.is_set if stop is not None else (lambda: False)
+    last = [_time.monotonic()]
 
     def checkpoint() -> None:
         # Here, not in the app's next commit: SQLite makes whichever connection
         # commits past the WAL's threshold copy it back (see Compactor._run).
         store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        last[0] = _time.monotonic()
+
+    def now_and_then() -> None:
+        if _time.monotonic() - last[0] >= CHECKPOINT_EVERY_S:
+            checkpoint()
 
     def finish() -> None:
         while not stopped() and store.finish_swap():
+            # Every step: an index built again writes hundreds of pages, and a WAL
+            # past 1000 made the app's next write copy it back (228 ms).
             checkpoint()
-            _time.sleep(pause)
+            let_writers_in(pause)
 
     if store.swap_state() == "new":
         store.abandon_swap()
@@ -103,7 +135,8 @@ def swap_out(
         cutoff, tz, SWAP_MIN_ROWS if min_rows is None else min_rows
     ):
         return 0
-    store.fold_history(cutoff, tz, schedule, between=checkpoint)
+    store.fold_history(cutoff, tz, schedule, between=now_and_then)
+    checkpoint()
     ids = store.begin_swap(cutoff, tz)
     for i in range(0, len(ids), SWAP_COPY_ROWS):
         if stopped():
@@ -111,7 +144,7 @@ def swap_out(
             return 0
         store.copy_for_swap(ids[i : i + SWAP_COPY_ROWS])
         checkpoint()
-        _time.sleep(pause)
+        let_writers_in(pause)
     removed = store.swap_history(cutoff, tz)
     checkpoint()
     if store.swap_state() == "new":  # not swapped (a week's figures were missing)
@@ -205,7 +238,7 @@ class Compactor(QObject):
                 store.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 if done == rows:  # a full chunk: size the next one to the target time
                     rows = int(min(MAX_CHUNK_ROWS, max(200, rows * CHUNK_MS / max(ms, 1.0))))
-                _time.sleep(PAUSE_BETWEEN_CHUNKS)
+                let_writers_in(PAUSE_BETWEEN_CHUNKS)
         except StoreError as exc:
             # Retention is housekeeping: tomorrow's run tries again.
             log.warning("history compaction stopped: %s", exc)

@@ -38,6 +38,7 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time as _time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -76,7 +77,6 @@ from focus_app.core.review import (
     monday_of,
     review_from_activity,
     review_from_totals,
-    week_activity,
     week_range,
     week_totals,
 )
@@ -87,12 +87,29 @@ from focus_app.paths import private_dir, private_file, tighten
 BUSY_TIMEOUT_MS = 5000
 """How long opening (and the command line's connection) waits for another writer."""
 
+ACTIVITIES_KEPT = 8
+"""Weeks :meth:`Store.review_activity` keeps in memory while the file does not change."""
+
 APP_BUSY_TIMEOUT_MS = 200
 """How long the running app's connection waits for a lock once open.
 
 Its writes run on the GUI thread: a program holding the database (a ``sqlite3`` shell in
 a transaction) must cost one clear error after a blink, not five frozen seconds per batch.
 """
+
+
+class _Starting:
+    """How many write transactions of this process are being begun right now (waiting
+    for the write lock, most likely): the history compaction on its worker thread lets
+    go of the lock between its steps only while one is (``writers_waiting``)."""
+
+    lock = threading.Lock()
+    count = 0
+
+
+def writers_waiting() -> bool:
+    """Whether a connection of this process waits to begin a write transaction."""
+    return _Starting.count > 0
 
 
 class StoreError(Exception):
@@ -888,6 +905,9 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
         self.path = path
+        # Weeks read lately (review_activity), with the state of the file they were
+        # read from: paging back and forth on the Review page reads each once.
+        self._activities: dict[tuple[Any, ...], tuple[tuple[int, ...], WeekActivity]] = {}
 
     # Opening -----------------------------------------------------------------------------
 
@@ -1052,7 +1072,13 @@ class Store:
         On any error nothing of it is kept: SQLite may already have rolled back by
         itself (a full disk does), so the rollback only runs while a transaction is open.
         """
-        self._db.execute("BEGIN IMMEDIATE")
+        with _Starting.lock:
+            _Starting.count += 1
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        finally:
+            with _Starting.lock:
+                _Starting.count -= 1
         try:
             yield self._db
             self._db.execute("COMMIT")
@@ -2211,7 +2237,8 @@ class Store:
         with self._snapshot():  # the kept ids and the figures of the rest agree
             if stored is None:
                 kept = self._unfinished(start, end)
-                activity = self.review_activity(start, end, final_only=True)
+                activity = self.review_activity(start, end, final_only=True,
+                                                whole_minutes=True)
                 return self._fold(monday, tz, schedule, activity), kept
             was = {int(i) for i in json.loads(stored["kept"])}
             kept = self._unfinished(start, end, only=was) if was else set()
@@ -2219,7 +2246,7 @@ class Store:
                 return None, kept
             base = WeekTotals.from_json(json.loads(stored["totals"]))
             more = self._fold(monday, tz, schedule, self.review_activity(
-                start, end, only=newly, final_only=True))
+                start, end, only=newly, final_only=True, whole_minutes=True))
             return merge_totals(base, more), kept
 
     def fold_history(
@@ -2292,7 +2319,9 @@ class Store:
         return bool(going >= min_rows and going >= 3 * stay)
 
     def _all_folded(self, limit: float, tz: tzinfo) -> bool:
-        """Whether every week before ``limit`` with decisions has stored figures."""
+        """Whether every week before ``limit`` with decisions that would go has stored
+        figures. A week whose items are all still held or queued has none (its rows all
+        stay, and its review reads them) and needs none."""
         first = self._db.execute(
             "SELECT min(decided_ts) FROM decisions WHERE decided_ts < ?", (limit,)
         ).fetchone()[0]
@@ -2302,7 +2331,9 @@ class Store:
         folded = {r[0] for r in self._db.execute("SELECT week FROM week_reviews")}
         while (span := week_range(monday, tz))[0].timestamp() < limit:
             if monday.isoformat() not in folded and self._db.execute(
-                "SELECT 1 FROM decisions WHERE decided_ts >= ? AND decided_ts < ? LIMIT 1",
+                "SELECT 1 FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+                " WHERE d.decided_ts >= ? AND d.decided_ts < ?"
+                " AND +n.status NOT IN ('held', 'queued') LIMIT 1",
                 (_ts(span[0]), _ts(span[1])),
             ).fetchone():
                 return False
@@ -2570,7 +2601,8 @@ class Store:
             activity = self.review_activity(start, end)
             return review_from_activity(monday, tz, schedule, overrides, activity)
         base, kept = compacted
-        activity = (self.review_activity(start, end, only=kept) if kept else WeekActivity())
+        activity = (self.review_activity(start, end, only=kept, whole_minutes=True)
+                    if kept else WeekActivity())
         more = week_totals(review_from_activity(monday, tz, schedule, overrides, activity),
                            activity.waits)
         return review_from_totals(merge_totals(base, more), tz)
@@ -2584,23 +2616,31 @@ class Store:
         *,
         only: Iterable[int] | None = None,
         final_only: bool = False,
+        whole_minutes: bool = False,
     ) -> WeekActivity:
         """Decisions made in ``[since, until)``, counted in SQL the way the review needs.
 
         What :func:`~focus_app.core.review.week_activity` makes of :meth:`review_items`,
         without a Python object per decision (building those was most of the time of a
-        heavy week's review, docs/benchmarks.md): the decisions that are not
-        breakthroughs come back as counts (``GROUP BY`` over the covering index
-        ``decisions_review`` joined to their notifications), the breakthroughs (about a
-        fifth) as rows, since their cause is read from the gate's reason and their
-        local hour places them on the heat map, and the held-to-read waits as one
-        number each.
+        heavy week's review, docs/benchmarks.md): two ``GROUP BY`` queries over the
+        covering index ``decisions_review`` joined to their notifications count alike
+        decisions (breakthroughs, whose cause is read from the gate's reason, apart),
+        and bring per group the breakthroughs' decision times (their local hour places
+        them on the heat map) and the held-to-read waits.
 
         Args:
             since: The start of the range.
             until: Its end (exclusive).
             only: Read just these notifications (a compacted week's kept items).
             final_only: Leave out items still held or queued (what compaction folds).
+            whole_minutes: Each wait rounded down to whole minutes (in seconds): all
+                that a week's stored figures keep (:func:`week_totals`), and cheaper
+                to bring over than every bit of each wait.
+
+        A range read again while nothing in the file changed (no change on this
+        connection, ``total_changes``, no commit on any other, ``PRAGMA data_version``,
+        and the same schema) comes from memory: the last :data:`ACTIVITIES_KEPT` reads
+        are kept (not ones made inside a transaction, which may be rolled back).
         """
         span: tuple[Any, ...] = (_ts(since), _ts(until))
         where = "d.decided_ts >= ? AND d.decided_ts < ?"
@@ -2609,56 +2649,126 @@ class Store:
             span = (*span, json.dumps(sorted(only)))
         if final_only:
             where += " AND +n.status NOT IN ('held', 'queued')"
-        join = (
-            " FROM decisions d"
-            " JOIN notifications n ON n.id = d.notification_id WHERE " + where
-        )
+        if self._db.in_transaction:  # it may yet be rolled back: read, keep nothing
+            return self._activity(where, span, whole_minutes)
+        key = (*span, final_only, whole_minutes)
+        state = (self._db.total_changes, *(
+            self._db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("data_version", "schema_version")
+        ))
+        kept = self._activities.get(key)
+        if kept is not None and kept[0] == state:
+            return kept[1]
         with self._snapshot():
-            return self._activity(join, span)
+            activity = self._activity(where, span, whole_minutes)
+        if kept is None and len(self._activities) >= ACTIVITIES_KEPT:
+            del self._activities[next(iter(self._activities))]  # the oldest read
+        self._activities[key] = (state, activity)
+        return activity
 
-    def _activity(self, join: str, span: tuple[Any, ...]) -> WeekActivity:
-        who = "coalesce(nullif(n.sender, ''), nullif(n.source, ''), 'unknown')"
-        # The latest verdict on a notification wins (feedback ids grow with time).
-        verdict = (
-            "coalesce((SELECT f.verdict FROM feedback f WHERE f.notification_id = n.id"
-            " ORDER BY f.id DESC LIMIT 1), '')"
+    def _activity(
+        self, where: str, params: tuple[Any, ...], whole_minutes: bool = False
+    ) -> WeekActivity:
+        # Costs per decision are what matter (a heavy week has ~19,000, compaction folds
+        # a year of them), so: the groups are formed on the raw columns, and the names
+        # the review shows made from them per group, in Python; what the review needs
+        # per decision comes along in its group as text (group_concat skips NULLs): the
+        # breakthroughs' decision times (their local hour places them on the heat map,
+        # which SQL cannot work out across zones) and the held-to-read waits, where
+        # ``%!.17g`` gives every bit of a double back to float() (SQLite's own text
+        # form keeps 15 digits). Feedback, on a few decisions, is not looked up for
+        # every decision: its decisions are counted again with their verdict and moved
+        # to their verdict's group (docs/benchmarks.md has the figures).
+        join = (" FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+                " WHERE " + where)
+        through = "(d.breakthrough AND d.outcome = 'delivered')"
+        # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
+        seconds = "max(0.0, (julianday(n.status_at) - 2440587.5) * 86400.0 - n.received_ts)"
+        # Truncating a wait (>= 0) to whole seconds, then minutes: int(wait // 60).
+        text = (f"CAST({seconds} AS INTEGER) / 60 * 60" if whole_minutes
+                else f"printf('%!.17g', {seconds})")
+        wait = (
+            "CASE WHEN d.outcome = 'held' AND n.status IN ('released', 'dismissed')"
+            f" AND n.status_at IS NOT NULL THEN {text} END"
         )
         cursor = self._db.cursor()
         cursor.row_factory = None
-        groups = [
-            ReviewGroup(w, p, k, o, False, "", None, st, fb, c)
-            for w, p, k, o, st, fb, c in cursor.execute(
-                f"SELECT {who}, n.source, coalesce(n.program, ''), d.outcome,"
-                " CASE WHEN d.outcome = 'held' THEN n.status ELSE '' END, "
-                f"{verdict}, count(*){join}"
-                " AND NOT (d.breakthrough AND d.outcome = 'delivered')"
-                " GROUP BY 1, 2, 3, 4, 5, 6",
-                span,
-            )
-        ]
-        through = week_activity(
-            ReviewItem(0.0, t, w, p, k, "delivered", True, r, rule, "", None, fb)
-            for t, w, p, k, r, rule, fb in cursor.execute(
-                f"SELECT d.decided_ts, {who}, n.source, coalesce(n.program, ''), d.reason,"
-                f" d.rule_id, {verdict}{join} AND d.breakthrough AND d.outcome = 'delivered'",
-                span,
-            )
-        )
-        # julianday() reads the ISO text with its offset: epoch seconds (to ~10 µs).
-        waits = [
-            row[0]
-            for row in cursor.execute(
-                "SELECT max(0.0, (julianday(n.status_at) - 2440587.5) * 86400.0"
-                f" - n.received_ts){join} AND d.outcome = 'held'"
-                " AND +n.status IN ('released', 'dismissed') AND n.status_at IS NOT NULL",
-                span,
-            )
-        ]
+        Key = tuple[str, str, str | None, str, bool, str, int | None, str]
+        counts: dict[tuple[Key, str], int] = {}
+        times: list[float] = []
+        waits: list[float] = []
+        for sender, source, program, outcome, status, n, waited in cursor.execute(
+            f"SELECT n.sender, n.source, n.program, d.outcome, n.status, count(*),"
+            f" group_concat({wait}){join} AND NOT {through} GROUP BY 1, 2, 3, 4, 5",
+            params,
+        ):
+            key: Key = (sender, source, program, outcome, False, "", None,
+                        status if outcome == "held" else "")
+            counts[key, ""] = counts.get((key, ""), 0) + n
+            if waited is not None:
+                waits.extend(map(float, waited.split(",")))
+        for sender, source, program, reason, rule_id, n, at in cursor.execute(
+            "SELECT n.sender, n.source, n.program, d.reason, d.rule_id, count(*),"
+            f" group_concat(printf('%!.17g', d.decided_ts)){join} AND {through}"
+            " GROUP BY 1, 2, 3, 4, 5",
+            params,
+        ):
+            key = (sender, source, program, "delivered", True, reason, rule_id, "")
+            counts[key, ""] = counts.get((key, ""), 0) + n
+            times.extend(map(float, at.split(",")))
+        for sender, source, program, outcome, bt, reason, rule_id, status, verdict, n in (
+            self._verdicts(where, params)
+        ):
+            key = (sender, source, program, outcome, bool(bt), reason, rule_id,
+                   status if outcome == "held" else "")
+            counts[key, ""] -= n
+            counts[key, verdict] = counts.get((key, verdict), 0) + n
+        merged: dict[tuple[str, str, str, str, bool, str, int | None, str, str], int] = {}
+        for ((sender, source, program, outcome, bt, reason, rule_id, status), verdict), n in (
+            counts.items()
+        ):
+            if n:
+                group = (sender or source or "unknown", source, program or "", outcome, bt,
+                         reason, rule_id, status, verdict)
+                merged[group] = merged.get(group, 0) + n
         return WeekActivity(
-            groups=(*groups, *through.groups),
-            breakthrough_ts=through.breakthrough_ts,
-            waits=waits,
+            groups=tuple(ReviewGroup(*g, n) for g, n in merged.items()),
+            breakthrough_ts=tuple(times),
+            waits=tuple(waits),
         )
+
+    def _verdicts(self, where: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """The decisions in ``where`` that have feedback, counted by their raw group
+        and the latest verdict (feedback ids grow with time)."""
+        through = "(d.breakthrough AND d.outcome = 'delivered')"
+        columns = (
+            f"SELECT n.sender, n.source, n.program, d.outcome, {through},"
+            f" CASE WHEN {through} THEN d.reason ELSE '' END,"
+            f" CASE WHEN {through} THEN d.rule_id END, n.status, f.verdict, count(*)"
+        )
+        latest = (" AND f.id = (SELECT max(g.id) FROM feedback g"
+                  " WHERE g.notification_id = f.notification_id)")
+        group = " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+        lo, hi, decided = self._db.execute(
+            "SELECT min(d.notification_id), max(d.notification_id), count(*)"
+            " FROM decisions d WHERE d.decided_ts >= ? AND d.decided_ts < ?",
+            params[:2],
+        ).fetchone()
+        if not decided:
+            return []
+        if hi - lo <= 4 * decided + 1000:
+            # Ids grow with time: the week's feedback is one range of its index, read
+            # from there (a few rows), not looked up once per decision.
+            sql = (f"{columns} FROM feedback f CROSS JOIN decisions d"
+                   " CROSS JOIN notifications n"
+                   " WHERE f.notification_id BETWEEN ? AND ?"
+                   " AND d.notification_id = f.notification_id AND n.id = f.notification_id"
+                   f" AND {where}{latest}{group}")
+            return self._db.execute(sql, (lo, hi, *params)).fetchall()
+        # A week whose ids are far apart (items queued long before): per decision.
+        sql = (f"{columns} FROM decisions d JOIN notifications n ON n.id = d.notification_id"
+               f" JOIN feedback f ON f.notification_id = n.id WHERE {where}{latest}{group}")
+        return self._db.execute(sql, params).fetchall()
 
     def review_items(self, since: datetime, until: datetime) -> list[ReviewItem]:
         """Decisions made in ``[since, until)`` in the slim form the weekly review reads,

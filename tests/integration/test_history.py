@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time as clock
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -28,9 +30,16 @@ from focus_app.core.review import ReviewItem, WeekActivity, WeekReview, week_act
 from focus_app.core.schedule import Schedule
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import ACTION_OPEN_INBOX, Engine
-from focus_app.retention import retention_cutoff, swap_out
+from focus_app.retention import let_writers_in, retention_cutoff, swap_out
 from focus_app.settings import Settings
-from focus_app.store import HistoryFilter, Store, Verdict, override_spans, week_start
+from focus_app.store import (
+    HistoryFilter,
+    Store,
+    Verdict,
+    override_spans,
+    week_start,
+    writers_waiting,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 2026-03-23 00:00 Berlin: that week has the spring-forward night (29 March).
@@ -568,7 +577,8 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
 ) -> None:
     """The review reads a week as SQL counts (``Store.review_activity``); they must be
     exactly what :func:`week_activity` makes of the same week's items, for the whole
-    week, for a compacted week's kept ids (``only``) and for what compaction folds."""
+    week, for a compacted week's kept ids (``only``) and for what compaction folds
+    (with the waits in whole minutes)."""
     store, _ = Store.open(tmp_path_factory.mktemp("db") / "focus.sqlite3")
     try:
         ids = []
@@ -600,9 +610,72 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
         with_ids = list(zip(store._week_items(start, end)[0], week_items, strict=True))
         same(store.review_activity(start, end, only=only),
              [i for nid, i in with_ids if nid in only])
-        same(store.review_activity(start, end, final_only=True),
-             [i for _, i in with_ids if i.status not in ("held", "queued")])
+        final = [i for _, i in with_ids if i.status not in ("held", "queued")]
+        same(store.review_activity(start, end, final_only=True), final)
+        # What compaction folds: the waits in whole minutes, all that its figures keep.
+        minutes = store.review_activity(start, end, final_only=True, whole_minutes=True)
+        assert sorted(minutes.groups) == sorted(week_activity(final).groups)
+        assert sorted(minutes.waits) == sorted(
+            float(w // 60 * 60) for w in week_activity(final).waits)
     finally:
+        store.close()
+
+
+def test_review_activity_counts_feedback_of_a_week_whose_ids_are_far_apart(
+    tmp_path: Path,
+) -> None:
+    """The feedback of a week is read as one range of ids unless they are scattered (an
+    item queued long before): then per decision, with the same counts either way."""
+    store, _ = Store.open(tmp_path / "focus.sqlite3")
+    try:
+        old = MONDAY - timedelta(days=30)
+        at = MONDAY + timedelta(hours=10)
+        queued = store.add_queued(Notification(title="old", sender="Ann", received_at=old))
+        for i in range(1200):  # between the two: the ids are far apart
+            store.record(Notification(title=f"n{i}", sender="Bob", received_at=old),
+                         Decision(Outcome.DELIVERED, "delivered: available"), Mode.AVAILABLE)
+        through = store.record(
+            Notification(title="new", sender="Cy", received_at=at),
+            Decision(Outcome.DELIVERED, "delivered: Cy is on the breakthrough list",
+                     breakthrough=True),
+            Mode.FOCUS,
+        )
+        store.decide_queued(queued, Decision(Outcome.HELD, "held: focus"), Mode.FOCUS, at)
+        store.add_feedback(queued, Verdict.SHOULD_HAVE_REACHED, at)
+        store.add_feedback(through, Verdict.SHOULD_HAVE_REACHED, at)
+        store.add_feedback(through, Verdict.COULD_WAIT, at + timedelta(minutes=1))
+        start, end = week_range(WEEK, BERLIN)
+        got = store.review_activity(start, end)
+        want = week_activity(store.review_items(start, end))
+        assert sorted(got.groups) == sorted(want.groups)
+        assert {(g.who, g.feedback, g.total) for g in got.groups} == {
+            ("Ann", "should_have_reached", 1), ("Cy", "could_wait", 1)}
+    finally:
+        store.close()
+
+
+def test_a_week_read_again_comes_from_memory_until_the_file_changes(tmp_path: Path) -> None:
+    """Paging back and forth on the Review page reads each week once; any change, by
+    this connection or by another (the compaction's worker), is read again."""
+    path = tmp_path / "focus.sqlite3"
+    store, _ = Store.open(path)
+    other, _ = Store.open(path)
+    try:
+        nid = add(store, MONDAY + timedelta(hours=9), Outcome.HELD, sender="Ann")
+        start, end = week_range(WEEK, BERLIN)
+        first = store.review_activity(start, end)
+        assert store.review_activity(start, end) is first
+        store.add_feedback(nid, Verdict.COULD_WAIT, MONDAY + timedelta(hours=10))
+        mine = store.review_activity(start, end)
+        assert mine is not first and {g.feedback for g in mine.groups} == {"could_wait"}
+        other.mark_released([nid], MONDAY + timedelta(hours=11))
+        theirs = store.review_activity(start, end)
+        assert {g.status for g in theirs.groups} == {"released"} and len(theirs.waits) == 1
+        assert store.review_activity(start, end) is theirs
+        assert sorted(theirs.groups) == sorted(
+            week_activity(store.review_items(start, end)).groups)
+    finally:
+        other.close()
         store.close()
 
 
@@ -679,6 +752,60 @@ def test_a_swap_keeps_every_review_figure_and_only_the_rows_that_stay(store: Sto
     plan = db.execute("EXPLAIN QUERY PLAN SELECT notification_id FROM decisions"
                       " WHERE decided_ts >= 0 AND decided_ts < 1").fetchall()
     assert "decisions_review" in plan[0][3]
+
+
+def test_a_swap_goes_ahead_when_the_oldest_week_holds_only_items_still_held(
+    store: Store,
+) -> None:
+    """A week whose items are all still held has no figures to fold (its rows stay): the
+    swap must not wait for them, or it was refused, and copied again, every day."""
+    held = add(store, MONDAY + timedelta(hours=9), Outcome.HELD, sender="Ann")
+    for k in range(60):
+        add(store, MONDAY + timedelta(weeks=1, hours=9, minutes=k))
+    cutoff = MONDAY + timedelta(weeks=2)
+    before = [review(store, WEEK + timedelta(weeks=k)) for k in range(2)]
+
+    assert swap_out(store, cutoff, BERLIN, SCHEDULE, min_rows=0) == 60
+
+    assert store.swap_state() == ""
+    left = store.history_page(HistoryFilter(until=cutoff), limit=100)
+    assert [r.notification.id for r in left] == [held]
+    for k, old in enumerate(before):
+        assert_same_figures(review(store, WEEK + timedelta(weeks=k)), old)
+
+
+def test_the_compaction_pauses_only_while_a_writer_of_the_app_waits_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    """Between its steps the worker sleeps only if a write of this process is waiting
+    (pausing after every step anyway was a tenth of a year's compaction); the waiting
+    writer is seen while SQLite's busy handler holds it."""
+    path = tmp_path / "focus.sqlite3"
+    worker, _ = Store.open(path)
+    wrote: list[int] = []
+
+    def app_write() -> None:
+        app, _ = Store.open(path, busy_timeout_ms=5000)
+        try:
+            wrote.append(add(app, MONDAY))
+        finally:
+            app.close()
+
+    try:
+        started = clock.monotonic()
+        let_writers_in(1.0)
+        assert clock.monotonic() - started < 0.5 and not writers_waiting()
+        writer = threading.Thread(target=app_write)
+        with worker._write():  # a step of the worker holds the write lock
+            writer.start()
+            deadline = clock.monotonic() + 5
+            while not writers_waiting() and clock.monotonic() < deadline:
+                clock.sleep(0.002)
+            assert writers_waiting() and not wrote
+        writer.join(5)
+        assert wrote and not writers_waiting()
+    finally:
+        worker.close()
 
 
 def test_a_swap_is_not_worth_it_while_much_of_the_history_stays(store: Store) -> None:
