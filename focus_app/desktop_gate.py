@@ -145,7 +145,8 @@ class DesktopGate(QObject):
             be ``notifier``, so what it shows during do-not-disturb gets past it.
         notifier: The engine's ``GatedNotifier``: shows breakthroughs again and closes the
             server's copies of held notifications.
-        watcher: A started ``NotificationWatcher`` (or ``None``: only the DND part runs).
+        watcher: A started ``NotificationWatcher``, available or refused (its ``problem``
+            goes into ``status``), or ``None``: only the DND part runs.
         dnd: The controller for the detected server.
         entries: Desktop entry look-ups for display names and icons.
         redetect: Makes a new controller for the server found now; tried when a block
@@ -473,7 +474,7 @@ def start_desktop_gate(
     gate = DesktopGate(
         engine,
         notifier,
-        watcher if watcher.available else None,
+        watcher,  # even when refused: ``status`` then says why nothing is caught
         controller,
         redetect=make_controller,
     )

@@ -19,6 +19,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import focus_app.desktop_gate as desktop_gate
+from focus_app.app import desktop_problems
 from focus_app.clock import FakeClock
 from focus_app.core.model import Mode, Rule, RuleAction, RuleMatch, Urgency
 from focus_app.core.programs import CaughtNotification
@@ -28,9 +29,11 @@ from focus_app.desktop.dnd.controller import DndController
 from focus_app.desktop.dnd.detect import NoServer
 from focus_app.desktop.dnd.guardian import MemoryGuardian
 from focus_app.desktop.notifier import MemoryNotifier, SentNotification
-from focus_app.desktop.watcher import RESHOW_HINT
-from focus_app.desktop_gate import TURN_BATCH, DesktopGate, GatedNotifier
+from focus_app.desktop.watcher import REFUSED_PREFIX, RESHOW_HINT
+from focus_app.desktop_gate import TURN_BATCH, DesktopGate, GatedNotifier, start_desktop_gate
 from focus_app.engine import Engine
+from focus_app.status_text import desktop_gate_text
+from tests.desktop.buses import STRICT_POLICY, PrivateBus
 from tests.ui.ui_engine import clock, engine
 
 __all__ = ["clock", "engine"]  # fixtures used by name
@@ -409,6 +412,23 @@ def test_status_names_the_driver_its_last_error_and_whether_it_catches(
     status = engine.status()
     assert status["dnd"] == "dunst: dunst did not answer on the session bus"
     assert status["catching"] == "off"
+
+
+def test_a_bus_refusing_monitoring_is_said_in_status_the_window_and_the_tray(
+    engine: Engine, notifier: GatedNotifier
+) -> None:
+    # A real dbus-daemon with a sandbox-like policy: no monitoring, no eavesdropping.
+    with PrivateBus(STRICT_POLICY) as bus:
+        parts = start_desktop_gate(engine, notifier, bus=bus.address)
+        try:
+            status = engine.status()
+            assert str(status["catching"]).startswith(f"unavailable: {REFUSED_PREFIX}")
+            assert "refuses monitoring" in str(status["catching"])
+            lines = desktop_problems(status)
+            assert any("not gated" in line and "focus-app send" in line for line in lines)
+            assert "other programs' notifications not caught" in desktop_gate_text(status)
+        finally:
+            parts.gate.shutdown()
 
 
 # ------------------------------------------------------------------ batches
