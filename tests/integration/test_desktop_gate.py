@@ -427,8 +427,37 @@ def test_a_bus_refusing_monitoring_is_said_in_status_the_window_and_the_tray(
             lines = desktop_problems(status)
             assert any("not gated" in line and "focus-app send" in line for line in lines)
             assert "other programs' notifications not caught" in desktop_gate_text(status)
+            # No notification server on that bus either: said, never pretended.
+            assert status["dnd"] == "none: no notification server"
+            assert any("Do-not-disturb cannot be driven here" in line for line in lines)
+            assert desktop_gate_text(status).startswith("Do-not-disturb not driven (none: ")
         finally:
             parts.gate.shutdown()
+
+
+def test_a_caught_notification_takes_its_programs_name_and_icon_from_the_desktop_file(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    make_gate: Callable[..., DesktopGate],
+    tmp_path: Path,
+) -> None:
+    applications = tmp_path / "data" / "applications"  # make_gate's data_home
+    applications.mkdir(parents=True)
+    (applications / "org.example.Chatty.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Chatty Chat\nIcon=chatty-icon\nExec=chatty\n"
+    )
+    gate = make_gate()
+    _focus(engine)
+    gate.on_caught(caught(clock, desktop_entry="org.example.Chatty", app_icon=""))
+    _decided(qtbot, engine, 1)
+
+    (program,) = engine.programs()
+    assert (program.key, program.display_name, program.icon) == (
+        "org.example.chatty", "Chatty Chat", "chatty-icon"  # keys are folded
+    )
+    (held,) = engine.held()
+    assert (held.notification.source, held.notification.app_icon) == ("Chatty Chat", "chatty-icon")
 
 
 # ------------------------------------------------------------------ batches
