@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import Qt as QtGui
 
@@ -170,8 +171,15 @@ class HeldModel(QAbstractTableModel):
         self._engine = engine
         self._items: list[HeldItem] = engine.held()
         self._shared: tuple[str, ...] = shared_clauses(self._items)
+        # ``decided`` comes once per notification, ``held_changed`` once per batch: each
+        # refresh reads every held item, so a batch's decisions share one refresh, in the
+        # next turn of the event loop unless the batch's ``held_changed`` comes first.
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(0)
+        self._refresh_soon.timeout.connect(self.refresh)
         engine.held_changed.connect(self.refresh)
-        engine.decided.connect(self.refresh)
+        engine.decided.connect(self._decided)
 
     # ----------------------------------------------------------------- access
 
@@ -194,6 +202,10 @@ class HeldModel(QAbstractTableModel):
         """Whether any row has a reason beyond the shared part (else the column is empty)."""
         return any(distinct_reason(item, self._shared) for item in self._items)
 
+    def _decided(self, *_: object) -> None:
+        if not self._refresh_soon.isActive():
+            self._refresh_soon.start()
+
     def refresh(self, *_: object) -> None:
         """Bring the rows in line with ``engine.held()`` with the smallest change.
 
@@ -202,6 +214,7 @@ class HeldModel(QAbstractTableModel):
         model resets instead. When the shared part of the reasons changes, the whole
         Reason column says so (``dataChanged``).
         """
+        self._refresh_soon.stop()
         self._refresh_rows()
         shared = shared_clauses(self._items)
         if shared != self._shared:

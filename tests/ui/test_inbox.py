@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -103,6 +104,31 @@ def churn(engine: Engine, clock: FakeClock, held: dict[str, int]) -> None:
     engine.dismiss([held["bob"]])
     engine.release([held["alice"], held["ci"]])
     send(engine, clock, "later one", "Alice")
+
+
+def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
+    qtbot: QtBot, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood of caught notifications arrives as batches of 64 (desktop_gate.TURN_BATCH);
+    # re-reading every held item once per notification made the window stall for seconds.
+    model = HeldModel(engine)
+    reads: list[int] = []
+    real_held = engine.held
+
+    def counting() -> list[Any]:
+        items = real_held()
+        reads.append(len(items))
+        return items
+
+    monkeypatch.setattr(engine, "held", counting)
+    clock.advance(timedelta(minutes=1))
+    engine.ingest_many(
+        [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
+    )
+    qtbot.wait(10)  # a refresh put off to the next turn of the event loop runs here
+
+    assert model.rowCount() == 64
+    assert reads == [64]
 
 
 def test_held_model_passes_the_model_tester_while_items_arrive_and_leave(
