@@ -242,7 +242,8 @@ class HeldModel(QAbstractTableModel):
             self.endRemoveRows()
             row -= 1
         remaining = [_id(item) for item in self._items]
-        if remaining != [i for i in new_ids if i in set(remaining)]:
+        still_here = set(remaining)  # built once: inside the comprehension it is O(n²)
+        if remaining != [i for i in new_ids if i in still_here]:
             self.beginResetModel()
             self._items = new
             self.endResetModel()
