@@ -248,16 +248,25 @@ class HeldModel(QAbstractTableModel):
             self._items = new
             self.endResetModel()
             return
-        # The remaining rows are now a subsequence of ``new``: insert what is missing.
-        for index, item in enumerate(new):
+        # The remaining rows are now a subsequence of ``new``: insert what is missing, each
+        # run of new rows at once (a batch is one insertion, so views and the grouped
+        # model rebuild once per batch, not once per row).
+        index = 0
+        while index < len(new):
+            item = new[index]
             if index < len(self._items) and _id(self._items[index]) == _id(item):
                 if self._items[index] != item:  # e.g. a failed delivery changed its reason
                     self._items[index] = item
                     self.dataChanged.emit(self.index(index, 0), self.index(index, len(Column) - 1))
+                index += 1
                 continue
-            self.beginInsertRows(QModelIndex(), index, index)
-            self._items.insert(index, item)
+            end = index + 1
+            while end < len(new) and _id(new[end]) not in still_here:
+                end += 1
+            self.beginInsertRows(QModelIndex(), index, end - 1)
+            self._items[index:index] = new[index:end]
             self.endInsertRows()
+            index = end
 
     # ----------------------------------------------------------------- Qt model API
 

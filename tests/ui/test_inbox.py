@@ -131,6 +131,26 @@ def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
     assert reads == [64]
 
 
+def test_a_batch_of_new_held_items_arrives_as_one_row_insertion(
+    qtbot: QtBot, engine: Engine, clock: FakeClock
+) -> None:
+    # One insertion per batch, not per row: the grouped view rebuilds on each insertion.
+    send(engine, clock, "first", "Alice")
+    model = HeldModel(engine)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    clock.advance(timedelta(minutes=1))
+    engine.ingest_many(
+        [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
+    )
+    qtbot.wait(10)
+
+    assert inserted == [(1, 64)]
+    assert [model.item(row).notification.title for row in (0, 1, 64)] == [
+        "first", "ping 0", "ping 63"
+    ]
+
+
 def test_held_model_passes_the_model_tester_while_items_arrive_and_leave(
     engine: Engine, clock: FakeClock, held: dict[str, int], qtmodeltester: ModelTester
 ) -> None:
