@@ -14,7 +14,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from benchmarks.review_data import FOCUS_BLOCKS, write_history
-from focus_app.core.model import Mode, Override
+from focus_app.core.model import Mode, Notification, Override
 from focus_app.engine import ACTION_OPEN_REVIEW, Engine
 from focus_app.ui.review_charts import HeatMapChart
 from focus_app.ui.review_page import EMPTY_TEXT, ReviewPage
@@ -290,3 +290,25 @@ def test_the_week_reads_by_day_totals_beside_the_hours_and_tables_show_all_seven
     for card in (page.focus_card, page.heat_card):
         qtbot.waitUntil(card.table.isVisible)
         assert card.table.verticalScrollBar().maximum() == 0  # Mon to Sun, no scrolling
+
+
+def test_a_batch_of_new_notifications_reloads_the_visible_week_once(
+    engine: Engine, page: ReviewPage, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood of caught notifications arrives in batches of 64; reading the week again for
+    # each one kept the window from answering.
+    page.show()
+    qtbot.waitExposed(page)
+    reloads: list[int] = []
+    real_reload = page.reload
+
+    def counting() -> None:
+        reloads.append(1)
+        real_reload()
+
+    monkeypatch.setattr(page, "reload", counting)
+    now = engine.clock.now()
+    engine.ingest_many([Notification(title=f"ping {i}", received_at=now) for i in range(64)])
+    qtbot.waitUntil(lambda: len(reloads) >= 1, timeout=2000)
+    qtbot.wait(300)
+    assert len(reloads) == 1
