@@ -178,6 +178,8 @@ class HeldModel(QAbstractTableModel):
         self._refresh_soon.setSingleShot(True)
         self._refresh_soon.setInterval(0)
         self._refresh_soon.timeout.connect(self.refresh)
+        self._live = True
+        self._stale = False
         engine.held_changed.connect(self.refresh)
         engine.decided.connect(self._decided)
 
@@ -202,8 +204,20 @@ class HeldModel(QAbstractTableModel):
         """Whether any row has a reason beyond the shared part (else the column is empty)."""
         return any(distinct_reason(item, self._shared) for item in self._items)
 
+    def set_live(self, live: bool) -> None:
+        """Follow the engine (``True``) or only note that it changed (``False``).
+
+        The page sets this from its visibility: a hidden inbox reads nothing while a
+        flood arrives, and catches up in one refresh when it is shown again.
+        """
+        self._live = live
+        if live and self._stale:
+            self.refresh()
+
     def _decided(self, *_: object) -> None:
-        if not self._refresh_soon.isActive():
+        if not self._live:
+            self._stale = True
+        elif not self._refresh_soon.isActive():
             self._refresh_soon.start()
 
     def refresh(self, *_: object) -> None:
@@ -215,6 +229,10 @@ class HeldModel(QAbstractTableModel):
         Reason column says so (``dataChanged``).
         """
         self._refresh_soon.stop()
+        if not self._live:
+            self._stale = True
+            return
+        self._stale = False
         self._refresh_rows()
         shared = shared_clauses(self._items)
         if shared != self._shared:

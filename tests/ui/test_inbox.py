@@ -131,6 +131,38 @@ def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
     assert reads == [64]
 
 
+def test_a_hidden_inbox_reads_nothing_while_items_arrive_and_catches_up_when_shown(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    page: InboxPage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The window is hidden in the tray during a focus block: a flood must not make it
+    # re-read the held list for a page nobody sees.
+    reads: list[int] = []
+    real_held = engine.held
+
+    def counting() -> list[Any]:
+        items = real_held()
+        reads.append(len(items))
+        return items
+
+    monkeypatch.setattr(engine, "held", counting)
+    page.hide()
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        engine.ingest_many(
+            [Notification(title=f"ping {i}", received_at=clock.now()) for i in range(64)]
+        )
+    qtbot.wait(10)
+    assert reads == []
+
+    page.show()
+    assert reads == [192]
+    assert page.model.rowCount() == 192
+
+
 def test_a_batch_of_new_held_items_arrives_as_one_row_insertion(
     qtbot: QtBot, engine: Engine, clock: FakeClock
 ) -> None:
