@@ -425,7 +425,8 @@ def test_a_bus_refusing_monitoring_is_said_in_status_the_window_and_the_tray(
             assert str(status["catching"]).startswith(f"unavailable: {REFUSED_PREFIX}")
             assert "refuses monitoring" in str(status["catching"])
             lines = desktop_problems(status)
-            assert any("not gated" in line and "focus-app send" in line for line in lines)
+            (line,) = [line for line in lines if "not gated" in line]
+            assert line.count("focus-app send") == 1, "said once, in one plain line"
             assert "other programs' notifications not caught" in desktop_gate_text(status)
             # No notification server on that bus either: said, never pretended.
             assert status["dnd"] == "none: no notification server"
