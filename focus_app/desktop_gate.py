@@ -258,6 +258,11 @@ class DesktopGate(QObject):
             self._flush_soon.start()  # the rest after the loop has served everything else
         if not batch:
             return
+        if self._dnd.fileno() is None and self._dnd.check():
+            # A server that announces no changes (mako): the user's switch is read when
+            # it matters, as notifications arrive (no polling), and this batch is then
+            # decided under the pause.
+            self._user_released()
         notifications = []
         rules: dict[str, SenderRule] = {}  # one look-up and one upsert per program and batch
         for caught in batch:

@@ -366,6 +366,30 @@ def test_user_switching_dnd_off_pauses_the_engine_until_the_blocks_end(
     assert not guardian.armed
 
 
+def test_on_a_server_without_change_signals_the_next_caught_notification_notices_dnd_off(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    make_gate: Callable[..., DesktopGate],
+) -> None:
+    # mako announces no mode changes: the user's switch is read when the next
+    # notification arrives, and that one is already decided under the pause.
+    driver = MemoryDnd(name="mako")  # no socket to watch, like mako
+    gate = make_gate(DndController(driver, MemoryGuardian()))
+    _focus(engine)
+    problems: list[str] = []
+    engine.problem.connect(problems.append)
+    driver.user_sets(False)
+
+    gate.on_caught(caught(clock, "Bob", "are you there?"))
+    _decided(qtbot, engine, 1)
+
+    assert engine.state().mode is Mode.PAUSED
+    assert problems and problems[0].startswith("Do-not-disturb was switched off on the desktop")
+    assert engine.held() == []  # delivered: the user wants to see them now
+    assert driver.calls == [True]  # not switched on again
+
+
 def test_users_own_dnd_is_left_on_after_the_block(
     engine: Engine, make_gate: Callable[..., DesktopGate]
 ) -> None:
