@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_history",
     "bench_review",
     "bench_desktop_gate",
+    "bench_inbox_flood",
     "bench_boundaries",
 ]
 

@@ -29,6 +29,7 @@ from focus_app.desktop.instance import InstanceLock, acquire, holder_pid, is_hel
 from focus_app.desktop.notifier import DBusNotifier
 from focus_app.desktop.qt_notifier import NotifierBridge
 from focus_app.desktop.sleepwatch import SleepWatch
+from focus_app.desktop.watcher import REFUSED_PREFIX
 from focus_app.desktop_gate import DesktopParts, GatedNotifier, start_desktop_gate
 from focus_app.engine import Engine
 from focus_app.ipc_client import Client, NotAnswering, NotRunning, RemoteError
@@ -212,9 +213,11 @@ def desktop_problems(status: dict[str, object]) -> list[str]:
             "notifications may still pop up."
         )
     if catching.startswith("unavailable"):
+        # The watcher's line says what failed, then what still works: say the latter once.
+        why = catching.removeprefix("unavailable: ").removeprefix(f"{REFUSED_PREFIX}: ")
+        why = why.split("; only notifications sent with focus-app send", 1)[0]
         lines.append(
-            f"Other programs' notifications are not gated ({catching.split(': ', 1)[-1]}); "
-            "'focus-app send' still is."
+            f"Other programs' notifications are not gated ({why}); 'focus-app send' still is."
         )
     return lines
 

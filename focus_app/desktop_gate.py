@@ -145,7 +145,8 @@ class DesktopGate(QObject):
             be ``notifier``, so what it shows during do-not-disturb gets past it.
         notifier: The engine's ``GatedNotifier``: shows breakthroughs again and closes the
             server's copies of held notifications.
-        watcher: A started ``NotificationWatcher`` (or ``None``: only the DND part runs).
+        watcher: A started ``NotificationWatcher``, available or refused (its ``problem``
+            goes into ``status``), or ``None``: only the DND part runs.
         dnd: The controller for the detected server.
         entries: Desktop entry look-ups for display names and icons.
         redetect: Makes a new controller for the server found now; tried when a block
@@ -257,6 +258,11 @@ class DesktopGate(QObject):
             self._flush_soon.start()  # the rest after the loop has served everything else
         if not batch:
             return
+        if self._dnd.fileno() is None and self._dnd.check():
+            # A server that announces no changes (mako): the user's switch is read when
+            # it matters, as notifications arrive (no polling), and this batch is then
+            # decided under the pause.
+            self._user_released()
         notifications = []
         rules: dict[str, SenderRule] = {}  # one look-up and one upsert per program and batch
         for caught in batch:
@@ -473,7 +479,7 @@ def start_desktop_gate(
     gate = DesktopGate(
         engine,
         notifier,
-        watcher if watcher.available else None,
+        watcher,  # even when refused: ``status`` then says why nothing is caught
         controller,
         redetect=make_controller,
     )

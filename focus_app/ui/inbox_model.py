@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import Qt as QtGui
 
@@ -172,8 +173,17 @@ class HeldModel(QAbstractTableModel):
         self._engine = engine
         self._items: list[HeldItem] = engine.held()
         self._shared: tuple[str, ...] = shared_clauses(self._items)
+        # ``decided`` comes once per notification, ``held_changed`` once per batch: each
+        # refresh reads every held item, so a batch's decisions share one refresh, in the
+        # next turn of the event loop unless the batch's ``held_changed`` comes first.
+        self._refresh_soon = QTimer(self)
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(0)
+        self._refresh_soon.timeout.connect(self.refresh)
+        self._live = True
+        self._stale = False
         engine.held_changed.connect(self.refresh)
-        engine.decided.connect(self.refresh)
+        engine.decided.connect(self._decided)
 
     # ----------------------------------------------------------------- access
 
@@ -196,6 +206,22 @@ class HeldModel(QAbstractTableModel):
         """Whether any row has a reason beyond the shared part (else the column is empty)."""
         return any(distinct_reason(item, self._shared) for item in self._items)
 
+    def set_live(self, live: bool) -> None:
+        """Follow the engine (``True``) or only note that it changed (``False``).
+
+        The page sets this from its visibility: a hidden inbox reads nothing while a
+        flood arrives, and catches up in one refresh when it is shown again.
+        """
+        self._live = live
+        if live and self._stale:
+            self.refresh()
+
+    def _decided(self, *_: object) -> None:
+        if not self._live:
+            self._stale = True
+        elif not self._refresh_soon.isActive():
+            self._refresh_soon.start()
+
     def refresh(self, *_: object) -> None:
         """Bring the rows in line with ``engine.held()`` with the smallest change.
 
@@ -204,6 +230,11 @@ class HeldModel(QAbstractTableModel):
         model resets instead. When the shared part of the reasons changes, the whole
         Reason column says so (``dataChanged``).
         """
+        self._refresh_soon.stop()
+        if not self._live:
+            self._stale = True
+            return
+        self._stale = False
         self._refresh_rows()
         shared = shared_clauses(self._items)
         if shared != self._shared:
@@ -231,21 +262,31 @@ class HeldModel(QAbstractTableModel):
             self.endRemoveRows()
             row -= 1
         remaining = [_id(item) for item in self._items]
-        if remaining != [i for i in new_ids if i in set(remaining)]:
+        still_here = set(remaining)  # built once: inside the comprehension it is O(n²)
+        if remaining != [i for i in new_ids if i in still_here]:
             self.beginResetModel()
             self._items = new
             self.endResetModel()
             return
-        # The remaining rows are now a subsequence of ``new``: insert what is missing.
-        for index, item in enumerate(new):
+        # The remaining rows are now a subsequence of ``new``: insert what is missing, each
+        # run of new rows at once (a batch is one insertion, so views and the grouped
+        # model rebuild once per batch, not once per row).
+        index = 0
+        while index < len(new):
+            item = new[index]
             if index < len(self._items) and _id(self._items[index]) == _id(item):
                 if self._items[index] != item:  # e.g. a failed delivery changed its reason
                     self._items[index] = item
                     self.dataChanged.emit(self.index(index, 0), self.index(index, len(Column) - 1))
+                index += 1
                 continue
-            self.beginInsertRows(QModelIndex(), index, index)
-            self._items.insert(index, item)
+            end = index + 1
+            while end < len(new) and _id(new[end]) not in still_here:
+                end += 1
+            self.beginInsertRows(QModelIndex(), index, end - 1)
+            self._items[index:index] = new[index:end]
             self.endInsertRows()
+            index = end
 
     # ----------------------------------------------------------------- Qt model API
 

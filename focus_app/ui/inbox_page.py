@@ -11,7 +11,15 @@ not markup for us to render.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QObject, Qt
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QHideEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -562,6 +570,14 @@ class InboxPage(QWidget):
         self._say(f"Noted for the weekly review: {_count(len(ids), 'notification')} {what}.")
 
     # ----------------------------------------------------------------- internals
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.model.set_live(True)  # catches up before the page is painted
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.model.set_live(False)  # hidden (window in the tray, another page): read nothing
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the filter box moves to the table, like in a mail client."""

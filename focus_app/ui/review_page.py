@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -101,6 +101,11 @@ def load_requests(engine: Engine, monday: date) -> WeekRequests:
     """Requests triaged in the week of ``monday`` and that week's budget, from the store."""
     start, end = week_range(monday, engine.tz)
     return week_requests(engine.requests(TRIAGED), engine.week_budget(start), start, end)
+
+
+RELOAD_AFTER_DECIDED_MS = 200
+"""New notifications reach the visible week at most this late; during a flood of caught
+notifications the week is read at most five times a second, not once per notification."""
 
 
 class ChartCard(QFrame):
@@ -321,6 +326,10 @@ class ReviewPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
 
+        self._reload_soon = QTimer(self)
+        self._reload_soon.setSingleShot(True)
+        self._reload_soon.setInterval(RELOAD_AFTER_DECIDED_MS)
+        self._reload_soon.timeout.connect(self._reload_if_current)
         engine.decided.connect(self._changed_elsewhere)
         engine.settings_changed.connect(self.reload)
         engine.blocks_changed.connect(self.reload)
@@ -361,6 +370,11 @@ class ReviewPage(QWidget):
                 self.status.setText(f"Could not read the requests: {error}")
 
     def _changed_elsewhere(self, _ingested: object) -> None:
+        # ``decided`` comes once per notification: a batch (or a flood) is read once.
+        if self.isVisible() and not self._reload_soon.isActive():
+            self._reload_soon.start()
+
+    def _reload_if_current(self) -> None:
         # Only the week on screen can change, and only while it is visible.
         if self.isVisible() and self.monday == monday_of(self.engine.clock.now(), self.engine.tz):
             self.reload()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import select
+import signal
 import subprocess
 from collections.abc import Iterator
 
@@ -11,6 +13,13 @@ import pytest
 from focus_app.desktop.dnd import mako, swaync
 from focus_app.desktop.dnd.base import DndError
 from focus_app.desktop.dnd.detect import server_information
+from tests.desktop.dnd_support import (
+    child_env,
+    process_gone,
+    start_child_app,
+    stop_process,
+    wait_until,
+)
 from tests.e2e.wayland import MAKO, WaylandSession, wayland_missing_programs
 
 pytestmark = pytest.mark.e2e
@@ -151,6 +160,32 @@ def test_mako_config_letting_criticals_through_makes_the_driver_say_so() -> None
         driver = mako.open_driver(s.bus_address)
         assert driver.shows_critical is True
         driver.close()
+
+
+def test_kill_9_of_the_app_takes_makos_dnd_mode_off_within_5_seconds(
+    mako_session: WaylandSession,
+) -> None:
+    # mako keeps its modes when the app dies: only the guardian process can give it back.
+    mako_session.call(MAKO, "SetModes", "as", (["default", "work"],))
+    app, (status, engaged, guardian_pid) = start_child_app(
+        "mako", mako_session.bus_address, child_env(mako_session.env)
+    )
+    try:
+        assert (status, engaged) == ("mako", "True")
+        assert "do-not-disturb" in tool(mako_session, "makoctl", "mode").split("\n")
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(timeout=5)
+        took = wait_until(
+            "mako's do-not-disturb mode to be gone",
+            lambda: "do-not-disturb" not in tool(mako_session, "makoctl", "mode").split("\n"),
+            timeout=5,
+        )
+        print(f"mako's do-not-disturb mode gone {took:.2f} s after kill -9 of the app")
+        assert tool(mako_session, "makoctl", "mode").split("\n") == ["default", "work"]
+        wait_until("the guardian to exit", lambda: process_gone(int(guardian_pid)), timeout=5)
+    finally:
+        stop_process(app)
+        app.communicate(timeout=5)
 
 
 @pytest.mark.parametrize(

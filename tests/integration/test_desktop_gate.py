@@ -19,6 +19,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import focus_app.desktop_gate as desktop_gate
+from focus_app.app import desktop_problems
 from focus_app.clock import FakeClock
 from focus_app.core.model import Mode, Rule, RuleAction, RuleMatch, Urgency
 from focus_app.core.programs import CaughtNotification
@@ -28,9 +29,11 @@ from focus_app.desktop.dnd.controller import DndController
 from focus_app.desktop.dnd.detect import NoServer
 from focus_app.desktop.dnd.guardian import MemoryGuardian
 from focus_app.desktop.notifier import MemoryNotifier, SentNotification
-from focus_app.desktop.watcher import RESHOW_HINT
-from focus_app.desktop_gate import TURN_BATCH, DesktopGate, GatedNotifier
+from focus_app.desktop.watcher import REFUSED_PREFIX, RESHOW_HINT
+from focus_app.desktop_gate import TURN_BATCH, DesktopGate, GatedNotifier, start_desktop_gate
 from focus_app.engine import Engine
+from focus_app.status_text import desktop_gate_text
+from tests.desktop.buses import STRICT_POLICY, PrivateBus
 from tests.ui.ui_engine import clock, engine
 
 __all__ = ["clock", "engine"]  # fixtures used by name
@@ -363,6 +366,30 @@ def test_user_switching_dnd_off_pauses_the_engine_until_the_blocks_end(
     assert not guardian.armed
 
 
+def test_on_a_server_without_change_signals_the_next_caught_notification_notices_dnd_off(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    make_gate: Callable[..., DesktopGate],
+) -> None:
+    # mako announces no mode changes: the user's switch is read when the next
+    # notification arrives, and that one is already decided under the pause.
+    driver = MemoryDnd(name="mako")  # no socket to watch, like mako
+    gate = make_gate(DndController(driver, MemoryGuardian()))
+    _focus(engine)
+    problems: list[str] = []
+    engine.problem.connect(problems.append)
+    driver.user_sets(False)
+
+    gate.on_caught(caught(clock, "Bob", "are you there?"))
+    _decided(qtbot, engine, 1)
+
+    assert engine.state().mode is Mode.PAUSED
+    assert problems and problems[0].startswith("Do-not-disturb was switched off on the desktop")
+    assert engine.held() == []  # delivered: the user wants to see them now
+    assert driver.calls == [True]  # not switched on again
+
+
 def test_users_own_dnd_is_left_on_after_the_block(
     engine: Engine, make_gate: Callable[..., DesktopGate]
 ) -> None:
@@ -409,6 +436,53 @@ def test_status_names_the_driver_its_last_error_and_whether_it_catches(
     status = engine.status()
     assert status["dnd"] == "dunst: dunst did not answer on the session bus"
     assert status["catching"] == "off"
+
+
+def test_a_bus_refusing_monitoring_is_said_in_status_the_window_and_the_tray(
+    engine: Engine, notifier: GatedNotifier
+) -> None:
+    # A real dbus-daemon with a sandbox-like policy: no monitoring, no eavesdropping.
+    with PrivateBus(STRICT_POLICY) as bus:
+        parts = start_desktop_gate(engine, notifier, bus=bus.address)
+        try:
+            status = engine.status()
+            assert str(status["catching"]).startswith(f"unavailable: {REFUSED_PREFIX}")
+            assert "refuses monitoring" in str(status["catching"])
+            lines = desktop_problems(status)
+            (line,) = [line for line in lines if "not gated" in line]
+            assert line.count("focus-app send") == 1, "said once, in one plain line"
+            assert "other programs' notifications not caught" in desktop_gate_text(status)
+            # No notification server on that bus either: said, never pretended.
+            assert status["dnd"] == "none: no notification server"
+            assert any("Do-not-disturb cannot be driven here" in line for line in lines)
+            assert desktop_gate_text(status).startswith("Do-not-disturb not driven (none: ")
+        finally:
+            parts.gate.shutdown()
+
+
+def test_a_caught_notification_takes_its_programs_name_and_icon_from_the_desktop_file(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    make_gate: Callable[..., DesktopGate],
+    tmp_path: Path,
+) -> None:
+    applications = tmp_path / "data" / "applications"  # make_gate's data_home
+    applications.mkdir(parents=True)
+    (applications / "org.example.Chatty.desktop").write_text(
+        "[Desktop Entry]\nType=Application\nName=Chatty Chat\nIcon=chatty-icon\nExec=chatty\n"
+    )
+    gate = make_gate()
+    _focus(engine)
+    gate.on_caught(caught(clock, desktop_entry="org.example.Chatty", app_icon=""))
+    _decided(qtbot, engine, 1)
+
+    (program,) = engine.programs()
+    assert (program.key, program.display_name, program.icon) == (
+        "org.example.chatty", "Chatty Chat", "chatty-icon"  # keys are folded
+    )
+    (held,) = engine.held()
+    assert (held.notification.source, held.notification.app_icon) == ("Chatty Chat", "chatty-icon")
 
 
 # ------------------------------------------------------------------ batches

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -103,6 +104,83 @@ def churn(engine: Engine, clock: FakeClock, held: dict[str, int]) -> None:
     engine.dismiss([held["bob"]])
     engine.release([held["alice"], held["ci"]])
     send(engine, clock, "later one", "Alice")
+
+
+def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
+    qtbot: QtBot, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood of caught notifications arrives as batches of 64 (desktop_gate.TURN_BATCH);
+    # re-reading every held item once per notification made the window stall for seconds.
+    model = HeldModel(engine)
+    reads: list[int] = []
+    real_held = engine.held
+
+    def counting() -> list[Any]:
+        items = real_held()
+        reads.append(len(items))
+        return items
+
+    monkeypatch.setattr(engine, "held", counting)
+    clock.advance(timedelta(minutes=1))
+    engine.ingest_many(
+        [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
+    )
+    qtbot.wait(10)  # a refresh put off to the next turn of the event loop runs here
+
+    assert model.rowCount() == 64
+    assert reads == [64]
+
+
+def test_a_hidden_inbox_reads_nothing_while_items_arrive_and_catches_up_when_shown(
+    qtbot: QtBot,
+    engine: Engine,
+    clock: FakeClock,
+    page: InboxPage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The window is hidden in the tray during a focus block: a flood must not make it
+    # re-read the held list for a page nobody sees.
+    reads: list[int] = []
+    real_held = engine.held
+
+    def counting() -> list[Any]:
+        items = real_held()
+        reads.append(len(items))
+        return items
+
+    monkeypatch.setattr(engine, "held", counting)
+    page.hide()
+    for _ in range(3):
+        clock.advance(timedelta(minutes=1))
+        engine.ingest_many(
+            [Notification(title=f"ping {i}", received_at=clock.now()) for i in range(64)]
+        )
+    qtbot.wait(10)
+    assert reads == []
+
+    page.show()
+    assert reads == [192]
+    assert page.model.rowCount() == 192
+
+
+def test_a_batch_of_new_held_items_arrives_as_one_row_insertion(
+    qtbot: QtBot, engine: Engine, clock: FakeClock
+) -> None:
+    # One insertion per batch, not per row: the grouped view rebuilds on each insertion.
+    send(engine, clock, "first", "Alice")
+    model = HeldModel(engine)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    clock.advance(timedelta(minutes=1))
+    engine.ingest_many(
+        [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
+    )
+    qtbot.wait(10)
+
+    assert inserted == [(1, 64)]
+    assert [model.item(row).notification.title for row in (0, 1, 64)] == [
+        "first", "ping 0", "ping 63"
+    ]
 
 
 def test_held_model_passes_the_model_tester_while_items_arrive_and_leave(

@@ -15,7 +15,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from benchmarks.review_data import FOCUS_BLOCKS, write_history
-from focus_app.core.model import Mode, Override
+from focus_app.core.model import Mode, Notification, Override
 from focus_app.engine import ACTION_OPEN_REVIEW, Engine
 from focus_app.ui.review_charts import HeatMapChart
 from focus_app.ui.review_page import EMPTY_TEXT, ReviewPage
@@ -334,3 +334,25 @@ def test_the_week_shows_requests_by_triage_outcome_and_the_budget_used_also_in_t
     # The week before has none of them.
     page.show_week(THIS_MONDAY - timedelta(weeks=1))
     assert page.requests_label.text().startswith("Requests: 0 accepted, 0 deferred")
+
+
+def test_a_batch_of_new_notifications_reloads_the_visible_week_once(
+    engine: Engine, page: ReviewPage, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood of caught notifications arrives in batches of 64; reading the week again for
+    # each one kept the window from answering.
+    page.show()
+    qtbot.waitExposed(page)
+    reloads: list[int] = []
+    real_reload = page.reload
+
+    def counting() -> None:
+        reloads.append(1)
+        real_reload()
+
+    monkeypatch.setattr(page, "reload", counting)
+    now = engine.clock.now()
+    engine.ingest_many([Notification(title=f"ping {i}", received_at=now) for i in range(64)])
+    qtbot.waitUntil(lambda: len(reloads) >= 1, timeout=2000)
+    qtbot.wait(300)
+    assert len(reloads) == 1
