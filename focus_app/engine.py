@@ -321,8 +321,13 @@ class Engine(QObject):
     def held_count(self) -> int:
         return self._held_count
 
-    def held(self) -> list[HeldItem]:
-        return self._store.held()
+    def held_fingerprint(self, up_to_id: int) -> tuple[int, int, int]:
+        """See :meth:`Store.held_fingerprint`."""
+        return self._store.held_fingerprint(up_to_id)
+
+    def held(self, *, after_id: int | None = None) -> list[HeldItem]:
+        """Held notifications, oldest first (``after_id``: only those stored after it)."""
+        return self._store.held(after_id=after_id)
 
     def status(self) -> dict[str, object]:
         """The status as the command line reports it (``status --json``)."""

@@ -1696,13 +1696,28 @@ class Store:
             ),
         )
 
-    def held(self, release_due_before: datetime | None = None) -> list[HeldItem]:
+    def held_fingerprint(self, up_to_id: int) -> tuple[int, int, int]:
+        """(count, sum of ids, sum of reason lengths) of the held notifications with an id
+        up to ``up_to_id``: the inbox checks its rows are still exactly these before it
+        only appends newer ones (a release, a put-back or a new reason changes it)."""
+        row = self._db.execute(
+            "SELECT count(*), total(id), total(length(reason)) FROM notifications"
+            " WHERE status = 'held' AND id <= ?",
+            (up_to_id,),
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def held(
+        self, release_due_before: datetime | None = None, *, after_id: int | None = None
+    ) -> list[HeldItem]:
         """Held notifications, oldest first.
 
         Args:
             release_due_before: Only those due out at or before this instant; items
                 without a release time are waiting for the next chance and count as due.
                 ``None`` returns every held item.
+            after_id: Only those stored after the notification with this id (the inbox
+                adds a flood's new items without reading every held one again).
         """
         # The mode of the latest decision: what the item was held for (a focus block,
         # off-time, or a hold rule while available), so release can follow the mode.
@@ -1715,6 +1730,9 @@ class Store:
         if release_due_before is not None:
             sql += " AND (release_ts IS NULL OR release_ts <= ?)"
             params = (_ts(release_due_before),)
+        if after_id is not None:
+            sql += " AND id > ?"
+            params = (*params, after_id)
         rows = self._db.execute(sql + " ORDER BY received_ts, id", params).fetchall()
         return [
             HeldItem(

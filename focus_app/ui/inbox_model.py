@@ -172,7 +172,9 @@ class HeldModel(QAbstractTableModel):
         super().__init__(parent)
         self._engine = engine
         self._items: list[HeldItem] = engine.held()
+        self._max_id = max((_id(item) for item in self._items), default=0)
         self._shared: tuple[str, ...] = shared_clauses(self._items)
+        self._distinct: bool | None = None  # has_distinct_reasons, None = not known
         # ``decided`` comes once per notification, ``held_changed`` once per batch: each
         # refresh reads every held item, so a batch's decisions share one refresh, in the
         # next turn of the event loop unless the batch's ``held_changed`` comes first.
@@ -203,8 +205,14 @@ class HeldModel(QAbstractTableModel):
         return shared_reason_text(self._shared)
 
     def has_distinct_reasons(self) -> bool:
-        """Whether any row has a reason beyond the shared part (else the column is empty)."""
-        return any(distinct_reason(item, self._shared) for item in self._items)
+        """Whether any row has a reason beyond the shared part (else the column is empty).
+
+        Kept up to date as rows come and go (asked after every change; parsing 10,000
+        reasons each time slowed a flood on screen).
+        """
+        if self._distinct is None:
+            self._distinct = any(distinct_reason(item, self._shared) for item in self._items)
+        return self._distinct
 
     def set_live(self, live: bool) -> None:
         """Follow the engine (``True``) or only note that it changed (``False``).
@@ -235,7 +243,11 @@ class HeldModel(QAbstractTableModel):
             self._stale = True
             return
         self._stale = False
+        if self._appended_only():
+            return
         self._refresh_rows()
+        self._max_id = max((_id(item) for item in self._items), default=0)
+        self._distinct = None
         shared = shared_clauses(self._items)
         if shared != self._shared:
             self._shared = shared
@@ -243,6 +255,57 @@ class HeldModel(QAbstractTableModel):
                 self.dataChanged.emit(
                     self.index(0, Column.REASON), self.index(len(self._items) - 1, Column.REASON)
                 )
+
+    def _appended_only(self) -> bool:
+        """Add what was held since the last refresh, if that is all that changed.
+
+        During a flood every batch of decisions would otherwise read every held item
+        again (~200 ms at 10,000 held, and growing): the window would stop answering.
+        Only items stored after the newest row are read; when the rows plus those make
+        the engine's held count, and they sort after the last row, nothing else can have
+        changed and they are appended; the rows already shown are checked against the
+        store by a fingerprint (count, ids, reason lengths) in one indexed query. Anything
+        else (a release, a failed delivery put back, a changed reason, fewer than two
+        rows) is left to the full refresh, which compares every row.
+
+        Returns:
+            Whether the rows are now up to date (``False``: do the full refresh).
+        """
+        count = self._engine.held_count()
+        if len(self._items) < 2 or count <= len(self._items):
+            return False
+        mine = (
+            len(self._items),
+            sum(_id(item) for item in self._items),
+            sum(len(item.reason) for item in self._items),
+        )
+        if self._engine.held_fingerprint(self._max_id) != mine:
+            return False  # something of what is shown changed too
+        added = self._engine.held(after_id=self._max_id)
+        if len(self._items) + len(added) != count:
+            return False
+        last = self._items[-1]
+        key = (last.notification.received_at, _id(last))
+        if any((a.notification.received_at, _id(a)) < key for a in added):
+            return False
+        # Adding items can only shrink what every item shares (the old rows shared it).
+        shared = shared_clauses([self._items[0], *added])
+        shared = tuple(c for c in self._shared if c in shared)
+        if shared != self._shared:
+            self._distinct = None
+        elif self._distinct is not None and not self._distinct:
+            self._distinct = any(distinct_reason(a, shared) for a in added)
+        start = len(self._items)
+        self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+        self._items.extend(added)
+        self.endInsertRows()
+        self._max_id = max(self._max_id, *(_id(a) for a in added))
+        if shared != self._shared:
+            self._shared = shared
+            self.dataChanged.emit(
+                self.index(0, Column.REASON), self.index(len(self._items) - 1, Column.REASON)
+            )
+        return True
 
     def _refresh_rows(self) -> None:
         new = self._engine.held()
@@ -502,6 +565,7 @@ class GroupedHeldModel(QAbstractItemModel):
             about.connect(self._begin_reset)
             done.connect(self._end_reset)
         source.dataChanged.connect(self._source_data_changed)
+        self._live = True
         self._groups: list[_Group] = []
         self._where: dict[int, tuple[int, int]] = {}  # source row -> (group row, child row)
         self._groups, self._where = self._build()
@@ -623,12 +687,30 @@ class GroupedHeldModel(QAbstractItemModel):
 
     # ----------------------------------------------------------------- internals
 
+    def set_live(self, live: bool) -> None:
+        """Follow the source (``True``), or stay empty while no view shows the groups.
+
+        The inbox shows the tree only when grouping is chosen; rebuilding every group
+        for each batch of a flood while the flat table is in use cost most of a batch.
+        Switching back on rebuilds once.
+        """
+        if live == self._live:
+            return
+        self.beginResetModel()
+        self._live = live
+        self._groups, self._where = self._build() if live else ([], {})
+        self.endResetModel()
+
     def _begin_reset(self, *_: object) -> None:
+        if not self._live:
+            return
         if not self._resetting:
             self._resetting = True
             self.beginResetModel()
 
     def _end_reset(self, *_: object) -> None:
+        if not self._live:
+            return
         self._groups, self._where = self._build()
         if self._resetting:
             self._resetting = False
@@ -658,6 +740,8 @@ class GroupedHeldModel(QAbstractItemModel):
         return groups, where
 
     def _source_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        if not self._live:
+            return
         rows = range(top_left.row(), bottom_right.row() + 1)
         for row in rows:
             item: HeldItem = self._source.index(row, 0).data(HeldRole.HeldItemRole)

@@ -349,6 +349,7 @@ class InboxPage(QWidget):
         self.proxy.layoutChanged.connect(self._rows_changed)
         self.model.dataChanged.connect(self._show_shared_reason)
         self._said_ids: set[int] | None = None  # what the inbox held when the message was said
+        self.grouped.set_live(self.group_by() is not GroupBy.NONE)
         self._restore_tree()
         self._rows_changed()
 
@@ -690,6 +691,9 @@ class InboxPage(QWidget):
         source.setSortIndicator(self.proxy.sortColumn(), self.proxy.sortOrder())
         self.table.clearSelection()
         self.tree.clearSelection()
+        # The groups are kept only while the tree shows them (a flood rebuilt them per
+        # batch for nobody).
+        self.grouped.set_live(group_by is not GroupBy.NONE)
         if group_by is not GroupBy.NONE:
             self.grouped.set_group_by(group_by)
         self._rows_changed()

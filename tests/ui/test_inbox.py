@@ -19,7 +19,9 @@ from focus_app.core.model import (
     Notification,
     Outcome,
     Recurrence,
+    Rule,
     RuleAction,
+    RuleMatch,
     Urgency,
 )
 from focus_app.desktop.notifier import MemoryNotifier
@@ -551,3 +553,56 @@ def test_the_inbox_fits_the_windows_default_width_without_making_it_grow(
 ) -> None:
     # The window opens at 1100 px (1180 in the tour) with a 170 px sidebar.
     assert page.minimumSizeHint().width() <= 1100 - 170
+
+
+def test_new_held_items_are_appended_without_reading_every_held_item_again(
+    engine: Engine, clock: FakeClock, held: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood on screen: each batch used to read all held items (~200 ms at 10,000).
+    model = HeldModel(engine)
+    reads: list[int | None] = []
+    real_held = engine.held
+
+    def counting(*, after_id: int | None = None) -> list[Any]:
+        reads.append(after_id)
+        return real_held(after_id=after_id)
+
+    monkeypatch.setattr(engine, "held", counting)
+    engine.ingest_many(
+        [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
+    )
+    # The batch's held_changed refreshed the model: it read only what came after its
+    # newest row.
+    assert reads == [max(held.values())]
+    assert [item.notification.title for item in model.items()] == [
+        item.notification.title for item in real_held()
+    ]
+    assert model.rowCount() == 68
+
+
+def test_a_release_and_a_new_item_between_refreshes_still_match_the_store(
+    engine: Engine, clock: FakeClock, held: dict[str, int]
+) -> None:
+    # The count alone would look like "one more": the fingerprint of the shown rows
+    # (count, ids, reason lengths) sends it to the full comparison.
+    model = HeldModel(engine)
+    model.set_live(False)
+    engine.release([held["ci"]])
+    send(engine, clock, "New one", "Carol")
+    send(engine, clock, "Another", "Dan")
+    model.set_live(True)
+    assert [_id for _id in (i.notification.id for i in model.items())] == [
+        i.notification.id for i in engine.held()
+    ]
+    assert held["ci"] not in {i.notification.id for i in model.items()}
+
+
+def test_appended_items_with_a_reason_of_their_own_show_the_reason_column(
+    engine: Engine, clock: FakeClock, held: dict[str, int], page: InboxPage
+) -> None:
+    assert not page.model.has_distinct_reasons()  # all held by the focus block alike
+    send(engine, clock, "Urgent-ish", "Eve")
+    engine.add_rule(Rule(RuleMatch(sender="Zed"), RuleAction.HOLD))
+    send(engine, clock, "Held by the rule", "Zed")
+    assert page.model.has_distinct_reasons()
+    assert not page.table.isColumnHidden(Column.REASON)

@@ -237,3 +237,16 @@ def test_group_labels_and_tooltips_are_plain_text(
     assert document.toPlainText() == "1 held from <i>Eve</i>"
     select_group(page, "<i>Eve</i>")
     assert page.detail_body.toPlainText() == RICH
+
+
+def test_the_groups_are_kept_only_while_grouping_is_shown_and_rebuilt_when_chosen(
+    held: dict[str, int], page: InboxPage, engine: Engine, clock: FakeClock
+) -> None:
+    # A flood rebuilt every group per batch while the flat table was in use.
+    page.set_group_by(GroupBy.NONE)
+    assert page.grouped.rowCount() == 0
+    send(engine, clock, "While flat", "Carol")
+    assert page.grouped.rowCount() == 0
+    page.set_group_by(GroupBy.SENDER)
+    assert groups(page.grouped)["Carol (1)"] == ["While flat"]
+    assert page.count_label.text() == "5 held"
