@@ -222,7 +222,11 @@ class HeldModel(QAbstractTableModel):
         """
         self._live = live
         if live and self._stale:
-            self.refresh()
+            # Anything may have changed while hidden (a reason rewritten by a block edit
+            # keeps its length): compare every row, not only what is new.
+            self._stale = False
+            self._refresh_rows()
+            self._after_full_refresh()
 
     def _decided(self, *_: object) -> None:
         if not self._live:
@@ -246,6 +250,9 @@ class HeldModel(QAbstractTableModel):
         if self._appended_only():
             return
         self._refresh_rows()
+        self._after_full_refresh()
+
+    def _after_full_refresh(self) -> None:
         self._max_id = max((_id(item) for item in self._items), default=0)
         self._distinct = None
         shared = shared_clauses(self._items)
