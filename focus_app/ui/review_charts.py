@@ -27,10 +27,11 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from focus_app.core.review import READ_BUCKETS, WeekReview, WhoRow
+from focus_app.ui.tooltips import show_tooltip_at
 
 Cell = str | int | float
 _Index = QModelIndex | QPersistentModelIndex
@@ -173,13 +174,7 @@ class Chart(QWidget):
         }
 
     def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            text = self.tooltip_at(QPointF(e.pos()))
-            if text:
-                QToolTip.showText(e.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                e.ignore()
+        if show_tooltip_at(self, e, self.tooltip_at):
             return True
         return super().event(e)
 

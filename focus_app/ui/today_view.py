@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QHelpEvent,
     QHideEvent,
     QPainter,
     QPaintEvent,
@@ -34,12 +33,13 @@ from PySide6.QtGui import (
     QPen,
     QShowEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from focus_app.core.model import BlockKind, Mode, Occurrence, Override
 from focus_app.core.state import next_release_at, resolve_state
 from focus_app.engine import Engine
 from focus_app.store import HeldItem
+from focus_app.ui.tooltips import show_tooltip_at
 
 TOP_SENDERS = 3
 """How many senders the held summary names before "and N more"."""
@@ -430,13 +430,7 @@ class TodayTimeline(QWidget):
         return "\n".join(item.tooltip for item in hits)
 
     def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
-            text = self.tooltip_at(QPointF(e.pos()))
-            if text:
-                QToolTip.showText(e.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                e.ignore()
+        if show_tooltip_at(self, e, self.tooltip_at):
             return True
         return super().event(e)
 

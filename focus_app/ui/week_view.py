@@ -49,7 +49,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QHelpEvent,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
@@ -65,7 +64,7 @@ from PySide6.QtGui import (
     QStaticText,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QScrollBar, QWidget
 
 from focus_app.core.model import Block, BlockKind, Mode, Occurrence
 from focus_app.ui.block_editor import BlockEditorDialog
@@ -76,6 +75,7 @@ from focus_app.ui.calendar_model import (
     describe_overlap,
 )
 from focus_app.ui.commitments_overlay import CommitmentOverlay
+from focus_app.ui.tooltips import show_tooltip_at
 
 HEADER_HEIGHT = 40
 """Height of the day header row, in pixels."""
@@ -1159,13 +1159,7 @@ class WeekView(QWidget):
 
     # ------------------------------------------------------------------ tooltips
     def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self.tooltip_at(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
+        if show_tooltip_at(self, event, self.tooltip_at):
             return True
         return super().event(event)
 
