@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from focus_app.calendars.background import BackgroundWork
 from focus_app.commands import Pending
 from focus_app.ui.import_dialog import ImportDialog
+from focus_app.ui.widgets import plain_label as _label
 
 if TYPE_CHECKING:
     from focus_app.commands import Commands
@@ -76,15 +77,6 @@ EMPTY_TEXT = (
 )
 VISIBLE_ROWS = 5
 COLUMNS = ("Calendar", "Busy time / use", "Last refresh", "Result", "Next refresh")
-
-
-def _label(text: str = "", style: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if style:
-        label.setStyleSheet(style)
-    return label
 
 
 def when_text(iso: str | None, never: str = "never") -> str:

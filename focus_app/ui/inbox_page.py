@@ -58,6 +58,7 @@ from focus_app.ui.inbox_model import (
     from_text,
     short_reason,
 )
+from focus_app.ui.widgets import plain_label as _plain_label
 
 EMPTY_TEXT = (
     "Nothing held. Notifications held during focus appear here until your next availability window."
@@ -112,13 +113,6 @@ def sort_arrow_style() -> SortArrowStyle:
         style.setParent(QApplication.instance())  # outlives every header that uses it
         _ARROW_STYLE.append(style)
     return _ARROW_STYLE[0]
-
-
-def _plain_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 class InboxPage(QWidget):

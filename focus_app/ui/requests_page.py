@@ -54,6 +54,7 @@ from focus_app.ui.requests_model import (
     RequestsModel,
 )
 from focus_app.ui.triage_dialog import AddRequestDialog, TriageDialog, UrlOpener
+from focus_app.ui.widgets import plain_label as _plain_label
 
 EMPTY_TEXT = (
     "Nothing waits for triage. A request is an ask for your time: who wants what, how "
@@ -73,13 +74,6 @@ FILTER_ALL = "all"
 def requests_icon(color: QColor | None = None) -> QIcon:
     """The sidebar icon (``resources/icons/pages/requests.svg``), like every page's."""
     return page_icon("requests", color)
-
-
-def _plain_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 def _table(model: RequestsModel | DirectoryModel) -> QTableView:

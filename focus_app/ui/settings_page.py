@@ -70,6 +70,7 @@ from focus_app.ui.programs_model import (
 )
 from focus_app.ui.rules_model import RuleRole, RulesModel
 from focus_app.ui.templates_section import TemplatesSection
+from focus_app.ui.widgets import plain_label as _label
 
 if TYPE_CHECKING:
     from focus_app.commands import Commands
@@ -105,15 +106,6 @@ EMPTY_MATCH_REASON = (
     "Set at least one of sender, app, urgency, keywords or time-sensitive: "
     "a rule without any would decide every notification."
 )
-
-
-def _label(text: str = "", style: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if style:
-        label.setStyleSheet(style)
-    return label
 
 
 def humanize(key: str) -> str:

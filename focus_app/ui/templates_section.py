@@ -38,6 +38,7 @@ from focus_app.core.replies import (
 )
 from focus_app.core.requests import TriageOutcome
 from focus_app.engine import Engine
+from focus_app.ui.widgets import plain_label as _label
 
 OUTCOME_WORDS = {
     TriageOutcome.ACCEPT: "Accept",
@@ -48,15 +49,6 @@ OUTCOME_WORDS = {
 TONE_WORDS = {Tone.WARM: "Warm", Tone.SHORT: "Short", Tone.FORMAL: "Formal"}
 
 Key = tuple[TriageOutcome, Tone]
-
-
-def _label(text: str = "", style: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if style:
-        label.setStyleSheet(style)
-    return label
 
 
 class TemplatesSection(QGroupBox):

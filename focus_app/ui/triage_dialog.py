@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
-from PySide6.QtCore import QDate, Qt, QUrl
+from PySide6.QtCore import QDate, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -61,16 +61,10 @@ from focus_app.core.requests import (
 )
 from focus_app.engine import Engine
 from focus_app.ui.requests_model import booked_text, estimate_text
+from focus_app.ui.widgets import plain_label as _plain_label
 
 UrlOpener = Callable[[QUrl], bool]
 """Opens a URL with the desktop's opener (``QDesktopServices.openUrl``; tests pass a fake)."""
-
-
-def _plain_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
 
 
 def _error_label() -> QLabel:
