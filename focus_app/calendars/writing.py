@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from focus_app.calendars.vtimezones import yearly_zones
 from focus_app.calendars.weekly import DAY, WEEKDAY_CODES, first_occurrence, occurs_on
 from focus_app.core.model import Block, BlockException, BlockKind, Recurrence
 
@@ -82,7 +83,9 @@ def export_ics(blocks: Sequence[Block], tz: tzinfo, *, now: datetime) -> str:
     )
     at = text.find("\r\nBEGIN:VEVENT\r\n") + 2  # the calendar's own lines come first
     at = at if at >= 2 else text.rindex("END:VCALENDAR")
-    return text[:at] + vtimezone + text[at:]
+    # Yearly rules where they hold: vobject-based readers (Radicale, other Python
+    # calendar tools) misread icalendar's RDATE lists and lose summer time.
+    return yearly_zones(text[:at] + vtimezone + text[at:])
 
 
 @functools.lru_cache(maxsize=16)

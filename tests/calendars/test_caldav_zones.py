@@ -1,4 +1,4 @@
-"""The VTIMEZONEs written to CalDAV servers (``caldav_sync.yearly_zones``): yearly rules
+"""The VTIMEZONEs written to CalDAV servers (``vtimezones.yearly_zones``): yearly rules
 where zoneinfo's transitions follow them, read right by vobject (Radicale's parser), so
 the server answers time-range queries at the events' real times."""
 
@@ -13,7 +13,8 @@ import caldav
 import pytest
 import vobject
 
-from focus_app.calendars.caldav_sync import block_event, yearly_zones
+from focus_app.calendars.caldav_sync import block_event
+from focus_app.calendars.vtimezones import yearly_zones
 from focus_app.calendars.writing import export_ics
 from focus_app.core.model import Block, BlockKind, Recurrence
 from tests.calendars.radicale_server import PASSWORD, USER, RadicaleServer, radicale
@@ -56,7 +57,9 @@ def offset_changes(zone: ZoneInfo, first: int, last: int) -> list[datetime]:
 )
 def test_the_written_vtimezone_as_vobject_reads_it_gives_zoneinfos_offsets(key: str) -> None:
     zone = ZoneInfo(key)
-    text = yearly_zones(export_ics([tuesday_nine()], zone, now=STAMP))
+    # An exported .ics file carries the same form as what is sent to CalDAV servers.
+    text = export_ics([tuesday_nine()], zone, now=STAMP)
+    assert yearly_zones(text) == text
     assert "RDATE" not in text  # each of these zones gets the rule form
     # vobject keeps a zone's first definition per process: a name of its own
     own = text.replace(f"TZID:{key}", f"TZID:test {key}").replace(
