@@ -16,10 +16,9 @@ from focus_app.cli import main
 from focus_app.clock import FakeClock
 from focus_app.commands import Commands
 from focus_app.core.model import Block, BlockKind, Notification, Outcome, Recurrence
-from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.settings import Settings
-from focus_app.store import Store
+from tests.integration import engines
 from tests.ui.ui_engine import START
 
 WEEKDAYS = Recurrence(frozenset(range(5)))
@@ -35,15 +34,10 @@ SETTINGS = Settings(
 
 
 def open_engine(path: Path, clock: FakeClock, settings: Settings = SETTINGS) -> Engine:
-    store, _ = Store.open(path)
-    engine = Engine(store, settings, MemoryNotifier(), clock)
-    engine.start()
-    return engine
+    return engines.open_engine(path, clock, settings)
 
 
-def close(engine: Engine) -> None:
-    engine.shutdown()
-    engine.store.close()
+close = engines.close_engine
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from focus_app.clock import FakeClock
 from focus_app.core.model import Mode
 from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
-from focus_app.store import Store
+from tests.integration import engines
 from tests.integration.test_boundaries import BLOCKS, SETTINGS
 from tests.ui.ui_engine import BERLIN, START
 
@@ -36,10 +36,7 @@ def notifier() -> MemoryNotifier:
 
 
 def open_engine(path: Path, clock: FakeClock, notifier: MemoryNotifier) -> Engine:
-    store, _ = Store.open(path)
-    engine = Engine(store, SETTINGS, notifier, clock)
-    engine.start()
-    return engine
+    return engines.open_engine(path, clock, SETTINGS, notifier)
 
 
 @pytest.fixture

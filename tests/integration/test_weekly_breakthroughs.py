@@ -15,10 +15,10 @@ import pytest
 
 from focus_app.clock import FakeClock
 from focus_app.core.model import Decision, Mode, Notification, Outcome
-from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from focus_app.settings import Settings
 from focus_app.store import Store
+from tests.integration import engines
 from tests.ui.ui_engine import BERLIN, START
 
 NEXT_MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)
@@ -35,15 +35,10 @@ SETTINGS = Settings(
 
 
 def open_engine(path: Path, clock: FakeClock, settings: Settings = SETTINGS) -> Engine:
-    store, _ = Store.open(path)
-    engine = Engine(store, settings, MemoryNotifier(), clock)
-    engine.start()
-    return engine
+    return engines.open_engine(path, clock, settings)
 
 
-def close(engine: Engine) -> None:
-    engine.shutdown()
-    engine.store.close()
+close = engines.close_engine
 
 
 def send(engine: Engine, clock: FakeClock, sender: str = "alice") -> Decision:
