@@ -10,7 +10,9 @@ the pattern of ``focus_app.desktop.dbus_signals``).
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 # jeepney ships no type information; its few names used here are wrapped in typed methods.
@@ -158,6 +160,32 @@ class BusLink:
         taken = list(self._signals)
         self._signals.clear()
         return taken
+
+    def await_signal(self, matches: Callable[[Message], bool], timeout_s: float) -> bool:
+        """Read until a signal that ``matches`` arrives (``True``) or ``timeout_s`` passes.
+
+        Signals queued before this call do not count; everything read stays queued for
+        ``take_signals``. The bus hands a signal to all its listeners at once, so once it
+        is here, every other listener has it queued before anything this app sends next.
+        """
+        conn = self._conn
+        if conn is None:
+            return False
+        known = {id(msg) for msg in self._signals}
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if any(id(msg) not in known and matches(msg) for msg in self._signals):
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                conn.recv_messages(timeout=left)
+            except TimeoutError:
+                return False
+            except (OSError, ValueError):
+                self.close()
+                return False
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

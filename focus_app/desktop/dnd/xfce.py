@@ -8,9 +8,10 @@ A property that was never set reads as off. ``PropertyChanged`` announces change
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
-from jeepney import DBusAddress, MatchRule
+from jeepney import DBusAddress, MatchRule, Message
 
 from focus_app.desktop.dnd.base import DndDriver, DndError, probed
 from focus_app.desktop.dnd.bus import BusLink, error_name
@@ -23,6 +24,10 @@ XFCONF = DBusAddress("/org/xfce/Xfconf", bus_name="org.xfce.Xfconf", interface="
 CHANNEL = "xfce4-notifyd"
 PROPERTY = "/do-not-disturb"
 _NOT_FOUND = "org.xfce.Xfconf.Error.PropertyNotFound"
+ANNOUNCE_TIMEOUT_S = 1.0
+"""How long ``set_on`` waits for xfconfd's ``PropertyChanged`` (it takes milliseconds)."""
+
+log = logging.getLogger(__name__)
 
 
 class XfceDnd:
@@ -57,8 +62,27 @@ class XfceDnd:
         return signature == "b" and bool(value)
 
     def set_on(self, on: bool) -> None:
-        """Write the property (xfce4-notifyd follows it)."""
+        """Write the property and wait (briefly) until xfconfd has announced it.
+
+        xfconfd answers ``SetProperty`` before it emits ``PropertyChanged`` (from an idle
+        callback), and xfce4-notifyd only follows the signal: a digest sent right after
+        switching do-not-disturb off could reach the server while it still drops
+        everything into its log. Once the signal is here, xfce4-notifyd has it queued
+        ahead of the digest (checked on xfconfd 4.18: the reply comes first, the
+        signal about 0.1 ms later, also when the value did not change).
+        """
         self._link.checked(XFCONF, "SetProperty", "ssv", (CHANNEL, PROPERTY, ("b", on)))
+
+        def announced(msg: Message) -> bool:
+            body = msg.body
+            return (
+                len(body) >= 3 and tuple(body[:2]) == (CHANNEL, PROPERTY) and (body[2] == ("b", on))
+            )
+
+        if not self._link.await_signal(announced, ANNOUNCE_TIMEOUT_S):
+            log.debug(
+                "xfconfd did not announce %s=%s within %g s", PROPERTY, on, ANNOUNCE_TIMEOUT_S
+            )
 
     def fileno(self) -> int | None:
         """The connection's socket (``PropertyChanged`` arrives there)."""
