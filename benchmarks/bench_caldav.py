@@ -25,16 +25,17 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication
 
-from focus_app.calendars.caldav_sync import _VTIMEZONE, Put, Server, block_event
+from focus_app.calendars.caldav_sync import Put, Server, block_event
 from focus_app.calendars.linking import CalDavLinks
-from focus_app.calendars.writing import export_ics
+from focus_app.calendars.vtimezones import VTIMEZONE
+from focus_app.calendars.writing import _vtimezone
 from focus_app.clock import FakeClock
 from focus_app.core.model import Block, BlockKind, Recurrence
 from focus_app.core.subscriptions import CalDavLink
@@ -124,10 +125,9 @@ def server_paths() -> None:
                                                    host="a"))
             for b in _blocks()]
     # The same events with icalendar's VTIMEZONE (RDATE lists), as written before.
-    rdates = _VTIMEZONE.search(export_ics(_blocks()[:1], zone, now=stamp))
-    assert rdates is not None
-    puts_rdates = [replace(p, text=_VTIMEZONE.sub(lambda _m: rdates.group(0), p.text))
-                   for p in puts]
+    rdates = _vtimezone("Europe/Berlin", date(1969, 12, 31), date(2038, 1, 2))
+    assert "RDATE" in rdates
+    puts_rdates = [replace(p, text=VTIMEZONE.sub(lambda _m: rdates, p.text)) for p in puts]
 
     def one_by_one(chosen: list[Put]) -> Callable[[Server, str], None]:
         def write(server: Server, _url: str) -> None:
