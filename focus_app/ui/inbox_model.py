@@ -1,5 +1,5 @@
-"""The held notifications as a Qt table model, the proxy that sorts and filters it, and
-the tree model that groups the proxy's rows by sender or source.
+"""The held notifications as a Qt table model (which sorts itself), the proxy that
+filters it, and the tree model that groups the proxy's rows by sender or source.
 
 The inbox is a thin view over ``Engine.held()``: this model mirrors that list and
 follows the engine's ``held_changed`` and ``decided`` signals with row inserts and
@@ -163,7 +163,8 @@ def format_received(received: datetime, now: datetime, tz: tzinfo) -> str:
 
 
 class HeldModel(QAbstractTableModel):
-    """The engine's held notifications, oldest first, one row each.
+    """The engine's held notifications, one row each: oldest first until :meth:`sort`
+    orders them (the inbox sorts newest first).
 
     Args:
         engine: Where the items come from; the model follows its signals.
