@@ -17,14 +17,19 @@ Two details matter:
   engine at once; its reconcile plans the next wake-up afresh from the new wall clock.
 
 APScheduler is imported and started a moment after start-up (``SCHEDULER_START_DELAY_MS``):
-importing it costs about 90 ms, which the tray icon and the socket should not wait for. The
-planned instant is kept meanwhile and handed over when the scheduler starts; a wake-up due
-before then runs at once when the scheduler starts (:meth:`Wakeup.check_overdue`).
+importing it costs about 90 ms, which the tray icon and the socket should not wait for, and
+neither should a window busy with a flood: it is imported a module or two per turn of the
+event loop (:data:`_SCHEDULER_IMPORTS`, each ~20 ms at most). A thread would not do: while
+it imports, every call from Qt into Python on the GUI thread waits for the GIL. The planned
+instant is kept meanwhile and handed over when the scheduler starts; a wake-up due before
+then runs at once when the scheduler starts (:meth:`Wakeup.check_overdue`).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
@@ -38,6 +43,27 @@ log = logging.getLogger(__name__)
 _JOB_ID = "reconcile"
 _MAX_TIMER_MS = 2**31 - 1
 SCHEDULER_START_DELAY_MS = 1_500
+_SCHEDULER_IMPORTS = (
+    "importlib.metadata",  # APScheduler reads its entry points at import (~18 ms)
+    # asyncio, for apscheduler.util: ~25 ms in one piece, so its heavy parts first
+    "ssl",
+    "subprocess",
+    "concurrent.futures",
+    "asyncio.events",
+    "asyncio.base_events",
+    "asyncio",
+    "apscheduler.util",
+    "apscheduler.job",
+    "apscheduler.executors.pool",
+    "apscheduler.schedulers.base",
+    "apscheduler.executors.debug",
+    "apscheduler.schedulers.qt",
+)
+"""What :func:`_make_scheduler` needs, in the order they import each other; one per turn."""
+
+
+def _import_one(name: str) -> None:
+    importlib.import_module(name)
 
 
 def _make_scheduler(tz: tzinfo) -> Any:
@@ -97,7 +123,9 @@ class Wakeup(QObject):
         self._after_start: Callable[[], None] | None = None
         self._deferred_start = QTimer(self)
         self._deferred_start.setSingleShot(True)
-        self._deferred_start.timeout.connect(self.start_scheduler)
+        self._deferred_start.timeout.connect(self._import_step)
+        self._imports_left: list[str] | None = None
+        self._closed = False
         self._fire_timer = QTimer(self)
         self._fire_timer.setSingleShot(True)
         self._fire_timer.setInterval(0)
@@ -125,10 +153,29 @@ class Wakeup(QObject):
                 start-up (the engine's second look at the queue) costs no wake-up of its own.
         """
         self._after_start = after_start
+        self._closed = False
         self._deferred_start.start(scheduler_delay_ms)
 
+    def _import_step(self) -> None:
+        """Import the next module APScheduler needs; start it once all are there."""
+        if self._scheduler is not None or self._closed:
+            return
+        if self._imports_left is None:
+            self._imports_left = [m for m in _SCHEDULER_IMPORTS if m not in sys.modules]
+        if not self._imports_left:
+            self.start_scheduler()
+            return
+        name = self._imports_left.pop(0)
+        try:
+            _import_one(name)
+        except Exception:  # start_scheduler meets it again and says so
+            log.debug("importing %s failed", name, exc_info=True)
+            self._imports_left.clear()
+        self._deferred_start.start(0)  # the next module in the next turn of the loop
+
     def start_scheduler(self) -> None:
-        """Import and start APScheduler and hand it the planned instant."""
+        """Import (what is not yet) and start APScheduler, and hand it the planned
+        instant."""
         self._deferred_start.stop()
         if self._scheduler is not None:
             return
@@ -141,6 +188,7 @@ class Wakeup(QObject):
             after_start()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._deferred_start.stop()
         self._fire_timer.stop()
         if self._scheduler is not None and self._scheduler.running:
@@ -159,9 +207,7 @@ class Wakeup(QObject):
         if self._scheduler.get_job(_JOB_ID) is not None:
             self._scheduler.remove_job(_JOB_ID)
         if self._wake_at is not None:
-            self._scheduler.add_job(
-                self._fire_soon, "date", run_date=self._wake_at, id=_JOB_ID
-            )
+            self._scheduler.add_job(self._fire_soon, "date", run_date=self._wake_at, id=_JOB_ID)
 
     def check_overdue(self) -> bool:
         """Wake now if the planned instant has passed; whether it had.

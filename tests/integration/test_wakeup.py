@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
+from focus_app import wakeup
 from focus_app.clock import SystemClock
 from focus_app.wakeup import Wakeup
 
@@ -94,3 +96,43 @@ def test_a_clock_change_wakes_now_and_drops_the_timer_planned_on_the_old_clock(
     assert waker._scheduler.get_job("reconcile") is None
     qtbot.waitUntil(lambda: _running_timers(waker) == [], timeout=1000)
     waker.shutdown()
+
+
+def test_the_deferred_start_imports_apscheduler_a_module_per_turn_of_the_event_loop(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Importing it all at once (~90 ms) stalled a window busy with a flood past 100 ms.
+    ticks = [0]
+    ticker = QTimer()
+    ticker.setInterval(0)
+    ticker.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    ticker.start()
+    imported: list[tuple[str, int]] = []
+    monkeypatch.setattr(wakeup, "_SCHEDULER_IMPORTS", ("one", "two", "three"))
+    monkeypatch.setattr(wakeup, "_import_one", lambda name: imported.append((name, ticks[0])))
+    clock = SystemClock()
+    waker = Wakeup(lambda: None, clock, clock.now().tzinfo)  # type: ignore[arg-type]
+    waker.start(scheduler_delay_ms=0)
+    qtbot.waitUntil(lambda: waker.scheduler_running, timeout=5000)
+    ticker.stop()
+    assert [name for name, _ in imported] == ["one", "two", "three"]
+    turns = [tick for _, tick in imported]
+    assert turns[0] < turns[1] < turns[2], "the event loop served other work in between"
+    waker.shutdown()
+
+
+def test_a_waker_shut_down_while_importing_starts_no_scheduler(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(wakeup, "_SCHEDULER_IMPORTS", ("one", "two"))
+    clock = SystemClock()
+    waker = Wakeup(lambda: None, clock, clock.now().tzinfo)  # type: ignore[arg-type]
+
+    def import_one(name: str) -> None:
+        if name == "one":
+            waker.shutdown()  # the app quits a second after start-up
+
+    monkeypatch.setattr(wakeup, "_import_one", import_one)
+    waker.start(scheduler_delay_ms=0)
+    qtbot.wait(100)
+    assert not waker.scheduler_running
