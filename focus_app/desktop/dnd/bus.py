@@ -171,7 +171,7 @@ class BusLink:
         conn = self._conn
         if conn is None:
             return False
-        known = {id(msg) for msg in self._signals}
+        known = {id(msg): msg for msg in self._signals}  # kept alive: ids stay unique
         deadline = time.monotonic() + timeout_s
         while True:
             if any(id(msg) not in known and matches(msg) for msg in self._signals):
