@@ -759,14 +759,22 @@ def _calendar_sync(args: argparse.Namespace) -> int:
     """Refresh calendars, waiting as long as the app is alive (a slow server is slow)."""
     request = {"cmd": "calendar.sync", "ids": [_calendar_id(i) for i in args.ids],
                "progress": True}
+    shown = False
     try:
         with Client(_socket(), timeout=ANSWER_TIMEOUT) as client:
             answer = client.raw(encode(request))
             while "ok" not in answer and isinstance(answer.get("progress"), dict):
+                if sys.stderr.isatty():  # a first push of hundreds of events takes seconds
+                    text = _progress_text(answer["progress"], reading="", what="events written")
+                    print(f"\r\033[KSyncing… {text}", end="", file=sys.stderr, flush=True)
+                    shown = True
                 answer = client.read()
     except ConnectionLost:
         _error("focus-app stopped during the refresh; start it again and sync again")
         return EXIT_REFUSED
+    finally:
+        if shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
     if not answer.get("ok"):
         raise RemoteError(str(answer.get("error", "unknown error")))
     result: list[dict[str, Any]] = answer.get("result") or []
@@ -812,11 +820,14 @@ def _print_caldav(c: dict[str, Any], *, synced: bool) -> None:
         _say(f"      not synced yet (next {c['next_refresh']})")
 
 
-def _progress_text(progress: dict[str, Any]) -> str:
+def _progress_text(
+    progress: dict[str, Any], *, reading: str = "reading the file", what: str = "events"
+) -> str:
+    """``1,200 of 4,576 events``; ``reading`` while the total is not known yet."""
     done, total = progress.get("done"), progress.get("total")
     if not isinstance(done, int) or not isinstance(total, int):
-        return "reading the file"
-    return f"{done:,} of {total:,} events"
+        return reading
+    return f"{done:,} of {total:,} {what}"
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -87,9 +87,12 @@ class OffThread:
 
     Its result (or the exception it raised) is sent back into the work on the GUI
     thread. ``call`` works on its own data only: never the engine, the store or Qt.
+    ``progress``, if given, says how far ``call`` got while it runs (it is asked on the
+    GUI thread, so it reads only what is safe to read from there).
     """
 
     call: Callable[[], Any]
+    progress: Callable[[], Progress] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,15 @@ class Pending:
     def __init__(self, steps: Generator[Step, Any, Answer]) -> None:
         self._steps = steps
         self._started = False
-        self.progress = Progress(0, None)
+        self._progress = Progress(0, None)
+        self._live: Callable[[], Progress] | None = None
         self.answer: Answer | None = None
+
+    @property
+    def progress(self) -> Progress:
+        """How far the work got: its last ``Progress`` step, or what the ``OffThread``
+        step under way says of itself."""
+        return self._live() if self._live is not None else self._progress
 
     def advance(self, value: Any = None, error: BaseException | None = None) -> Step | None:
         """Resume the work with a step's result (or its exception); the next step.
@@ -155,7 +165,9 @@ class Pending:
         finally:
             self._started = True
         if isinstance(step, Progress):
-            self.progress = step
+            self._progress, self._live = step, None
+        elif step is not None:
+            self._live = step.progress
         return step
 
     def close(self) -> None:

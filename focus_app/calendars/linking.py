@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 from focus_app.calendars.caldav_sync import (
     CalDavError,
     Outcome,
+    WriteTally,
     block_digest,
     sync_with_server,
 )
-from focus_app.commands import OffThread, Step
+from focus_app.commands import OffThread, Progress, Step
 from focus_app.core.model import Block
 from focus_app.core.subscriptions import (
     CalDavLink,
@@ -129,12 +130,14 @@ class CalDavLinks:
             base = self._engine.store.caldav_items(link.id)
             edited = dict(self._edited_at)
             now = self._engine.clock.now()
+            tally = WriteTally()  # written by the worker's threads, read for the progress
 
             def work(
                 blocks: list[Block] = blocks,
                 base: dict[str, SyncedItem] = base,
                 edited: dict[int, datetime] = edited,
                 now: datetime = now,
+                tally: WriteTally = tally,
             ) -> Outcome:  # the worker thread: its own data only
                 password = self._password_for(link)
                 if password is None:
@@ -144,11 +147,14 @@ class CalDavLinks:
                     )
                 return sync_with_server(
                     link, password, blocks, base, edited,
-                    tz=self._engine.tz, host=self.host, now=now,
+                    tz=self._engine.tz, host=self.host, now=now, tally=tally,
                 )
 
+            def progress(tally: WriteTally = tally) -> Progress:
+                return Progress(*tally.read())
+
             try:
-                outcome: Outcome = yield OffThread(work)
+                outcome: Outcome = yield OffThread(work, progress)
             except CalDavError as exc:
                 self._failed(link, before, str(exc))
                 return

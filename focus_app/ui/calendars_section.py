@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -76,6 +76,8 @@ EMPTY_TEXT = (
     "show colleagues when to reach you."
 )
 VISIBLE_ROWS = 5
+PROGRESS_INTERVAL_MS = 500
+"""How often the section reads how far a running sync got."""
 COLUMNS = ("Calendar", "Busy time / use", "Last refresh", "Result", "Next refresh")
 
 
@@ -371,6 +373,11 @@ class CalendarsSection(QGroupBox):
         self.question: QMessageBox | None = None
         self.background = BackgroundWork(self)
         self.background.finished.connect(self._work_done)
+        self._pending: Pending | None = None
+        # While work runs (only then): how far a CalDAV push got, twice a second.
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self._show_progress)
         app = QCoreApplication.instance()
         if app is not None:  # a sync still running must not hold the quitting app
             app.aboutToQuit.connect(self.close_work)
@@ -672,12 +679,27 @@ class CalendarsSection(QGroupBox):
             self.work_finished.emit(answer)
             return
         self._on_done = done
+        self._pending = answer
+        self.progress.setRange(0, 0)  # busy until the work says how much there is
         self.progress.show()
         self._update_buttons()
         self.background.run(answer)
+        self._progress_timer.start()
+
+    def _show_progress(self) -> None:
+        """``Syncing… 120 of 500 events written`` (a first push to a server takes time)."""
+        if self._pending is None:
+            return
+        step = self._pending.progress
+        if step.total:
+            self.progress.setRange(0, step.total)
+            self.progress.setValue(step.done)
+            self._show_status(f"Syncing… {step.done:,} of {step.total:,} events written")
 
     def _work_done(self, answer: Any) -> None:
         done, self._on_done = self._on_done, None
+        self._pending = None
+        self._progress_timer.stop()
         self.progress.hide()
         self._update_buttons()
         if done is not None:
@@ -705,6 +727,8 @@ class CalendarsSection(QGroupBox):
 
     def close_work(self) -> None:
         """Abandon what runs (the window goes, the app quits)."""
+        self._progress_timer.stop()
+        self._pending = None
         self.background.close()
         self._on_done = None
 

@@ -22,7 +22,7 @@ from focus_app.calendars.caldav_sync import (
 )
 from focus_app.calendars.linking import CalDavLinks
 from focus_app.clock import FakeClock
-from focus_app.commands import OffThread
+from focus_app.commands import OffThread, Pending, Progress
 from focus_app.core.model import Block, BlockKind, Recurrence
 from focus_app.core.subscriptions import CalDavLink
 from focus_app.desktop.notifier import MemoryNotifier
@@ -258,3 +258,33 @@ def test_parallel_writes_to_a_server_that_is_down_each_answer_one_line_and_raise
         server.close()
     assert len(answers) == 6
     assert all(isinstance(a, CalDavError) and str(a).startswith("cannot reach") for a in answers)
+
+
+def test_a_push_says_how_many_events_it_has_written_while_it_runs(
+    radicale: RadicaleServer, make_engine: Any
+) -> None:
+    # A first push of hundreds of events takes seconds (Radicale's own ~20 ms each): the
+    # sync step reports how far it got, and a Pending driving it shows that as progress.
+    url = radicale.calendar_url("progress")
+    engine = make_engine("a", FakeClock(START))
+    for hour in range(8, 20):
+        engine.add_block(weekly(BlockKind.FOCUS, f"Block {hour}", hour, hour + 1))
+    links, _ = linked(engine, url)
+    pending = Pending(links.sync_steps())
+    step = pending.advance()
+    assert isinstance(step, OffThread) and step.progress is not None
+    assert pending.progress == Progress(0, None)  # nothing known before it starts
+    seen: list[Progress] = []
+    real_put = Server.put
+
+    def watched_put(self: Server, *args: Any, **kw: Any) -> Any:
+        seen.append(pending.progress)  # read as the GUI thread would, mid-push
+        return real_put(self, *args, **kw)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Server, "put", watched_put)
+        outcome = step.call()
+    assert pending.progress == Progress(12, 12)
+    assert seen and all(p.total == 12 and 0 <= p.done < 12 for p in seen)
+    assert pending.advance(outcome) is None and pending.answer is not None
+    assert len(server_blocks(url)) == 12

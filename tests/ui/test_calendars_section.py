@@ -6,15 +6,17 @@ busy time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from focus_app.commands import Commands
+from focus_app.commands import Commands, OffThread, Pending, Progress, Step
 from focus_app.core.model import BlockKind
 from focus_app.desktop.secrets import Passwords, subscription_key
 from focus_app.engine import Engine
@@ -318,3 +320,37 @@ def test_a_followed_caldav_calendars_wrong_password_shows_as_its_result(
         qtbot.mouseClick(section.sync_button, LEFT)
     assert cell(section, 0, 3).startswith(f"127.0.0.1 refused the password of '{USER}'")
     assert section.status_label.text().startswith(f"work ({USER} at 127.0.0.1): 127.0.0.1 ")
+
+
+def test_a_running_sync_shows_how_many_events_it_has_written(
+    qtbot: QtBot, section: CalendarsSection, commands: Commands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first push of hundreds of events to a CalDAV server takes seconds: the section
+    # says how far it got instead of only spinning.
+    written = [0]
+    release = threading.Event()
+
+    def push() -> None:  # on the worker thread, as the real sync's writes are
+        written[0] = 120
+        release.wait(10)
+
+    def steps() -> Generator[Step, Any, dict[str, Any]]:
+        yield OffThread(push, lambda: Progress(written[0], 500))
+        return {"ok": True, "result": []}
+
+    real_serve = commands.serve
+
+    def serve(request: dict[str, Any]) -> Any:
+        return Pending(steps()) if request["cmd"] == "calendar.sync" else real_serve(request)
+
+    monkeypatch.setattr(commands, "serve", serve)
+    section.sync_now()
+    qtbot.waitUntil(
+        lambda: section.status_label.text() == "Syncing… 120 of 500 events written", timeout=5000
+    )
+    assert section.progress.isVisible()
+    assert (section.progress.value(), section.progress.maximum()) == (120, 500)
+    with qtbot.waitSignal(section.work_finished, timeout=5000):
+        release.set()
+    assert not section.progress.isVisible()
+    assert section.status_label.text() == "Synced; 0 change(s)."
