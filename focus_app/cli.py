@@ -765,7 +765,9 @@ def _calendar_sync(args: argparse.Namespace) -> int:
             answer = client.raw(encode(request))
             while "ok" not in answer and isinstance(answer.get("progress"), dict):
                 if sys.stderr.isatty():  # a first push of hundreds of events takes seconds
-                    text = _progress_text(answer["progress"], reading="", what="events written")
+                    text = _progress_text(
+                        answer["progress"], reading="reading the calendar", what="events written"
+                    )
                     print(f"\r\033[KSyncing… {text}", end="", file=sys.stderr, flush=True)
                     shown = True
                 answer = client.read()
