@@ -615,7 +615,7 @@ def test_review_activity_counts_in_sql_what_the_items_give_in_python(
         same(store.review_activity(start, end, final_only=True), final)
         # What compaction folds: the waits in whole minutes, all that its figures keep.
         minutes = store.review_activity(start, end, final_only=True, whole_minutes=True)
-        assert sorted(minutes.groups) == sorted(week_activity(final).groups)
+        assert sorted(minutes.groups, key=repr) == sorted(week_activity(final).groups, key=repr)
         assert sorted(minutes.waits) == sorted(
             float(w // 60 * 60) for w in week_activity(final).waits)
     finally:
