@@ -385,28 +385,44 @@ class Server:
             )
 
     def _call(self, call: Callable[[], Any]) -> Any:
-        from caldav.lib import error
-
-        try:
-            return call()
-        except error.AuthorizationError:
-            raise CalDavError(
+        return call_dav(
+            call,
+            host=self._host,
+            url=self._link.url,
+            wrong_password=(
                 f"{self._host} refused the password of '{self._link.user}': set it again "
                 "with 'focus-app calendar password ID --password-stdin'"
-            ) from None
-        except error.NotFoundError:
-            raise CalDavError(
-                f"{self._host} has no calendar at {self._link.url}: check the address"
-            ) from None
-        except error.DAVError as exc:
-            raise CalDavError(
-                f"{self._host} answered an error ({exc.reason}); it is tried again later"
-            ) from None
-        except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
-            raise CalDavError(
-                f"cannot reach {self._host} ({type(exc).__name__}); it is tried again later, "
-                "nothing is lost (check the network or the address)"
-            ) from None
+            ),
+            fail=CalDavError,
+        )
+
+
+def call_dav(
+    call: Callable[[], Any],
+    *,
+    host: str | None,
+    url: str,
+    wrong_password: str,
+    fail: Callable[[str], Exception],
+) -> Any:
+    """``call()`` with the ``caldav`` library's errors as one line a person can act on,
+    raised as ``fail(line)``: the sync's ``CalDavError`` and a followed calendar's
+    ``FetchError`` say the same things. ``wrong_password`` names the command that helps."""
+    from caldav.lib import error
+
+    try:
+        return call()
+    except error.AuthorizationError:
+        raise fail(wrong_password) from None
+    except error.NotFoundError:
+        raise fail(f"{host} has no calendar at {url}: check the address") from None
+    except error.DAVError as exc:
+        raise fail(f"{host} answered an error ({exc.reason}); it is tried again later") from None
+    except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
+        raise fail(
+            f"cannot reach {host} ({type(exc).__name__}); it is tried again later, "
+            "nothing is lost (check the network or the address)"
+        ) from None
 
 
 def sync_with_server(

@@ -377,27 +377,17 @@ def _caldav_status(subscription: Subscription, status: int, what: str) -> None:
 
 def _caldav_call(subscription: Subscription, call: Any) -> Any:
     """``call()`` with the ``caldav`` library's errors as one line a person can act on."""
-    from caldav.lib import error
+    from focus_app.calendars.caldav_sync import call_dav
 
     host = urlsplit(subscription.source).hostname
-    try:
-        return call()
-    except error.AuthorizationError:
-        raise FetchError(
+    return call_dav(
+        call,
+        host=host,
+        url=subscription.source,
+        wrong_password=(
             f"{host} refused the password of '{subscription.user}': give it again with "
             f"'focus-app calendar password {subscription.id} --password-stdin'; "
             "the blocks stay as they were"
-        ) from None
-    except error.NotFoundError:
-        raise FetchError(
-            f"{host} has no calendar at {subscription.source}: check the address"
-        ) from None
-    except error.DAVError as exc:
-        raise FetchError(
-            f"{host} answered an error ({exc.reason}); it is tried again later"
-        ) from None
-    except OSError as exc:  # niquests' ConnectionError and Timeout are OSErrors
-        raise FetchError(
-            f"cannot reach {host} ({type(exc).__name__}); it is tried again later, "
-            "nothing is lost (check the network or the address)"
-        ) from None
+        ),
+        fail=FetchError,
+    )
