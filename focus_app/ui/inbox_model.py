@@ -384,7 +384,8 @@ class HeldModel(QAbstractTableModel):
         self._sort = wanted
         self.layoutAboutToBeChanged.emit()
         old_rows = {_id(item): row for row, item in enumerate(self._items)}
-        self._items = self._sorted(self._engine_order(self._items))
+        # Keys end with the id, so the order the rows are in now does not matter.
+        self._items = self._sorted(self._items) if wanted else self._engine_order(self._items)
         new_rows = {_id(item): row for row, item in enumerate(self._items)}
         # Selections and current rows follow their items to the new rows.
         by_old_row = {row: item_id for item_id, row in old_rows.items()}
