@@ -126,6 +126,20 @@ def _plain_label(text: str = "") -> QLabel:
     return label
 
 
+def _panel(title: str, summary: QLabel) -> tuple[QFrame, QVBoxLayout]:
+    """A framed box on the Today page: a bold title, its summary, then room below (for
+    buttons the caller adds to the returned layout)."""
+    box = QFrame()
+    box.setFrameShape(QFrame.Shape.StyledPanel)
+    layout = QVBoxLayout(box)
+    heading = QLabel(title)
+    heading.setFont(_bold(heading.font()))
+    layout.addWidget(heading)
+    layout.addWidget(summary)
+    layout.addStretch(1)
+    return box, layout
+
+
 def _bold(font: QFont) -> QFont:
     font = QFont(font)
     font.setBold(True)
@@ -261,27 +275,13 @@ class TodayPage(QWidget):
         others.addWidget(self.buttons["resume"])
         others.addStretch(1)
 
-        held_box = QFrame()
-        held_box.setFrameShape(QFrame.Shape.StyledPanel)
-        held_layout = QVBoxLayout(held_box)
-        held_title = QLabel("Held")
-        held_title.setFont(_bold(held_title.font()))
-        held_layout.addWidget(held_title)
-        held_layout.addWidget(self.held_summary)
+        held_box, held_layout = _panel("Held", self.held_summary)
         held_buttons = QHBoxLayout()
         held_buttons.addWidget(self.buttons["inbox"])
         held_buttons.addWidget(self.buttons["release"])
         held_buttons.addStretch(1)
-        held_layout.addStretch(1)
         held_layout.addLayout(held_buttons)
-        window_box = QFrame()
-        window_box.setFrameShape(QFrame.Shape.StyledPanel)
-        window_layout = QVBoxLayout(window_box)
-        window_title = QLabel("Next window")
-        window_title.setFont(_bold(window_title.font()))
-        window_layout.addWidget(window_title)
-        window_layout.addWidget(self.window_summary)
-        window_layout.addStretch(1)
+        window_box, _ = _panel("Next window", self.window_summary)
         boxes = QHBoxLayout()
         boxes.setSpacing(16)
         boxes.addWidget(held_box, 1)
