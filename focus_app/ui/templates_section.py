@@ -38,6 +38,7 @@ from focus_app.core.replies import (
 )
 from focus_app.core.requests import TriageOutcome
 from focus_app.engine import Engine
+from focus_app.ui.triage_dialog import TONE_TEXT  # the tones as the triage dialog words them
 from focus_app.ui.widgets import plain_label as _label
 
 OUTCOME_WORDS = {
@@ -46,7 +47,6 @@ OUTCOME_WORDS = {
     TriageOutcome.DECLINE: "Decline",
     TriageOutcome.REFER: "Refer",
 }
-TONE_WORDS = {Tone.WARM: "Warm", Tone.SHORT: "Short", Tone.FORMAL: "Formal"}
 
 Key = tuple[TriageOutcome, Tone]
 
@@ -71,7 +71,7 @@ class TemplatesSection(QGroupBox):
             self.outcome_combo.addItem(OUTCOME_WORDS[outcome], outcome.value)
         self.tone_combo = QComboBox()
         for tone in Tone:
-            self.tone_combo.addItem(TONE_WORDS[tone], tone.value)
+            self.tone_combo.addItem(TONE_TEXT[tone], tone.value)
         self.editor = QPlainTextEdit()
         self.editor.setTabChangesFocus(True)
         self.editor.setAccessibleName("Reply template")
@@ -195,7 +195,7 @@ class TemplatesSection(QGroupBox):
             return False
         self._drafts.pop((outcome, tone), None)
         self._update()
-        self.status.setText(f"Saved: {OUTCOME_WORDS[outcome]}, {TONE_WORDS[tone].lower()}.")
+        self.status.setText(f"Saved: {OUTCOME_WORDS[outcome]}, {TONE_TEXT[tone].lower()}.")
         return True
 
     def reset(self) -> None:
@@ -205,5 +205,5 @@ class TemplatesSection(QGroupBox):
         self._drafts.pop((outcome, tone), None)
         self.load()
         self.status.setText(
-            f"Back to the default: {OUTCOME_WORDS[outcome]}, {TONE_WORDS[tone].lower()}."
+            f"Back to the default: {OUTCOME_WORDS[outcome]}, {TONE_TEXT[tone].lower()}."
         )
