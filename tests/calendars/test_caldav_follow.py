@@ -21,16 +21,15 @@ from focus_app.calendars.subscriptions import FetchedEvents, caldav_name, fetch_
 from focus_app.clock import FakeClock
 from focus_app.commands import Commands, Pending
 from focus_app.core.subscriptions import RETRY_AFTER, Subscription
-from focus_app.desktop.notifier import MemoryNotifier
-from focus_app.desktop.secrets import IN_MEMORY_NOTE, Passwords, subscription_key
+from focus_app.desktop.secrets import IN_MEMORY_NOTE, subscription_key
 from focus_app.engine import Engine
-from focus_app.settings import Settings
 from focus_app.store import Store
 from tests.calendars.radicale_server import PASSWORD, USER, RadicaleServer, radicale
 from tests.calendars.test_caldav import run
+from tests.calendars.test_caldav_commands import commands
 from tests.ui.ui_engine import START
 
-__all__ = ["radicale"]
+__all__ = ["commands", "radicale"]  # fixtures used by name
 
 
 def event(uid: str, start: str, end: str, title: str, extra: str = "") -> str:
@@ -72,19 +71,6 @@ def work(radicale: RadicaleServer) -> Iterator[WorkCalendar]:
         made.put(text)
     yield made
     made.close()
-
-
-@pytest.fixture
-def commands(qapp: object, tmp_path: Path) -> Iterator[tuple[Commands, Engine, FakeClock]]:
-    clock = FakeClock(START)
-    store, _ = Store.open(tmp_path / "focus.sqlite3")
-    engine = Engine(store, Settings(timezone="Europe/Berlin"), MemoryNotifier(), clock)
-    engine.start()
-    cmds = Commands(engine)
-    cmds.passwords = Passwords(None)  # no Secret Service: the memory path
-    yield cmds, engine, clock
-    engine.shutdown()
-    store.close()
 
 
 def ok(cmds: Commands, cmd: str, **request: Any) -> Any:

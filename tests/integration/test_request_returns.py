@@ -19,20 +19,12 @@ from focus_app.desktop.notifier import MemoryNotifier
 from focus_app.engine import Engine
 from tests.integration import engines
 from tests.integration.test_boundaries import BLOCKS, SETTINGS
-from tests.ui.ui_engine import BERLIN, START
+from tests.ui.ui_engine import BERLIN, clock, notifier
+
+__all__ = ["clock", "notifier"]  # fixtures used by name
 
 SATURDAY = date(2026, 11, 28)
 MONDAY = date(2026, 11, 30)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture
-def notifier() -> MemoryNotifier:
-    return MemoryNotifier()
 
 
 def open_engine(path: Path, clock: FakeClock, notifier: MemoryNotifier) -> Engine:
