@@ -108,12 +108,9 @@ def churn(engine: Engine, clock: FakeClock, held: dict[str, int]) -> None:
     send(engine, clock, "later one", "Alice")
 
 
-def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
-    qtbot: QtBot, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A flood of caught notifications arrives as batches of 64 (desktop_gate.TURN_BATCH);
-    # re-reading every held item once per notification made the window stall for seconds.
-    model = HeldModel(engine)
+def count_held_reads(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, each full read of the held list (``engine.held()``) appends how many
+    items it gave to the returned list."""
     reads: list[int] = []
     real_held = engine.held
 
@@ -123,6 +120,16 @@ def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
         return items
 
     monkeypatch.setattr(engine, "held", counting)
+    return reads
+
+
+def test_a_batch_of_64_held_at_once_makes_the_model_read_the_held_list_once(
+    qtbot: QtBot, engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A flood of caught notifications arrives as batches of 64 (desktop_gate.TURN_BATCH);
+    # re-reading every held item once per notification made the window stall for seconds.
+    model = HeldModel(engine)
+    reads = count_held_reads(engine, monkeypatch)
     clock.advance(timedelta(minutes=1))
     engine.ingest_many(
         [Notification(title=f"ping {i}", sender="Bob", received_at=clock.now()) for i in range(64)]
@@ -142,15 +149,7 @@ def test_a_hidden_inbox_reads_nothing_while_items_arrive_and_catches_up_when_sho
 ) -> None:
     # The window is hidden in the tray during a focus block: a flood must not make it
     # re-read the held list for a page nobody sees.
-    reads: list[int] = []
-    real_held = engine.held
-
-    def counting() -> list[Any]:
-        items = real_held()
-        reads.append(len(items))
-        return items
-
-    monkeypatch.setattr(engine, "held", counting)
+    reads = count_held_reads(engine, monkeypatch)
     page.hide()
     for _ in range(3):
         clock.advance(timedelta(minutes=1))
